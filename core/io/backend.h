@@ -1,0 +1,88 @@
+// The I/O contract every event-loop backend fulfils, written in the shape of completions so that
+// io_uring is a real backend and epoll is the one that emulates: protocol code asks for an
+// operation and later receives a Completion. Backends never call protocol code.
+#pragma once
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+
+namespace percore::io {
+
+// Tokens are opaque to backends but must fit in kTokenBits: backends may use the bits above for
+// their own bookkeeping (io_uring packs the operation there). A token must be unique among the
+// sockets registered with one backend; protocol code makes it so with a slot index plus a
+// generation, which also lets it recognise a completion meant for a slot that was since reused.
+inline constexpr int kTokenBits = 56;
+inline constexpr uint64_t kTokenMask = (uint64_t{1} << kTokenBits) - 1;
+
+enum class Op : uint8_t {
+  kAccept,   // result: new socket fd (non-blocking, close-on-exec) or -errno
+  kRecv,     // result: bytes in `data` (> 0), 0 on orderly EOF, or -errno
+  kSend,     // result: total bytes sent (the whole request) or -errno
+  kConnect,  // result: 0 once connected, or -errno
+};
+
+struct Completion {
+  uint64_t token;
+  Op op;
+  int32_t result;
+  // kRecv only: the received bytes. Owned by the backend and valid until the next wait() call;
+  // protocol code that needs them longer copies them.
+  const char* data;
+};
+
+// Ownership and ordering rules:
+// - Sockets handed to a backend are non-blocking. The backend owns them from open()/connect()
+//   until close(), which also closes the fd.
+// - After close(fd) returns, no later wait() delivers a completion carrying that socket's
+//   token, even if an operation was in flight (backends filter stale completions by token).
+//   Completions already handed out by the current wait() may still name it: protocol code
+//   checks the token's generation before acting on one.
+// - Receive is continuous: once started, kRecv completions keep arriving (in stream order) until
+//   EOF, an error, pause_recv() or close(). After EOF or an error no more kRecv arrive.
+// - At most one send per socket is in flight. The iovec array and the bytes it points to must
+//   stay valid until the kSend completion; the backend may rewrite the iovec array in place.
+//   A kSend completion means every byte was handed to the kernel (or the send failed).
+// - Accept is continuous per listener until stop_accept() or close(). A negative kAccept
+//   (EMFILE, ENFILE, ENOMEM ...) is informational: the listener stays armed unless the protocol
+//   code calls stop_accept(), which it should do on EMFILE/ENFILE to avoid spinning.
+// - Every call returns 0 or -errno; none throws. wait() returns how many completions it wrote,
+//   0 on timeout, or -errno (-EINTR when a signal arrived: not an error).
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  Backend() = default;
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  virtual const char* name() const = 0;
+
+  // Starts (or resumes) accepting on a listening socket.
+  virtual int start_accept(int listen_fd, uint64_t token) = 0;
+  // Pauses accepting; connections wait in the kernel's queue until start_accept() again.
+  virtual int stop_accept(int listen_fd) = 0;
+
+  // Registers a connected socket and starts receiving on it.
+  virtual int open(int fd, uint64_t token) = 0;
+  // Starts a non-blocking connect of an unconnected socket; kConnect completes it, and on
+  // success receiving starts as with open().
+  virtual int connect(int fd, uint64_t token, const sockaddr* addr, socklen_t len) = 0;
+
+  // Back-pressure: stop delivering kRecv for this socket until resume_recv().
+  virtual int pause_recv(int fd) = 0;
+  virtual int resume_recv(int fd) = 0;
+
+  // Sends every byte of the iovecs (see the ordering rules above).
+  virtual int send(int fd, iovec* iov, int iovcnt) = 0;
+
+  // Cancels whatever is in flight for the socket and closes it.
+  virtual int close(int fd) = 0;
+
+  // Waits up to timeout_ms (-1: forever, 0: poll) for completions and writes at most `max`.
+  // Receive buffers handed out by the previous wait() are recycled on entry.
+  virtual int wait(Completion* out, int max, int timeout_ms) = 0;
+};
+
+}  // namespace percore::io

@@ -1,0 +1,65 @@
+#include "core/io/factory.h"
+
+#include <cstdlib>
+
+#include "core/io/epoll_backend.h"
+
+namespace percore::io {
+
+bool parse_backend_kind(std::string_view text, BackendKind* out) {
+  if (text == "auto") {
+    *out = BackendKind::kAuto;
+  } else if (text == "epoll") {
+    *out = BackendKind::kEpoll;
+  } else if (text == "uring" || text == "io_uring") {
+    *out = BackendKind::kUring;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* backend_kind_name(BackendKind kind) {
+  switch (kind) {
+    case BackendKind::kAuto:
+      return "auto";
+    case BackendKind::kEpoll:
+      return "epoll";
+    case BackendKind::kUring:
+      return "uring";
+  }
+  return "?";
+}
+
+std::string uring_unavailable_reason() { return "the io_uring backend is not built yet"; }
+
+BackendKind resolve_backend_kind(BackendKind requested, std::string* note, std::string* error) {
+  const char* forced = std::getenv("PERCORE_IO");
+  if (forced != nullptr && std::string_view(forced) == "epoll") {
+    if (requested != BackendKind::kEpoll) *note = "PERCORE_IO=epoll forces the epoll backend";
+    return BackendKind::kEpoll;
+  }
+  if (requested == BackendKind::kEpoll) return BackendKind::kEpoll;
+  std::string why = uring_unavailable_reason();
+  if (why.empty()) return BackendKind::kUring;
+  if (requested == BackendKind::kUring) {
+    *error = "--io uring: " + why;
+    return BackendKind::kAuto;
+  }
+  *note = "io_uring unavailable (" + why + "); using epoll";
+  return BackendKind::kEpoll;
+}
+
+std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error) {
+  switch (kind) {
+    case BackendKind::kEpoll:
+      return make_epoll_backend(error);
+    case BackendKind::kUring:
+    case BackendKind::kAuto:
+      break;
+  }
+  *error = "no backend of kind " + std::string(backend_kind_name(kind));
+  return nullptr;
+}
+
+}  // namespace percore::io

@@ -1,0 +1,38 @@
+#include "core/proc/affinity.h"
+
+#include <errno.h>
+#include <sched.h>
+
+#include <algorithm>
+
+namespace percore::proc {
+
+std::vector<int> allowed_cpus() {
+  std::vector<int> cpus;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+  }
+  if (cpus.empty()) cpus.push_back(0);
+  return cpus;
+}
+
+int core_for_worker(const std::vector<int>& allowed, int start, int index, bool* wrapped) {
+  int want = start + index;
+  *wrapped = false;
+  if (std::find(allowed.begin(), allowed.end(), want) != allowed.end()) return want;
+  *wrapped = true;
+  return allowed[static_cast<size_t>(want) % allowed.size()];
+}
+
+int pin_to_cpu(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof(set), &set) == 0 ? 0 : -errno;
+}
+
+}  // namespace percore::proc

@@ -1,0 +1,31 @@
+#include "core/stats/worker_slots.h"
+
+#include <sys/mman.h>
+
+#include <new>
+
+namespace percore::stats {
+
+void Totals::add(const WorkerSlot& slot) {
+  for (int i = 0; i < kCounterCount; ++i) counters[i] += slot.get(static_cast<Counter>(i));
+  active += slot.active.load(std::memory_order_relaxed);
+}
+
+WorkerSlots* WorkerSlots::create(int count) {
+  size_t bytes = sizeof(WorkerSlot) * static_cast<size_t>(count);
+  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return nullptr;
+  auto* slots = static_cast<WorkerSlot*>(mem);
+  for (int i = 0; i < count; ++i) new (&slots[i]) WorkerSlot{};
+  return new WorkerSlots(slots, count, bytes);
+}
+
+WorkerSlots::~WorkerSlots() { munmap(slots_, bytes_); }
+
+Totals WorkerSlots::total() const {
+  Totals t;
+  for (int i = 0; i < count_; ++i) t.add(slots_[i]);
+  return t;
+}
+
+}  // namespace percore::stats

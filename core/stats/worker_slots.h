@@ -1,0 +1,59 @@
+// Per-worker statistics in one shared-memory region mapped by the master before it forks. Each
+// worker owns one cache-line-aligned slot and is its only writer, so no update needs a lock or
+// even an atomic read-modify-write; the master and the metrics endpoint only read.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "core/stats/counters.h"
+
+namespace percore::stats {
+
+struct alignas(64) WorkerSlot {
+  std::atomic<uint64_t> counters[kCounterCount];
+  std::atomic<int64_t> active;  // open client connections
+  std::atomic<int32_t> pid;
+  std::atomic<int32_t> core;
+  std::atomic<uint32_t> starts;  // 1 + restarts
+
+  // Single writer: a plain load and store is enough and avoids a locked instruction.
+  void add(Counter c, uint64_t n = 1) {
+    counters[c].store(counters[c].load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void add_active(int64_t delta) {
+    active.store(active.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+  }
+  uint64_t get(Counter c) const { return counters[c].load(std::memory_order_relaxed); }
+};
+
+// A snapshot of every counter, summed or per worker, for reporting.
+struct Totals {
+  uint64_t counters[kCounterCount] = {};
+  int64_t active = 0;
+  void add(const WorkerSlot& slot);
+};
+
+class WorkerSlots {
+ public:
+  // Maps `count` zeroed slots shared with every process forked afterwards.
+  static WorkerSlots* create(int count);
+  ~WorkerSlots();
+  WorkerSlots(const WorkerSlots&) = delete;
+  WorkerSlots& operator=(const WorkerSlots&) = delete;
+
+  int count() const { return count_; }
+  WorkerSlot& slot(int i) { return slots_[i]; }
+  const WorkerSlot& slot(int i) const { return slots_[i]; }
+  Totals total() const;
+
+ private:
+  WorkerSlots(WorkerSlot* slots, int count, size_t bytes)
+      : slots_(slots), count_(count), bytes_(bytes) {}
+  WorkerSlot* slots_;
+  int count_;
+  size_t bytes_;
+};
+
+}  // namespace percore::stats

@@ -1,6 +1,7 @@
 #include "core/net/address.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 
 #include <charconv>
 #include <cstring>
@@ -25,10 +26,10 @@ std::string Address::to_string() const {
   if (family() == AF_INET6) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_addr, host,
               sizeof(host));
-    return "[" + std::string(host) + "]:" + std::to_string(port());
+    return fmt::format("[{}]:{}", host, port());
   }
   inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&storage)->sin_addr, host, sizeof(host));
-  return std::string(host) + ":" + std::to_string(port());
+  return fmt::format("{}:{}", host, port());
 }
 
 bool parse_address(std::string_view text, Address* out, std::string* error) {
@@ -37,7 +38,7 @@ bool parse_address(std::string_view text, Address* out, std::string* error) {
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      *error = "bad address '" + std::string(text) + "': expected [v6-address]:port";
+      *error = fmt::format("bad address '{}': expected [v6-address]:port", text);
       return false;
     }
     host = text.substr(1, close - 1);
@@ -45,7 +46,7 @@ bool parse_address(std::string_view text, Address* out, std::string* error) {
   } else {
     size_t colon = text.rfind(':');
     if (colon == std::string_view::npos || text.find(':') != colon) {
-      *error = "bad address '" + std::string(text) + "': expected ip:port or [v6-address]:port";
+      *error = fmt::format("bad address '{}': expected ip:port or [v6-address]:port", text);
       return false;
     }
     host = text.substr(0, colon);
@@ -55,7 +56,7 @@ bool parse_address(std::string_view text, Address* out, std::string* error) {
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (port_text.empty() || ec != std::errc() || end != port_text.data() + port_text.size() ||
       port > 65535) {
-    *error = "bad port in '" + std::string(text) + "': expected a number from 0 to 65535";
+    *error = fmt::format("bad port in '{}': expected a number from 0 to 65535", text);
     return false;
   }
   std::string host_str(host);
@@ -70,8 +71,8 @@ bool parse_address(std::string_view text, Address* out, std::string* error) {
     v6->sin6_family = AF_INET6;
     out->len = sizeof(sockaddr_in6);
   } else {
-    *error = "bad address '" + std::string(text) + "': '" + host_str +
-             "' is not a numeric IPv4 or IPv6 address";
+    *error = fmt::format("bad address '{}': '{}' is not a numeric IPv4 or IPv6 address", text,
+                         host_str);
     return false;
   }
   out->set_port(static_cast<uint16_t>(port));

@@ -1,0 +1,50 @@
+#include "core/io/send_queue.h"
+
+#include <utility>
+
+namespace percore::io {
+
+void SendQueue::append_copy(std::string_view bytes) {
+  if (bytes.empty()) return;
+  Batch& b = *fill_;
+  size_t offset = b.bytes.size();
+  b.bytes.insert(b.bytes.end(), bytes.begin(), bytes.end());
+  b.total += bytes.size();
+  if (!b.segments.empty() && b.segments.back().ref == nullptr) {
+    b.segments.back().len += bytes.size();  // adjacent copies form one iovec
+  } else {
+    b.segments.push_back(Segment{nullptr, offset, bytes.size()});
+  }
+}
+
+void SendQueue::append_ref(std::string_view bytes) {
+  if (bytes.empty()) return;
+  fill_->segments.push_back(Segment{bytes.data(), 0, bytes.size()});
+  fill_->total += bytes.size();
+}
+
+iovec* SendQueue::start_send(int* iovcnt) {
+  std::swap(fill_, flight_);
+  in_flight_ = true;
+  Batch& b = *flight_;
+  b.iov.clear();
+  for (const Segment& s : b.segments) {
+    const char* base = s.ref != nullptr ? s.ref : b.bytes.data() + s.offset;
+    b.iov.push_back(iovec{const_cast<char*>(base), s.len});
+  }
+  *iovcnt = static_cast<int>(b.iov.size());
+  return b.iov.data();
+}
+
+void SendQueue::finish_send() {
+  flight_->reset();
+  in_flight_ = false;
+}
+
+void SendQueue::clear() {
+  a_.reset();
+  b_.reset();
+  in_flight_ = false;
+}
+
+}  // namespace percore::io

@@ -1,0 +1,58 @@
+// Outgoing bytes of one connection, double-buffered to fit the one-send-in-flight rule of the
+// I/O contract: one batch is in flight (the backend reads it until kSend), the next one fills.
+// Buffers keep their capacity, so a connection in steady state sends without allocating.
+#pragma once
+
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace percore::io {
+
+class SendQueue {
+ public:
+  // Copies bytes into the filling batch.
+  void append_copy(std::string_view bytes);
+  // References bytes that stay valid and unchanged until the batch's send completes (a shared,
+  // immutable response body, for instance): large bodies are never copied.
+  void append_ref(std::string_view bytes);
+
+  size_t pending_bytes() const { return fill_->total; }
+  bool has_pending() const { return fill_->total > 0; }
+  bool in_flight() const { return in_flight_; }
+
+  // Moves the filling batch into flight and returns its iovecs for Backend::send. Call only
+  // when !in_flight() and has_pending().
+  iovec* start_send(int* iovcnt);
+  // The in-flight batch completed (or failed): its buffers become the next filling batch.
+  void finish_send();
+  // Forgets everything, keeping capacity.
+  void clear();
+
+ private:
+  struct Segment {
+    const char* ref;  // nullptr: bytes [offset, offset+len) of the batch's own buffer
+    size_t offset;
+    size_t len;
+  };
+  struct Batch {
+    std::vector<char> bytes;
+    std::vector<Segment> segments;
+    std::vector<iovec> iov;
+    size_t total = 0;
+    void reset() {
+      bytes.clear();
+      segments.clear();
+      iov.clear();
+      total = 0;
+    }
+  };
+  Batch a_, b_;
+  Batch* fill_ = &a_;
+  Batch* flight_ = &b_;
+  bool in_flight_ = false;
+};
+
+}  // namespace percore::io

@@ -1,0 +1,290 @@
+#include "server/http_server.h"
+
+#include <sys/socket.h>
+
+#include <ctime>
+
+#include "core/net/socket.h"
+#include "core/util/clock.h"
+
+namespace percore::server {
+namespace {
+
+// Bodies up to this size are copied next to their head, so one response is one iovec.
+constexpr size_t kCopyBodyLimit = 2048;
+// Pipelined answers beyond this many unsent bytes stop reading the client until they drain.
+constexpr size_t kMaxPendingBytes = 256 << 10;
+constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
+
+stats::Counter status_counter(int status) {
+  switch (status / 100) {
+    case 1:
+      return stats::kResp1xx;
+    case 2:
+      return stats::kResp2xx;
+    case 3:
+      return stats::kResp3xx;
+    case 4:
+      return stats::kResp4xx;
+    default:
+      return stats::kResp5xx;
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(WorkerContext& ctx)
+    : ctx_(ctx),
+      backend_(*ctx.backend),
+      stats_(*ctx.slot),
+      responses_(ctx.options->body_size),
+      header_timers_(int64_t{ctx.options->header_timeout_ms} * util::kNsPerMs),
+      idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs),
+      linger_timers_(kLingerNs) {
+  http_parser_set_max_header_size(ctx.options->max_header_bytes);
+  http_parser_settings_init(&settings_);
+  settings_.on_message_begin = &HttpServer::on_message_begin;
+  settings_.on_headers_complete = &HttpServer::on_headers_complete;
+  settings_.on_message_complete = &HttpServer::on_message_complete;
+}
+
+HttpServer::~HttpServer() { close_all(); }
+
+void HttpServer::on_accept(int fd, int64_t now_ns) {
+  net::set_nodelay(fd);
+  Conn* c = conns_.acquire();
+  c->owner = this;
+  c->fd = fd;
+  http_parser_init(&c->parser, HTTP_REQUEST);
+  c->parser.data = c;
+  c->out.clear();
+  c->head_request = c->bad_version = c->close_after = false;
+  c->unread_input = c->peer_closed = c->recv_paused = false;
+  stats_.add(stats::kAccepted);
+  stats_.add_active(1);
+  set_phase(c, Phase::kWaiting, now_ns);
+  if (backend_.open(fd, util::Slab<Conn>::token(c)) < 0) {
+    stats_.add(stats::kIoErrors);
+    close_conn(c);
+  }
+}
+
+void HttpServer::on_completion(const io::Completion& comp, int64_t now_ns) {
+  Conn* c = conns_.lookup(comp.token);
+  if (c == nullptr) return;  // stale: the connection closed earlier in this batch
+  if (comp.op == io::Op::kRecv) {
+    on_recv(c, comp, now_ns);
+  } else if (comp.op == io::Op::kSend) {
+    on_sent(c, comp.result, now_ns);
+  }
+}
+
+int HttpServer::on_message_begin(http_parser* p) {
+  Conn* c = static_cast<Conn*>(p->data);
+  // The header deadline is fixed when a request starts, so a client trickling bytes (slowloris)
+  // cannot push it back.
+  c->owner->set_phase(c, Phase::kHeaders, c->owner->now_ns_);
+  return 0;
+}
+
+int HttpServer::on_headers_complete(http_parser* p) {
+  Conn* c = static_cast<Conn*>(p->data);
+  if (p->http_major != 1) {
+    c->bad_version = true;
+    return -1;
+  }
+  c->head_request = p->method == HTTP_HEAD;
+  c->owner->set_phase(c, Phase::kBody, c->owner->now_ns_);
+  return 0;
+}
+
+int HttpServer::on_message_complete(http_parser* p) {
+  Conn* c = static_cast<Conn*>(p->data);
+  HttpServer* self = c->owner;
+  self->stats_.add(stats::kRequests);
+  bool keep = self->ctx_.options->keepalive && !self->draining_ && http_should_keep_alive(p) &&
+              !p->upgrade;
+  if (keep) {
+    self->queue_reply(c, c->head_request ? http::Reply::kHeadOk : http::Reply::kOk);
+    self->set_phase(c, Phase::kIdle, self->now_ns_);
+    return 0;
+  }
+  self->queue_reply(c, c->head_request ? http::Reply::kHeadOkClose : http::Reply::kOkClose);
+  return -1;  // stop parsing: nothing after a closing request is answered
+}
+
+void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
+  if (comp.result <= 0) {
+    if (comp.result < 0 && comp.result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    c->peer_closed = true;
+    // A client that half-closed after its last request still gets the answers in flight.
+    if (comp.result == 0 && (c->out.in_flight() || c->out.has_pending()) &&
+        c->phase != Phase::kLinger) {
+      flush(c);
+      return;
+    }
+    close_conn(c);
+    return;
+  }
+  size_t len = static_cast<size_t>(comp.result);
+  stats_.add(stats::kBytesIn, len);
+  if (c->close_after) {
+    c->unread_input = true;  // after the final request (or lingering): discard
+    return;
+  }
+  now_ns_ = now_ns;
+  if (c->phase == Phase::kBody) set_phase(c, Phase::kBody, now_ns);  // body reads re-arm
+  size_t parsed = http_parser_execute(&c->parser, &settings_, comp.data, len);
+  enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+  if (c->close_after) {
+    // on_message_complete stopped the parser after a closing request.
+    if (parsed + 1 < len) c->unread_input = true;
+  } else if (err != HPE_OK || c->parser.upgrade) {
+    http::Reply reply = http::Reply::kBadRequest;
+    if (err == HPE_HEADER_OVERFLOW) {
+      reply = http::Reply::kHeadersTooLarge;
+    } else if (c->bad_version) {
+      reply = http::Reply::kBadVersion;
+    }
+    if (err != HPE_OK) stats_.add(stats::kParseErrors);
+    queue_reply(c, c->parser.upgrade ? http::Reply::kOkClose : reply);
+    c->unread_input = true;
+  }
+  flush(c);
+  if (!c->close_after && c->out.pending_bytes() > kMaxPendingBytes && !c->recv_paused) {
+    c->recv_paused = true;
+    backend_.pause_recv(c->fd);
+  }
+}
+
+void HttpServer::queue_reply(Conn* c, http::Reply reply) {
+  c->out.append_copy(responses_.head(reply));
+  std::string_view body = responses_.body(reply);
+  if (body.size() <= kCopyBodyLimit) {
+    c->out.append_copy(body);
+  } else {
+    c->out.append_ref(body);  // immutable for the life of the worker
+  }
+  stats_.add(status_counter(responses_.status(reply)));
+  if (http::closes_connection(reply)) c->close_after = true;
+}
+
+void HttpServer::flush(Conn* c) {
+  if (c->out.in_flight() || !c->out.has_pending()) return;
+  int iovcnt = 0;
+  iovec* iov = c->out.start_send(&iovcnt);
+  if (backend_.send(c->fd, iov, iovcnt) < 0) {
+    stats_.add(stats::kIoErrors);
+    close_conn(c);
+  }
+}
+
+void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
+  c->out.finish_send();
+  if (result < 0) {
+    if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    close_conn(c);
+    return;
+  }
+  stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
+  if (c->out.has_pending()) {
+    flush(c);
+    return;
+  }
+  bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
+  if (c->close_after || c->peer_closed || (draining_ && idle)) {
+    finish(c, now_ns);
+    return;
+  }
+  if (c->recv_paused) {
+    c->recv_paused = false;
+    backend_.resume_recv(c->fd);
+  }
+}
+
+// All answers are out and the connection is to close. A client that may still be sending gets
+// a half-close and a short linger, so unread input does not turn our close into a reset that
+// could destroy the answer before the client reads it.
+void HttpServer::finish(Conn* c, int64_t now_ns) {
+  if (!c->unread_input || c->peer_closed) {
+    close_conn(c);
+    return;
+  }
+  shutdown(c->fd, SHUT_WR);
+  if (c->recv_paused) {
+    c->recv_paused = false;
+    backend_.resume_recv(c->fd);
+  }
+  set_phase(c, Phase::kLinger, now_ns);
+}
+
+void HttpServer::close_conn(Conn* c) {
+  util::DeadlineList::cancel(c);
+  backend_.close(c->fd);
+  c->fd = -1;
+  c->out.clear();
+  stats_.add(stats::kClosed);
+  stats_.add_active(-1);
+  conns_.release(c);
+}
+
+util::DeadlineList& HttpServer::timers_for(Phase phase) {
+  switch (phase) {
+    case Phase::kIdle:
+      return idle_timers_;
+    case Phase::kLinger:
+      return linger_timers_;
+    default:
+      return header_timers_;
+  }
+}
+
+void HttpServer::set_phase(Conn* c, Phase phase, int64_t now_ns) {
+  c->phase = phase;
+  timers_for(phase).arm(c, now_ns);
+}
+
+void HttpServer::expire(Conn* c) {
+  bool waiting_for_headers = c->phase == Phase::kHeaders || c->phase == Phase::kWaiting;
+  if (c->phase != Phase::kLinger) stats_.add(stats::kTimeouts);
+  if (waiting_for_headers && !c->out.in_flight() && !c->out.has_pending() &&
+      c->phase == Phase::kHeaders) {
+    // A request that started but never finished its headers: say so before closing.
+    queue_reply(c, http::Reply::kRequestTimeout);
+    c->unread_input = true;
+    flush(c);
+    set_phase(c, Phase::kLinger, now_ns_);
+    return;
+  }
+  close_conn(c);
+}
+
+void HttpServer::on_timer(int64_t now_ns) {
+  now_ns_ = now_ns;
+  responses_.refresh(time(nullptr));
+  for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
+    while (util::DeadlineLink* link = list->pop_expired(now_ns)) expire(static_cast<Conn*>(link));
+  }
+}
+
+int64_t HttpServer::next_deadline_ns() const {
+  int64_t next = header_timers_.next_deadline();
+  if (idle_timers_.next_deadline() < next) next = idle_timers_.next_deadline();
+  if (linger_timers_.next_deadline() < next) next = linger_timers_.next_deadline();
+  return next;
+}
+
+void HttpServer::begin_drain(int64_t now_ns) {
+  draining_ = true;
+  now_ns_ = now_ns;
+  conns_.for_each_live([this](Conn* c) {
+    bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
+    if (idle && !c->out.in_flight() && !c->out.has_pending()) close_conn(c);
+  });
+}
+
+void HttpServer::close_all() {
+  conns_.for_each_live([this](Conn* c) { close_conn(c); });
+}
+
+}  // namespace percore::server

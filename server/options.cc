@@ -1,0 +1,172 @@
+#include "server/options.h"
+
+#include <unistd.h>
+
+#include <cxxopts.hpp>
+
+namespace percore::server {
+namespace {
+
+cxxopts::Options make_spec() {
+  cxxopts::Options spec("server",
+                        "percore server: one pinned worker per core, each with its own "
+                        "SO_REUSEPORT listener and event loop");
+  // clang-format off
+  spec.add_options()
+    ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<int>())
+    ("c,start-core", "core of the first worker; worker i goes on core K+i", cxxopts::value<int>()->default_value("0"))
+    ("a,listen", "listen address ip:port or [v6]:port, repeatable (default 0.0.0.0:8080)", cxxopts::value<std::vector<std::string>>())
+    ("x,backend", "proxy mode: backend ip:port, repeatable", cxxopts::value<std::vector<std::string>>())
+    ("o,log", "log file", cxxopts::value<std::string>()->default_value("./percore.log"))
+    ("v,verbose", "print per-worker statistics every second")
+    ("d,debug", "debug logging")
+    ("k,keepalive", "HTTP keep-alive")
+    ("mode", "http or echo (proxy is chosen by -x)", cxxopts::value<std::string>()->default_value("http"))
+    ("io", "event loop: epoll, uring or auto", cxxopts::value<std::string>()->default_value("epoll"))
+    ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
+    ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
+    ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<double>()->default_value("10"))
+    ("drain-timeout", "seconds to finish in-flight requests on SIGTERM", cxxopts::value<double>()->default_value("10"))
+    ("max-header-size", "bytes of request headers before 431", cxxopts::value<uint32_t>()->default_value("8192"))
+    ("backlog", "listen backlog", cxxopts::value<int>()->default_value("4096"))
+    ("metrics", "serve Prometheus metrics at http://ip:port/metrics", cxxopts::value<std::string>())
+    ("h,help", "show this help");
+  // clang-format on
+  return spec;
+}
+
+bool parse_seconds(const cxxopts::ParseResult& r, const char* name, int* out_ms,
+                   std::string* message) {
+  double s = r[name].as<double>();
+  if (!(s > 0 && s <= 86400)) {
+    *message = std::string("--") + name + " must be between 0 and 86400 seconds";
+    return false;
+  }
+  *out_ms = static_cast<int>(s * 1000);
+  return true;
+}
+
+bool parse_addresses(const std::vector<std::string>& texts, const char* flag,
+                     std::vector<net::Address>* out, std::string* message) {
+  for (const std::string& text : texts) {
+    net::Address addr;
+    std::string error;
+    if (!net::parse_address(text, &addr, &error)) {
+      *message = std::string(flag) + ": " + error;
+      return false;
+    }
+    out->push_back(addr);
+  }
+  return true;
+}
+
+ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
+  if (!r.unmatched().empty()) {
+    *message = "unexpected argument '" + r.unmatched().front() + "'";
+    return ParseOutcome::kUsageError;
+  }
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  o->workers = r.count("workers") ? r["workers"].as<int>() : static_cast<int>(cpus > 0 ? cpus : 1);
+  if (o->workers < 1 || o->workers > 1024) {
+    *message = "-w/--workers must be between 1 and 1024";
+    return ParseOutcome::kUsageError;
+  }
+  o->start_core = r["start-core"].as<int>();
+  if (o->start_core < 0 || o->start_core >= 4096) {
+    *message = "-c/--start-core must be between 0 and 4095";
+    return ParseOutcome::kUsageError;
+  }
+  std::vector<std::string> listen = {"0.0.0.0:8080"};
+  if (r.count("listen")) listen = r["listen"].as<std::vector<std::string>>();
+  if (!parse_addresses(listen, "-a/--listen", &o->listen, message)) {
+    return ParseOutcome::kUsageError;
+  }
+  if (r.count("backend") &&
+      !parse_addresses(r["backend"].as<std::vector<std::string>>(), "-x/--backend", &o->backends,
+                       message)) {
+    return ParseOutcome::kUsageError;
+  }
+  o->log_file = r["log"].as<std::string>();
+  o->verbose = r.count("verbose") > 0;
+  o->debug = r.count("debug") > 0;
+  o->keepalive = r.count("keepalive") > 0;
+
+  std::string mode = r["mode"].as<std::string>();
+  if (mode == "http") {
+    o->mode = o->backends.empty() ? ServerMode::kHttp : ServerMode::kProxy;
+  } else {
+    *message = "--mode must be http (got '" + mode + "')";
+    return ParseOutcome::kUsageError;
+  }
+  if (o->mode == ServerMode::kProxy) {
+    *message = "-x/--backend: proxy mode is not available in this build yet";
+    return ParseOutcome::kUsageError;
+  }
+  if (!io::parse_backend_kind(r["io"].as<std::string>(), &o->io)) {
+    *message = "--io must be epoll, uring or auto";
+    return ParseOutcome::kUsageError;
+  }
+  if (r.count("body-size")) {
+    o->body_size = r["body-size"].as<long>();
+    if (o->body_size < 0 || o->body_size > (64L << 20)) {
+      *message = "--body-size must be between 0 and 67108864";
+      return ParseOutcome::kUsageError;
+    }
+  }
+  if (!parse_seconds(r, "idle-timeout", &o->idle_timeout_ms, message) ||
+      !parse_seconds(r, "header-timeout", &o->header_timeout_ms, message) ||
+      !parse_seconds(r, "drain-timeout", &o->drain_timeout_ms, message)) {
+    return ParseOutcome::kUsageError;
+  }
+  o->max_header_bytes = r["max-header-size"].as<uint32_t>();
+  if (o->max_header_bytes < 256 || o->max_header_bytes > (1u << 20)) {
+    *message = "--max-header-size must be between 256 and 1048576";
+    return ParseOutcome::kUsageError;
+  }
+  o->backlog = r["backlog"].as<int>();
+  if (o->backlog < 1) {
+    *message = "--backlog must be positive";
+    return ParseOutcome::kUsageError;
+  }
+  if (r.count("metrics")) {
+    net::Address addr;
+    std::string error;
+    if (!net::parse_address(r["metrics"].as<std::string>(), &addr, &error)) {
+      *message = "--metrics: " + error;
+      return ParseOutcome::kUsageError;
+    }
+    o->metrics = addr;
+  }
+  return ParseOutcome::kRun;
+}
+
+}  // namespace
+
+const char* mode_name(ServerMode mode) {
+  switch (mode) {
+    case ServerMode::kHttp:
+      return "http";
+    case ServerMode::kProxy:
+      return "proxy";
+    case ServerMode::kEcho:
+      return "echo";
+  }
+  return "?";
+}
+
+ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message) {
+  cxxopts::Options spec = make_spec();
+  try {
+    cxxopts::ParseResult r = spec.parse(argc, argv);
+    if (r.count("help")) {
+      *message = spec.help();
+      return ParseOutcome::kHelp;
+    }
+    return fill(r, out, message);
+  } catch (const cxxopts::exceptions::exception& e) {
+    *message = e.what();
+    return ParseOutcome::kUsageError;
+  }
+}
+
+}  // namespace percore::server

@@ -1,0 +1,42 @@
+// Command-line options of `server`, with Fastsocket's demo flags keeping their meaning.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/io/factory.h"
+#include "core/net/address.h"
+
+namespace percore::server {
+
+enum class ServerMode { kHttp, kProxy, kEcho };
+
+struct ServerOptions {
+  int workers = 0;  // 0: one per online CPU
+  int start_core = 0;
+  std::vector<net::Address> listen;
+  std::vector<net::Address> backends;
+  std::string log_file = "./percore.log";
+  bool verbose = false;
+  bool debug = false;
+  bool keepalive = false;
+  ServerMode mode = ServerMode::kHttp;
+  io::BackendKind io = io::BackendKind::kEpoll;
+  long body_size = -1;  // -1: the default small body
+  int idle_timeout_ms = 60'000;
+  int header_timeout_ms = 10'000;
+  int drain_timeout_ms = 10'000;
+  uint32_t max_header_bytes = 8192;
+  int backlog = 4096;
+  std::optional<net::Address> metrics;
+};
+
+enum class ParseOutcome { kRun, kHelp, kUsageError };
+
+// Parses argv; on kHelp *message holds the help text, on kUsageError a one-line reason.
+ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message);
+
+const char* mode_name(ServerMode mode);
+
+}  // namespace percore::server

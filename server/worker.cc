@@ -1,0 +1,112 @@
+#include "server/worker.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "core/io/factory.h"
+#include "core/log/logging.h"
+#include "core/net/socket.h"
+#include "core/proc/affinity.h"
+#include "server/event_loop.h"
+#include "server/mode.h"
+
+namespace percore::server {
+namespace {
+
+LoopSignals g_signals;
+
+void on_stop_signal(int) { g_signals.drain = 1; }
+void on_reopen_signal(int) { g_signals.reopen_log = 1; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_stop_signal;  // no SA_RESTART: the loop's wait must return EINTR
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  sa.sa_handler = on_reopen_signal;
+  sigaction(SIGUSR1, &sa, nullptr);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, nullptr);
+  sa.sa_handler = SIG_DFL;
+  sigaction(SIGCHLD, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+void report(int fd, int index, int error, const std::string& text) {
+  ReadyRecord rec{};
+  rec.index = index;
+  rec.error = error;
+  std::strncpy(rec.text, text.c_str(), sizeof(rec.text) - 1);
+  ssize_t n = write(fd, &rec, sizeof(rec));
+  (void)n;  // the master treats a missing record as a failed start
+}
+
+}  // namespace
+
+int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::WorkerSlot* slot) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != launch.master_pid) return 1;  // the master died before we could ask
+  install_signal_handlers();
+
+  std::string error;
+  std::string name = "w" + std::to_string(launch.index);
+  if (!log::init(options.log_file, options.debug, name, &error)) {
+    report(launch.ready_fd, launch.index, 1, error);
+    return 1;
+  }
+  if (int rc = proc::pin_to_cpu(launch.core); rc < 0) {
+    report(launch.ready_fd, launch.index, -rc,
+           "cannot pin worker to CPU " + std::to_string(launch.core) + ": " + strerror(-rc));
+    return 1;
+  }
+  slot->pid.store(getpid(), std::memory_order_relaxed);
+  slot->core.store(launch.core, std::memory_order_relaxed);
+  slot->active.store(0, std::memory_order_relaxed);
+  slot->starts.fetch_add(1, std::memory_order_relaxed);
+
+  std::unique_ptr<io::Backend> backend = io::make_backend(launch.backend, &error);
+  if (!backend) {
+    report(launch.ready_fd, launch.index, 1, error);
+    return 1;
+  }
+  auto listeners = std::make_unique<Listeners>(*backend);
+  for (const net::Address& addr : options.listen) {
+    int fd = net::bind_reuseport(addr, options.backlog);
+    if (fd < 0 || listeners->add(fd) < 0) {
+      int err = fd < 0 ? -fd : EINVAL;
+      report(launch.ready_fd, launch.index, err,
+             "cannot listen on " + addr.to_string() + ": " + strerror(err));
+      return 1;
+    }
+  }
+  WorkerContext ctx;
+  ctx.index = launch.index;
+  ctx.core = launch.core;
+  ctx.backend = backend.get();
+  ctx.slot = slot;
+  ctx.options = &options;
+  std::unique_ptr<Mode> mode = make_mode(ctx);
+  report(launch.ready_fd, launch.index, 0, "");
+  close(launch.ready_fd);
+  spdlog::info("worker {} started: pid {}, cpu {}, {} backend, {} mode", launch.index, getpid(),
+               launch.core, backend->name(), mode_name(options.mode));
+
+  run_event_loop(*backend, *listeners, *mode, *slot, g_signals, options.drain_timeout_ms);
+
+  mode.reset();
+  listeners.reset();
+  slot->active.store(0, std::memory_order_relaxed);
+  spdlog::info("worker {} exits", launch.index);
+  return 0;
+}
+
+}  // namespace percore::server

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@ int64_t now_ms() {
 }  // namespace
 
 Process::Process(std::vector<std::string> argv) {
+  // Workers orphaned by a killed master come to us, so they can be reaped, not left as zombies.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   char tmpl[] = "/tmp/percore-test-stderr-XXXXXX";
   int err_fd = mkstemp(tmpl);
   err_path_ = tmpl;
@@ -122,8 +125,13 @@ void Process::kill_all() {
     waitpid(pid_, &st, 0);
     status_ = st;
   }
-  // Give orphaned group members a moment to be reaped by init.
-  for (int i = 0; i < 50 && ::kill(-pid_, 0) == 0; ++i) usleep(10000);
+  // Reap the rest of the group (orphans re-parented to this subreaper).
+  for (int i = 0; i < 200 && ::kill(-pid_, 0) == 0; ++i) {
+    while (waitpid(-pid_, nullptr, WNOHANG) > 0) {
+    }
+    if (::kill(-pid_, 0) != 0) break;
+    usleep(5000);
+  }
 }
 
 int ready_port(const std::string& line) {

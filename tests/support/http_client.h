@@ -1,0 +1,38 @@
+// Blocking raw-socket HTTP helpers for end-to-end tests: they let a test send exactly the bytes
+// it wants (split, pipelined, malformed) and check exactly what comes back.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace percore::test {
+
+struct Response {
+  int status = 0;
+  std::string body;
+  bool keep_alive = false;
+};
+
+// A connected blocking TCP socket to 127.0.0.1:port (receive timeout 5 s), or -1.
+int connect_loopback(int port);
+bool send_all(int fd, std::string_view bytes);
+
+// Reads until `count` complete responses arrived, the peer closed, or timeout_ms passed.
+// *closed (optional) tells whether the peer closed the connection.
+std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool head = false,
+                                     bool* closed = nullptr);
+
+// True when the peer closes (EOF or reset) within timeout_ms, discarding what it sends.
+bool wait_closed(int fd, int timeout_ms);
+
+// One request on a fresh connection; status 0 when nothing came back.
+Response http_get(int port, const std::string& path);
+
+// The sum over workers of a Prometheus counter, e.g. "percore_requests_total"; -1 if missing.
+long long metric_sum(const std::string& metrics_text, const std::string& name);
+// The value of one labelled series, e.g. metric_value(text, "percore_accepted_total", "0").
+long long metric_value(const std::string& metrics_text, const std::string& name,
+                       const std::string& worker);
+
+}  // namespace percore::test

@@ -94,8 +94,11 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   std::string mode = r["mode"].as<std::string>();
   if (mode == "http") {
     o->mode = o->backends.empty() ? ServerMode::kHttp : ServerMode::kProxy;
+  } else if (mode == "echo" && o->backends.empty()) {
+    o->mode = ServerMode::kEcho;
   } else {
-    *message = "--mode must be http (got '" + mode + "')";
+    *message = mode == "echo" ? "--mode echo does not take -x/--backend"
+                              : "--mode must be http or echo (got '" + mode + "')";
     return ParseOutcome::kUsageError;
   }
   if (o->mode == ServerMode::kProxy) {

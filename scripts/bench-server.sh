@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# HTTP server benchmark: percore `server` against nginx (return 200, access_log off), one worker
+# each on CPU 0, load generators on CPU 1. Runs are interleaved (percore, nginx, percore, ...)
+# and the medians and ratios of one invocation are printed as a markdown table, with each
+# server's CPU time per request read from /proc.
+#
+#   scripts/bench-server.sh            # BENCH_RUNS=5 BENCH_SECONDS=3 by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/bench_common.sh
+
+RUNS=${BENCH_RUNS:-5}
+SECS=${BENCH_SECONDS:-3}
+CONNS=${BENCH_CONNS:-100}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+AB_REQUESTS=${BENCH_AB_REQUESTS:-100000}
+BODY="Hello from percore"  # nginx adds no newline; percore's 19 bytes include one: same size
+work=$(mktemp -d /tmp/percore-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+pport=$(free_port)
+taskset -c "$SERVER_CPU" build/server -w 1 -c "$SERVER_CPU" -k -a "127.0.0.1:$pport" \
+  -o "$work/percore.log" >"$work/percore.out" &
+pids+=($!)
+percore_master=$!
+wait_port "$pport"
+nport=$(free_port)
+start_nginx "$work/nginx" "$nport" "$SERVER_CPU" "$BODY
+"
+pids+=("$NGINX_PID")
+sleep 0.3
+percore_workers=$(children_of "$percore_master")
+nginx_workers=$(children_of "$NGINX_PID")
+
+# run_load NAME KIND PORT -> prints "rps requests cpu_ticks"
+run_load() {
+  local kind=$1 port=$2 workers=$3 out before after
+  local url="http://127.0.0.1:$port/"
+  before=$(cpu_ticks $workers)
+  case "$kind" in
+    wrk-keepalive) out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${SECS}s" "$url") ;;
+    wrk-pipeline16) out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${SECS}s" -s scripts/wrk/pipeline.lua "$url") ;;
+    wrk-close) out=$(taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${SECS}s" -H "Connection: close" "$url") ;;
+    ab-keepalive) out=$(taskset -c "$LOAD_CPU" ab -q -k -n "$AB_REQUESTS" -c "$CONNS" "$url" 2>&1) ;;
+    ab-close) out=$(taskset -c "$LOAD_CPU" ab -q -n "$((AB_REQUESTS / 4))" -c "$CONNS" "$url" 2>&1) ;;
+  esac
+  after=$(cpu_ticks $workers)
+  local rps reqs
+  if [[ $kind == wrk-* ]]; then
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+  else
+    rps=$(echo "$out" | awk '/Requests per second/ {print $4}')
+    reqs=$(echo "$out" | awk '/Complete requests/ {print $3}')
+  fi
+  echo "${rps:-0} ${reqs:-0} $((after - before))"
+}
+
+tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
+echo "## HTTP server: percore vs nginx ($RUNS interleaved runs of ${SECS}s, $CONNS connections, server on CPU $SERVER_CPU, load on CPU $LOAD_CPU)"
+echo
+echo "| load | percore req/s | nginx req/s | ratio | percore CPU us/req | nginx CPU us/req | CPU ratio |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+for load in wrk-keepalive wrk-pipeline16 wrk-close ab-keepalive ab-close; do
+  : >"$work/p.rps"; : >"$work/n.rps"; : >"$work/p.cpu"; : >"$work/n.cpu"
+  for i in $(seq 1 "$RUNS"); do
+    for who in p n; do
+      if [ $who = p ]; then r=$(run_load "$load" "$pport" "$percore_workers")
+      else r=$(run_load "$load" "$nport" "$nginx_workers"); fi
+      read -r rps reqs ticks <<<"$r"
+      echo "$rps" >>"$work/$who.rps"
+      awk -v t="$ticks" -v n="$reqs" -v us="$tick_us" 'BEGIN { if (n > 0) printf "%.3f\n", t * us / n }' >>"$work/$who.cpu"
+    done
+  done
+  prps=$(median <"$work/p.rps"); nrps=$(median <"$work/n.rps")
+  pcpu=$(median <"$work/p.cpu"); ncpu=$(median <"$work/n.cpu")
+  printf "| %s | %.0f | %.0f | %s | %.2f | %.2f | %s |\n" "$load" "$prps" "$nrps" \
+    "$(ratio "$prps" "$nrps")" "$pcpu" "$ncpu" "$(ratio "$pcpu" "$ncpu")"
+done
+echo
+echo "CPU us/req is the server workers' utime+stime over the run divided by the requests served;"
+echo "when the load generator saturates its core first, it is the figure that still separates the servers."

@@ -1,0 +1,122 @@
+#include "server/tcp_echo.h"
+
+#include "core/net/socket.h"
+#include "core/util/clock.h"
+
+namespace percore::server {
+
+TcpEcho::TcpEcho(WorkerContext& ctx)
+    : backend_(*ctx.backend),
+      stats_(*ctx.slot),
+      idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs) {}
+
+TcpEcho::~TcpEcho() { close_all(); }
+
+void TcpEcho::on_accept(int fd, int64_t now_ns) {
+  if (draining_) {
+    backend_.close(fd);
+    return;
+  }
+  net::set_nodelay(fd);
+  Conn* c = conns_.acquire();
+  c->fd = fd;
+  c->out.clear();
+  c->recv_paused = c->peer_closed = false;
+  stats_.add(stats::kAccepted);
+  stats_.add_active(1);
+  idle_timers_.arm(c, now_ns);
+  if (backend_.open(fd, util::Slab<Conn>::token(c)) < 0) {
+    stats_.add(stats::kIoErrors);
+    close_conn(c);
+  }
+}
+
+void TcpEcho::on_completion(const io::Completion& comp, int64_t now_ns) {
+  Conn* c = conns_.lookup(comp.token);
+  if (c == nullptr) return;
+  if (comp.op == io::Op::kRecv) {
+    on_recv(c, comp, now_ns);
+  } else if (comp.op == io::Op::kSend) {
+    on_sent(c, comp.result);
+  }
+}
+
+void TcpEcho::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
+  if (comp.result <= 0) {
+    if (comp.result < 0 && comp.result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    c->peer_closed = true;
+    // After EOF the client may still read: finish echoing what it sent, then close.
+    if (comp.result == 0 && (c->out.in_flight() || c->out.has_pending())) return;
+    close_conn(c);
+    return;
+  }
+  stats_.add(stats::kBytesIn, static_cast<uint64_t>(comp.result));
+  idle_timers_.arm(c, now_ns);
+  c->out.append_copy({comp.data, static_cast<size_t>(comp.result)});
+  flush(c);
+  if (c->out.pending_bytes() > kMaxPendingBytes && !c->recv_paused) {
+    c->recv_paused = true;
+    backend_.pause_recv(c->fd);
+  }
+}
+
+void TcpEcho::flush(Conn* c) {
+  if (c->out.in_flight() || !c->out.has_pending()) return;
+  int iovcnt = 0;
+  iovec* iov = c->out.start_send(&iovcnt);
+  if (backend_.send(c->fd, iov, iovcnt) < 0) {
+    stats_.add(stats::kIoErrors);
+    close_conn(c);
+  }
+}
+
+void TcpEcho::on_sent(Conn* c, int result) {
+  c->out.finish_send();
+  if (result < 0) {
+    if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    close_conn(c);
+    return;
+  }
+  stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
+  flush(c);
+  if (!c->out.in_flight() && (c->peer_closed || draining_)) {
+    close_conn(c);
+    return;
+  }
+  if (c->recv_paused && c->out.pending_bytes() <= kMaxPendingBytes / 2) {
+    c->recv_paused = false;
+    backend_.resume_recv(c->fd);
+  }
+}
+
+void TcpEcho::close_conn(Conn* c) {
+  util::DeadlineList::cancel(c);
+  backend_.close(c->fd);
+  c->fd = -1;
+  c->out.clear();
+  stats_.add(stats::kClosed);
+  stats_.add_active(-1);
+  conns_.release(c);
+}
+
+void TcpEcho::on_timer(int64_t now_ns) {
+  while (util::DeadlineLink* link = idle_timers_.pop_expired(now_ns)) {
+    stats_.add(stats::kTimeouts);
+    close_conn(static_cast<Conn*>(link));
+  }
+}
+
+// An echo stream has no request boundary to finish at: idle connections close now, the others
+// once what they sent has been echoed.
+void TcpEcho::begin_drain(int64_t) {
+  draining_ = true;
+  conns_.for_each_live([this](Conn* c) {
+    if (!c->out.in_flight() && !c->out.has_pending()) close_conn(c);
+  });
+}
+
+void TcpEcho::close_all() {
+  conns_.for_each_live([this](Conn* c) { close_conn(c); });
+}
+
+}  // namespace percore::server

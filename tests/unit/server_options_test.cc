@@ -1,0 +1,69 @@
+#include "server/options.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace percore::server {
+namespace {
+
+ParseOutcome parse(std::vector<std::string> args, ServerOptions* o, std::string* msg) {
+  args.insert(args.begin(), "server");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  return parse_server_options(static_cast<int>(argv.size()), argv.data(), o, msg);
+}
+
+TEST(ServerOptions, DefaultsFollowFastsocket) {
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({}, &o, &msg), ParseOutcome::kRun) << msg;
+  EXPECT_GE(o.workers, 1);
+  EXPECT_EQ(o.start_core, 0);
+  ASSERT_EQ(o.listen.size(), 1u);
+  EXPECT_EQ(o.listen[0].to_string(), "0.0.0.0:8080");
+  EXPECT_EQ(o.log_file, "./percore.log");
+  EXPECT_FALSE(o.keepalive);
+  EXPECT_EQ(o.mode, ServerMode::kHttp);
+}
+
+TEST(ServerOptions, ShortFlagsAndRepeatableListen) {
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({"-w", "3", "-c", "1", "-a", "127.0.0.1:1", "-a", "[::1]:2", "-o", "/tmp/x.log",
+                   "-v", "-d", "-k", "--idle-timeout", "1.5", "--metrics", "127.0.0.1:0"},
+                  &o, &msg),
+            ParseOutcome::kRun)
+      << msg;
+  EXPECT_EQ(o.workers, 3);
+  EXPECT_EQ(o.start_core, 1);
+  ASSERT_EQ(o.listen.size(), 2u);
+  EXPECT_EQ(o.listen[1].to_string(), "[::1]:2");
+  EXPECT_TRUE(o.verbose && o.debug && o.keepalive);
+  EXPECT_EQ(o.idle_timeout_ms, 1500);
+  ASSERT_TRUE(o.metrics.has_value());
+}
+
+TEST(ServerOptions, BadValuesAreUsageErrors) {
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"-w", "0"}, {"-w", "x"}, {"--bogus"}, {"-a", "nowhere"}, {"--io", "select"},
+           {"--idle-timeout", "0"}, {"--max-header-size", "10"}, {"stray"}, {"--body-size", "-4"}}) {
+    ServerOptions o;
+    std::string msg;
+    EXPECT_EQ(parse(bad, &o, &msg), ParseOutcome::kUsageError) << bad[0];
+    EXPECT_FALSE(msg.empty());
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+TEST(ServerOptions, HelpListsTheFlags) {
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({"-h"}, &o, &msg), ParseOutcome::kHelp);
+  for (const char* flag : {"--workers", "--start-core", "--listen", "--backend", "--keepalive"}) {
+    EXPECT_NE(msg.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace percore::server

@@ -49,7 +49,7 @@ int BufferRing::init(io_uring* ring, uint16_t group, uint32_t count, uint32_t si
   }
   ring_ = ring;
   io_uring_buf_ring_init(br_);
-  for (uint32_t bid = 0; bid < count; ++bid) give_back(bid);
+  for (uint32_t bid = 0; bid < count; ++bid) add(bid);
   publish();
   return 0;
 }
@@ -63,9 +63,10 @@ void BufferRing::destroy() {
   buffers_ = nullptr;
   count_ = 0;
   queued_ = 0;
+  out_ = 0;
 }
 
-void BufferRing::give_back(uint32_t bid) {
+void BufferRing::add(uint32_t bid) {
   io_uring_buf_ring_add(br_, data(bid), size_, static_cast<unsigned short>(bid),
                         io_uring_buf_ring_mask(count_), static_cast<int>(queued_));
   ++queued_;

@@ -29,8 +29,15 @@ class BufferRing {
   bool owns(uint32_t bid) const { return bid < count_; }
   char* data(uint32_t bid) const { return buffers_ + static_cast<size_t>(bid) * size_; }
 
-  // Queues a buffer the kernel handed out for return; publish() makes queued ones visible.
-  void give_back(uint32_t bid);
+  // A completion handed this buffer out of the ring.
+  void taken() { ++out_; }
+  // Buffers known to be out of the ring: taken and not yet given back.
+  uint32_t out() const { return out_; }
+  // Queues a taken buffer for return; publish() makes queued ones visible.
+  void give_back(uint32_t bid) {
+    add(bid);
+    --out_;
+  }
   // Returns how many buffers were published.
   uint32_t publish();
 
@@ -42,7 +49,10 @@ class BufferRing {
   size_t buffer_bytes_ = 0;
   uint32_t count_ = 0;
   uint32_t size_ = 0;
+  void add(uint32_t bid);
+
   uint32_t queued_ = 0;
+  uint32_t out_ = 0;
   uint16_t group_ = 0;
 };
 

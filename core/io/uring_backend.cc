@@ -436,7 +436,8 @@ int UringBackend::wait(Completion* out, int max, int timeout_ms) {
   const int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
   int n = 0;
   for (;;) {
-    if (bufs_.publish() > 0) rearm_starved();
+    bufs_.publish();
+    rearm_starved();
     n += drain(out + n, max - n);
     int wait_ms = timeout_ms;
     if (timeout_ms > 0) wait_ms = static_cast<int>(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
@@ -451,7 +452,8 @@ int UringBackend::wait(Completion* out, int max, int timeout_ms) {
     }
     int rc = enter(to_submit, wait_ms != 0 ? 1 : 0, wait_ms);
     n += reap(out + n, max - n);
-    if (bufs_.publish() > 0) rearm_starved();
+    bufs_.publish();
+    rearm_starved();
     if (n > 0) return n;
     if (rc == -EINTR) return -EINTR;
     if (timeout_ms == 0 || rc == -ETIME) return 0;
@@ -510,7 +512,11 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
   int32_t bid = -1;
   if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
     bid = static_cast<int32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-    if (!bufs_.owns(static_cast<uint32_t>(bid))) bid = -1;
+    if (bufs_.owns(static_cast<uint32_t>(bid))) {
+      bufs_.taken();
+    } else {
+      bid = -1;
+    }
   }
   Ud op = static_cast<Ud>(cqe.user_data >> kTokenBits);
   uint64_t token = cqe.user_data & kTokenMask;
@@ -634,8 +640,12 @@ int UringBackend::on_connect(int fd, FdState& s, int32_t res, Completion* out) {
   return 1;
 }
 
-// Buffers came back: give every receive that ran dry another go.
+// Gives every receive that ran dry another go once the ring surely holds buffers again: every
+// posted completion was reaped (so none carries a buffer we do not know of) and fewer than all
+// buffers are out. A receive re-armed here either gets data or was beaten to the buffers by
+// receives that did: each round makes progress, none spins.
 void UringBackend::rearm_starved() {
+  if (starved_.empty() || bufs_.out() >= bufs_.count() || io_uring_cq_ready(&ring_) > 0) return;
   for (const Starved& e : starved_) {
     FdState* s = live(e.fd);
     if (s == nullptr || s->token != e.token) continue;

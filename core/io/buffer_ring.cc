@@ -16,12 +16,15 @@ size_t round_to_pages(size_t bytes) {
 
 }  // namespace
 
-BufferRing::~BufferRing() { destroy(); }
+BufferRing::~BufferRing() {
+  destroy();
+}
 
 int BufferRing::init(io_uring* ring, uint16_t group, uint32_t count, uint32_t size) {
   if (count == 0 || count > 32768 || (count & (count - 1)) != 0 || size == 0) return -EINVAL;
   ring_bytes_ = round_to_pages(count * sizeof(io_uring_buf));
-  void* mem = mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* mem =
+      mmap(nullptr, ring_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return -errno;
   br_ = static_cast<io_uring_buf_ring*>(mem);
   buffer_bytes_ = round_to_pages(static_cast<size_t>(count) * size);

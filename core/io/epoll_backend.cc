@@ -33,10 +33,10 @@ struct FdState {
   bool active = false;    // listener accepting, or stream receiving
   bool readable = false;  // an edge was seen and not yet drained
   bool writable = true;
-  bool eof = false;       // EOF or error already delivered: no more kRecv
-  bool hup = false;       // the peer shut down or an error is pending: read until EOF
-  bool queued = false;    // in the ready list
-  iovec* iov = nullptr;   // pending send
+  bool eof = false;      // EOF or error already delivered: no more kRecv
+  bool hup = false;      // the peer shut down or an error is pending: read until EOF
+  bool queued = false;   // in the ready list
+  iovec* iov = nullptr;  // pending send
   int iovcnt = 0;
   int64_t sent = 0;
 };

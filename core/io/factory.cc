@@ -33,7 +33,8 @@ const char* backend_kind_name(BackendKind kind) {
 }
 
 std::string uring_unavailable_reason() {
-  // PERCORE_NO_URING=1 makes io_uring look unavailable (tests, or ruling io_uring out in the field).
+  // PERCORE_NO_URING=1 makes io_uring look unavailable (tests, or ruling io_uring out in the
+  // field).
   const char* off = std::getenv("PERCORE_NO_URING");
   if (off != nullptr && *off != '\0' && std::string_view(off) != "0") {
     return "disabled by PERCORE_NO_URING";

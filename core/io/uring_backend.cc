@@ -440,7 +440,8 @@ int UringBackend::wait(Completion* out, int max, int timeout_ms) {
     rearm_starved();
     n += drain(out + n, max - n);
     int wait_ms = timeout_ms;
-    if (timeout_ms > 0) wait_ms = static_cast<int>(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
+    if (timeout_ms > 0)
+      wait_ms = static_cast<int>(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
     if (n > 0 || io_uring_cq_ready(&ring_) > 0) wait_ms = 0;
     unsigned to_submit = flush_sq();
     if (wait_ms != 0 && to_submit > 0) {
@@ -498,11 +499,10 @@ int UringBackend::reap(Completion* out, int room) {
   unsigned tail = io_uring_smp_load_acquire(cq.ktail);
   int n = 0;
   while (head != tail && n < room) {
-    const io_uring_cqe cqe = cq.cqes[head & cq.ring_mask];
+    n += handle(cq.cqes[head & cq.ring_mask], out + n);
     ++head;
-    io_uring_smp_store_release(cq.khead, head);
-    n += handle(cqe, out + n);
   }
+  io_uring_smp_store_release(cq.khead, head);
   return n;
 }
 

@@ -14,7 +14,9 @@
 namespace percore::io {
 namespace {
 
-std::string errno_text(int err) { return std::string(strerror(err)); }
+std::string errno_text(int err) {
+  return std::string(strerror(err));
+}
 
 std::string check_opcodes(io_uring* ring) {
   io_uring_probe* probe = io_uring_get_probe_ring(ring);

@@ -1,12 +1,15 @@
 // Contract tests run against every event-loop backend (epoll, io_uring) over loopback sockets.
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/io/backend.h"
@@ -84,7 +87,9 @@ class BackendTest : public ::testing::TestWithParam<const char*> {
   std::vector<int> peers_;
 };
 
-TEST_P(BackendTest, NameMatches) { EXPECT_STREQ(backend_->name(), GetParam()); }
+TEST_P(BackendTest, NameMatches) {
+  EXPECT_STREQ(backend_->name(), GetParam());
+}
 
 TEST_P(BackendTest, AcceptStopAndResume) {
   constexpr uint64_t kListen = 7;
@@ -188,9 +193,9 @@ TEST_P(BackendTest, LargeSendCompletesOnceWithTotal) {
     if (n > 0) got.append(chunk.data(), static_cast<size_t>(n));
   };
   Pump pump(backend_.get());
-  ASSERT_TRUE(pump.until(
-      [&] { return pump.count(kTok, Op::kSend) > 0 && got.size() == payload.size(); }, 20000,
-      slow_read, 1));
+  ASSERT_TRUE(
+      pump.until([&] { return pump.count(kTok, Op::kSend) > 0 && got.size() == payload.size(); },
+                 20000, slow_read, 1));
   pump.idle(50);
   ASSERT_EQ(pump.count(kTok, Op::kSend), 1);
   EXPECT_EQ(pump.first(kTok, Op::kSend)->result, static_cast<int32_t>(payload.size()));
@@ -262,7 +267,8 @@ TEST_P(BackendTest, BufferExhaustionLosesNothing) {
   double cpu = static_cast<double>(after.ru_utime.tv_sec - before.ru_utime.tv_sec +
                                    after.ru_stime.tv_sec - before.ru_stime.tv_sec) +
                (after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
-                before.ru_stime.tv_usec) / 1e6;
+                before.ru_stime.tv_usec) /
+                   1e6;
   EXPECT_LT(cpu, 10.0) << "wall " << wall;
   for (int i = 0; i < kConns; ++i) EXPECT_EQ(pump.end.count(100 + i), 0u);
 }
@@ -395,8 +401,7 @@ TEST_P(BackendTest, PauseHoldsReceivesUntilResume) {
   size_t paused_at = pump.data[kTok].size();
   EXPECT_LT(paused_at, payload.size());
   ASSERT_EQ(backend_->resume_recv(server_fd), 0);
-  ASSERT_TRUE(
-      pump.until([&] { return pump.data[kTok].size() >= payload.size(); }, 10000, feed));
+  ASSERT_TRUE(pump.until([&] { return pump.data[kTok].size() >= payload.size(); }, 10000, feed));
   EXPECT_GT(pump.data[kTok].size(), paused_at);
   EXPECT_TRUE(pump.data[kTok] == payload) << "bytes lost or reordered across pause/resume";
   // A second pause/resume with nothing in flight.
@@ -442,6 +447,32 @@ TEST_P(BackendTest, CompletionsBoundedByMax) {
     total += n;
   }
   EXPECT_EQ(total, kConns);
+}
+
+void on_usr1(int) {}
+
+TEST_P(BackendTest, SignalInterruptsWait) {
+  struct sigaction sa {};
+  struct sigaction old {};
+  sa.sa_handler = on_usr1;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;  // even so, wait() must come back with -EINTR
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  // Something to submit on entry, so the sleeping enter is not also a submitting one.
+  ASSERT_EQ(backend_->start_accept(listen_fd_, 99), 0);
+  pthread_t self = pthread_self();
+  std::thread killer([self] {
+    usleep(50000);
+    pthread_kill(self, SIGUSR1);
+  });
+  Completion out[4];
+  auto start = std::chrono::steady_clock::now();
+  int rc = backend_->wait(out, 4, 5000);
+  auto took = std::chrono::steady_clock::now() - start;
+  killer.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(rc, -EINTR);
+  EXPECT_LT(took, std::chrono::milliseconds(2000));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("epoll", "uring"),

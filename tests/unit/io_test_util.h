@@ -28,7 +28,9 @@ inline sockaddr_in loopback(uint16_t port) {
   return a;
 }
 
-inline void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+inline void set_nonblock(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 // A non-blocking listener on 127.0.0.1 with a kernel-chosen port.
 inline int make_listener(uint16_t* port) {

@@ -260,16 +260,19 @@ TEST_P(BackendTest, BufferExhaustionLosesNothing) {
   for (int i = 0; i < kConns; ++i) {
     EXPECT_TRUE(pump.data[100 + i] == payloads[i]) << "connection " << i << " lost or reordered";
   }
+  RecordProperty("waits", pump.waits);
   // At least one completion per buffer; a busy loop would show as a flood of waits.
   size_t total = kConns * kBytes;
-  EXPECT_LT(pump.waits, static_cast<int>(total / 512)) << "too many wait() calls";
+  // uring: 4 KiB buffers, 8 completions per wait(): 256 waits is the least possible.
+  EXPECT_LE(pump.waits, static_cast<int>(total / (4096 * 8)) * 2 + 100) << "too many wait() calls";
   EXPECT_EQ(pump.errors, 0);
   double cpu = static_cast<double>(after.ru_utime.tv_sec - before.ru_utime.tv_sec +
                                    after.ru_stime.tv_sec - before.ru_stime.tv_sec) +
                (after.ru_utime.tv_usec - before.ru_utime.tv_usec + after.ru_stime.tv_usec -
                 before.ru_stime.tv_usec) /
                    1e6;
-  EXPECT_LT(cpu, 10.0) << "wall " << wall;
+  RecordProperty("cpu_ms", static_cast<int>(cpu * 1000));
+  EXPECT_LT(cpu, 3.0) << "wall " << wall;
   for (int i = 0; i < kConns; ++i) EXPECT_EQ(pump.end.count(100 + i), 0u);
 }
 

@@ -14,6 +14,8 @@ namespace percore::io {
 // their own bookkeeping (io_uring packs the operation there). A token must be unique among the
 // sockets registered with one backend; protocol code makes it so with a slot index plus a
 // generation, which also lets it recognise a completion meant for a slot that was since reused.
+// Backends filter stale completions by token, so a closed socket's token must not be given to a
+// new socket of the same backend right away (the generation takes care of that).
 inline constexpr int kTokenBits = 56;
 inline constexpr uint64_t kTokenMask = (uint64_t{1} << kTokenBits) - 1;
 
@@ -42,6 +44,12 @@ struct Completion {
 //   checks the token's generation before acting on one.
 // - Receive is continuous: once started, kRecv completions keep arriving (in stream order) until
 //   EOF, an error, pause_recv() or close(). After EOF or an error no more kRecv arrive.
+// - pause_recv() takes effect at once: no kRecv for the socket from the next wait() on. Bytes the
+//   backend had already taken from the kernel (io_uring) are held back and delivered first after
+//   resume_recv(), so the stream order holds. Held bytes occupy receive buffers: pause for
+//   back-pressure, not for long.
+// - Likewise no kAccept arrives after stop_accept(); a connection the backend had already
+//   accepted is held and delivered after start_accept() (or closed with the listener).
 // - At most one send per socket is in flight. The iovec array and the bytes it points to must
 //   stay valid until the kSend completion; the backend may rewrite the iovec array in place.
 //   A kSend completion means every byte was handed to the kernel (or the send failed).
@@ -49,7 +57,9 @@ struct Completion {
 //   (EMFILE, ENFILE, ENOMEM ...) is informational: the listener stays armed unless the protocol
 //   code calls stop_accept(), which it should do on EMFILE/ENFILE to avoid spinning.
 // - Every call returns 0 or -errno; none throws. wait() returns how many completions it wrote,
-//   0 on timeout, or -errno (-EINTR when a signal arrived: not an error).
+//   0 on timeout, or -errno (-EINTR when a signal arrived: not an error; it may also come
+//   without a signal of the program's, e.g. io_uring task work interrupting epoll_wait).
+// - send() on a socket whose connect has not completed fails (-ENOTCONN or -EBADF).
 class Backend {
  public:
   virtual ~Backend() = default;

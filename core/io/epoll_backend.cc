@@ -33,9 +33,10 @@ struct FdState {
   bool active = false;    // listener accepting, or stream receiving
   bool readable = false;  // an edge was seen and not yet drained
   bool writable = true;
-  bool eof = false;       // EOF or error already delivered: no more kRecv
-  bool queued = false;    // in the ready list
-  iovec* iov = nullptr;   // pending send
+  bool eof = false;      // EOF or error already delivered: no more kRecv
+  bool hup = false;      // the peer shut down or an error is pending: read until EOF
+  bool queued = false;   // in the ready list
+  iovec* iov = nullptr;  // pending send
   int iovcnt = 0;
   int64_t sent = 0;
 };
@@ -207,6 +208,7 @@ class EpollBackend final : public Backend {
     }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       s.readable = true;
+      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.hup = true;
       if (s.active) enqueue(fd, s);
     }
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
@@ -344,7 +346,9 @@ class EpollBackend final : public Backend {
     arena_used_ += static_cast<size_t>(n);
     push(fd, Op::kRecv, static_cast<int32_t>(n), buf);
     // A short read means the socket is very likely drained; the next arrival raises a new edge.
-    if (static_cast<size_t>(n) < want) {
+    // Not so once the peer's FIN (or an error) was seen: its edge may have come with the data
+    // just read, and no further edge will announce the EOF.
+    if (static_cast<size_t>(n) < want && !s.hup) {
       s.readable = false;
     } else {
       enqueue(fd, s);

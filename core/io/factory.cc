@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/io/epoll_backend.h"
+#include "core/io/uring_backend.h"
 
 namespace percore::io {
 
@@ -31,7 +32,16 @@ const char* backend_kind_name(BackendKind kind) {
   return "?";
 }
 
-std::string uring_unavailable_reason() { return "the io_uring backend is not built yet"; }
+std::string uring_unavailable_reason() {
+  // PERCORE_NO_URING=1 makes io_uring look unavailable (tests, or ruling io_uring out in the
+  // field).
+  const char* off = std::getenv("PERCORE_NO_URING");
+  if (off != nullptr && *off != '\0' && std::string_view(off) != "0") {
+    return "disabled by PERCORE_NO_URING";
+  }
+  static const std::string reason = probe_uring();
+  return reason;
+}
 
 BackendKind resolve_backend_kind(BackendKind requested, std::string* note, std::string* error) {
   const char* forced = std::getenv("PERCORE_IO");
@@ -55,6 +65,7 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error) {
     case BackendKind::kEpoll:
       return make_epoll_backend(error);
     case BackendKind::kUring:
+      return make_uring_backend(error);
     case BackendKind::kAuto:
       break;
   }

@@ -1,0 +1,670 @@
+// io_uring event-loop backend: one ring per worker, multishot accept and multishot receive into a
+// provided-buffer ring (kernel 6.0+), SINGLE_ISSUER|DEFER_TASKRUN when the kernel has them (6.1+).
+#include "core/io/uring_backend.h"
+
+#include <errno.h>
+#include <liburing.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <vector>
+
+#include "core/io/buffer_ring.h"
+#include "core/io/token_map.h"
+
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8)
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12)
+#endif
+#ifndef IORING_SETUP_DEFER_TASKRUN
+#define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+
+namespace percore::io {
+namespace {
+
+constexpr uint16_t kBufferGroup = 0;
+constexpr int kFdChunkBits = 8;
+constexpr int kFdChunk = 1 << kFdChunkBits;
+
+// user_data: the operation in the top 8 bits, the socket's token in the low kTokenBits.
+enum class Ud : uint8_t { kNone, kAccept, kRecv, kSend, kConnect, kCancel };
+
+uint64_t pack(Ud op, uint64_t token) {
+  return (uint64_t{static_cast<uint8_t>(op)} << kTokenBits) | (token & kTokenMask);
+}
+
+enum class Kind : uint8_t { kNone, kListener, kStream, kConnecting };
+
+struct FdState {
+  uint64_t token = 0;
+  Kind kind = Kind::kNone;
+  bool active = true;      // listener accepting, stream not paused
+  bool armed = false;      // the multishot accept or receive is in flight
+  bool recv_done = false;  // EOF or an error was delivered: no more kRecv
+  bool starved = false;    // receive ended with ENOBUFS; listed in starved_
+  bool send_busy = false;
+  uint32_t held = 0;  // completions of this socket parked in pending_
+  iovec* iov = nullptr;
+  int iovcnt = 0;
+  int64_t sent = 0;
+  msghdr msg{};
+  sockaddr_storage addr{};
+};
+
+// A completion that waits in the backend: found outside wait(), or held back while the socket's
+// receive (or the listener's accept) is paused. `bid` is the receive buffer it pins, or -1.
+struct Pending {
+  int fd;
+  int32_t bid;
+  Completion c;
+};
+
+struct Starved {
+  int fd;
+  uint64_t token;
+};
+
+int64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+class UringBackend final : public Backend {
+ public:
+  UringBackend() = default;
+  ~UringBackend() override;
+
+  int init(const UringOptions& options, std::string* error);
+
+  const char* name() const override { return "uring"; }
+
+  int start_accept(int fd, uint64_t token) override {
+    FdState* s = slot(fd);
+    if (s == nullptr) return -EBADF;
+    if (s->kind == Kind::kNone) {
+      if (int rc = claim(fd, s, Kind::kListener, token); rc < 0) return rc;
+    } else if (s->kind != Kind::kListener || s->token != token) {
+      return -EINVAL;
+    }
+    s->active = true;
+    // If a cancel from stop_accept() is still on its way, its completion re-arms.
+    return s->armed ? 0 : arm_accept(fd, *s);
+  }
+
+  int stop_accept(int fd) override {
+    FdState* s = live(fd);
+    if (s == nullptr || s->kind != Kind::kListener) return -EBADF;
+    if (s->active && s->armed) cancel(pack(Ud::kAccept, s->token));
+    s->active = false;
+    return 0;
+  }
+
+  int open(int fd, uint64_t token) override {
+    FdState* s = slot(fd);
+    if (s == nullptr) return -EBADF;
+    if (s->kind != Kind::kNone) return -EEXIST;
+    if (int rc = claim(fd, s, Kind::kStream, token); rc < 0) return rc;
+    return arm_recv(fd, *s);
+  }
+
+  int connect(int fd, uint64_t token, const sockaddr* addr, socklen_t len) override {
+    if (len > sizeof(sockaddr_storage)) return -EINVAL;
+    FdState* s = slot(fd);
+    if (s == nullptr) return -EBADF;
+    if (s->kind != Kind::kNone) return -EEXIST;
+    io_uring_sqe* sqe = get_sqe();
+    if (sqe == nullptr) return -EAGAIN;
+    if (int rc = claim(fd, s, Kind::kConnecting, token); rc < 0) {
+      io_uring_prep_nop(sqe);
+      io_uring_sqe_set_data64(sqe, pack(Ud::kNone, 0));
+      return rc;
+    }
+    // The kernel may read the address only when the SQE is submitted: keep a copy.
+    std::memcpy(&s->addr, addr, len);
+    io_uring_prep_connect(sqe, fd, reinterpret_cast<sockaddr*>(&s->addr), len);
+    io_uring_sqe_set_data64(sqe, pack(Ud::kConnect, token));
+    return 0;
+  }
+
+  int pause_recv(int fd) override {
+    FdState* s = live(fd);
+    if (s == nullptr || s->kind == Kind::kListener) return -EBADF;
+    if (s->active && s->armed) cancel(pack(Ud::kRecv, s->token));
+    s->active = false;
+    return 0;
+  }
+
+  int resume_recv(int fd) override {
+    FdState* s = live(fd);
+    if (s == nullptr || s->kind == Kind::kListener) return -EBADF;
+    s->active = true;
+    // Held completions go out on the next wait(), before anything the new receive brings.
+    if (s->kind == Kind::kStream && !s->armed && !s->recv_done && !s->starved) {
+      return arm_recv(fd, *s);
+    }
+    return 0;
+  }
+
+  int send(int fd, iovec* iov, int iovcnt) override {
+    FdState* s = live(fd);
+    if (s == nullptr || s->kind == Kind::kListener) return -EBADF;
+    if (s->kind != Kind::kStream) return -ENOTCONN;
+    if (s->send_busy) return -EBUSY;
+    if (iovcnt < 0) return -EINVAL;
+    s->iov = iov;
+    s->iovcnt = iovcnt;
+    s->sent = 0;
+    skip_empty(*s);
+    if (s->iovcnt == 0) {
+      park(fd, -1, Completion{s->token, Op::kSend, 0, nullptr}, *s);
+      return 0;
+    }
+    s->send_busy = true;
+    int rc = submit_send(fd, *s);
+    if (rc < 0) s->send_busy = false;
+    return rc;
+  }
+
+  int close(int fd) override {
+    FdState* s = live(fd);
+    if (s == nullptr) return -EBADF;
+    tokens_.erase(s->token);
+    if (s->armed || s->send_busy || s->kind == Kind::kConnecting) {
+      // Cancel by fd must reach the kernel while the fd still names this socket: submit now.
+      if (io_uring_sqe* sqe = get_sqe(); sqe != nullptr) {
+        io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
+        io_uring_sqe_set_data64(sqe, pack(Ud::kCancel, 0));
+      }
+      submit_now();
+    }
+    // Parked completions are dropped (and their buffers recycled) by the next drain.
+    *s = FdState{};
+    s->kind = Kind::kNone;
+    return ::close(fd) < 0 ? -errno : 0;
+  }
+
+  int wait(Completion* out, int max, int timeout_ms) override;
+
+ private:
+  FdState* find(int fd) {
+    if (fd < 0) return nullptr;
+    size_t chunk = static_cast<size_t>(fd) >> kFdChunkBits;
+    if (chunk >= chunks_.size() || chunks_[chunk] == nullptr) return nullptr;
+    return &chunks_[chunk][fd & (kFdChunk - 1)];
+  }
+  FdState* live(int fd) {
+    FdState* s = find(fd);
+    return s != nullptr && s->kind != Kind::kNone ? s : nullptr;
+  }
+  // Chunks never move, so the kernel may keep pointers into an FdState (msghdr, address).
+  FdState* slot(int fd) {
+    if (fd < 0) return nullptr;
+    size_t chunk = static_cast<size_t>(fd) >> kFdChunkBits;
+    if (chunk >= chunks_.size()) chunks_.resize(chunk + 1);
+    if (chunks_[chunk] == nullptr) chunks_[chunk] = std::make_unique<FdState[]>(kFdChunk);
+    return &chunks_[chunk][fd & (kFdChunk - 1)];
+  }
+  int claim(int fd, FdState* s, Kind kind, uint64_t token) {
+    if ((token & ~kTokenMask) != 0) return -EINVAL;
+    if (!tokens_.insert(token, fd)) return -EEXIST;
+    *s = FdState{};
+    s->kind = kind;
+    s->token = token;
+    return 0;
+  }
+
+  io_uring_sqe* get_sqe();
+  unsigned flush_sq();
+  int enter(unsigned to_submit, unsigned min_complete, int wait_ms);
+  void submit_now() { enter_raw(flush_sq(), 0, 0, nullptr, 0); }
+  int enter_raw(unsigned to_submit, unsigned min_complete, unsigned flags, void* arg, size_t sz);
+
+  int arm_accept(int fd, FdState& s);
+  int arm_recv(int fd, FdState& s);
+  int submit_send(int fd, FdState& s);
+  void cancel(uint64_t user_data);
+  static void skip_empty(FdState& s);
+  static void advance(FdState& s, size_t n);
+
+  void park(int fd, int32_t bid, const Completion& c, FdState& s) {
+    pending_.push_back(Pending{fd, bid, c});
+    ++s.held;
+  }
+  void discard(const Pending& p);
+  int drain(Completion* out, int room);
+  int reap(Completion* out, int room);
+  int handle(const io_uring_cqe& cqe, Completion* out);
+  int on_accept(int fd, FdState& s, int32_t res, bool more, Completion* out);
+  int on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bid, Completion* out);
+  int on_send(int fd, FdState& s, int32_t res, Completion* out);
+  int on_connect(int fd, FdState& s, int32_t res, Completion* out);
+  void rearm_starved();
+
+  io_uring ring_{};
+  bool ring_ok_ = false;
+  BufferRing bufs_;
+  TokenMap tokens_;
+  std::vector<std::unique_ptr<FdState[]>> chunks_;
+  std::vector<Pending> pending_;
+  std::vector<uint16_t> handed_;  // buffers in completions of the last wait()
+  std::vector<Starved> starved_;
+  uint64_t inflight_ = 0;  // SQEs whose final CQE has not been seen
+};
+
+int UringBackend::init(const UringOptions& options, std::string* error) {
+  const unsigned kFlagTries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+                                 IORING_SETUP_COOP_TASKRUN, 0};
+  int rc = -EINVAL;
+  unsigned features = 0;
+  for (unsigned flags : kFlagTries) {
+    io_uring_params p;
+    std::memset(&p, 0, sizeof(p));
+    p.flags = flags | IORING_SETUP_CQSIZE;
+    p.cq_entries = options.cq_entries;
+    rc = io_uring_queue_init_params(options.sq_entries, &ring_, &p);
+    features = p.features;
+    if (rc != -EINVAL) break;  // only an unknown flag is worth another try
+  }
+  if (rc < 0) {
+    *error = std::string("io_uring_queue_init: ") + strerror(-rc);
+    return rc;
+  }
+  ring_ok_ = true;
+  if ((features & IORING_FEAT_EXT_ARG) == 0) {
+    *error = "io_uring: kernel lacks IORING_FEAT_EXT_ARG (needs 5.11+)";
+    return -ENOSYS;
+  }
+  rc = bufs_.init(&ring_, kBufferGroup, options.buffer_count, options.buffer_size);
+  if (rc < 0) {
+    *error = std::string("io_uring buffer ring: ") + strerror(-rc);
+    return rc;
+  }
+  pending_.reserve(options.buffer_count + 256);
+  handed_.reserve(options.buffer_count);
+  starved_.reserve(1024);
+  return 0;
+}
+
+UringBackend::~UringBackend() {
+  if (!ring_ok_) return;
+  // Cancel everything, close the sockets, then wait until the kernel has let go of every
+  // request (and so of the receive buffers) before freeing the buffer memory.
+  if (io_uring_sqe* sqe = get_sqe(); sqe != nullptr) {
+    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+    io_uring_sqe_set_data64(sqe, pack(Ud::kCancel, 0));
+  }
+  for (size_t c = 0; c < chunks_.size(); ++c) {
+    if (chunks_[c] == nullptr) continue;
+    for (int i = 0; i < kFdChunk; ++i) {
+      if (chunks_[c][i].kind != Kind::kNone) ::close(static_cast<int>(c) * kFdChunk + i);
+      chunks_[c][i].kind = Kind::kNone;
+    }
+  }
+  for (const Pending& p : pending_) discard(p);
+  pending_.clear();
+  for (int round = 0; round < 200 && inflight_ > 0; ++round) {
+    enter(flush_sq(), 1, 10);
+    io_uring_cqe* cqe;
+    while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
+      if ((cqe->flags & IORING_CQE_F_MORE) == 0) --inflight_;
+      if ((cqe->user_data >> kTokenBits) == static_cast<uint8_t>(Ud::kAccept) && cqe->res >= 0) {
+        ::close(cqe->res);
+      }
+      io_uring_cqe_seen(&ring_, cqe);
+    }
+  }
+  bufs_.destroy();
+  io_uring_queue_exit(&ring_);
+}
+
+io_uring_sqe* UringBackend::get_sqe() {
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe == nullptr) {
+    submit_now();
+    sqe = io_uring_get_sqe(&ring_);
+  }
+  if (sqe != nullptr) ++inflight_;
+  return sqe;
+}
+
+// Publishes prepared SQEs to the kernel (what liburing's internal flush does, without SQPOLL).
+unsigned UringBackend::flush_sq() {
+  io_uring_sq& sq = ring_.sq;
+  if (sq.sqe_head != sq.sqe_tail) {
+    sq.sqe_head = sq.sqe_tail;
+    io_uring_smp_store_release(sq.ktail, sq.sqe_tail);
+  }
+  return sq.sqe_tail - io_uring_smp_load_acquire(sq.khead);
+}
+
+int UringBackend::enter_raw(unsigned to_submit, unsigned min_complete, unsigned flags, void* arg,
+                            size_t sz) {
+  if (to_submit == 0 && flags == 0) return 0;
+  long rc = syscall(__NR_io_uring_enter, ring_.ring_fd, to_submit, min_complete, flags, arg, sz);
+  return rc < 0 ? -errno : static_cast<int>(rc);
+}
+
+// Submits and reaps; waits for one completion up to wait_ms (-1: forever) if min_complete > 0.
+// GETEVENTS is always set: with DEFER_TASKRUN that is what lets completions be posted.
+int UringBackend::enter(unsigned to_submit, unsigned min_complete, int wait_ms) {
+  if (min_complete == 0 || wait_ms < 0) {
+    return enter_raw(to_submit, min_complete, IORING_ENTER_GETEVENTS, nullptr, _NSIG / 8);
+  }
+  __kernel_timespec ts{};
+  ts.tv_sec = wait_ms / 1000;
+  ts.tv_nsec = static_cast<long long>(wait_ms % 1000) * 1000000;
+  io_uring_getevents_arg arg{};
+  arg.ts = reinterpret_cast<uint64_t>(&ts);
+  return enter_raw(to_submit, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+                   sizeof(arg));
+}
+
+int UringBackend::arm_accept(int fd, FdState& s) {
+  io_uring_sqe* sqe = get_sqe();
+  if (sqe == nullptr) return -EAGAIN;
+  io_uring_prep_multishot_accept(sqe, fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  io_uring_sqe_set_data64(sqe, pack(Ud::kAccept, s.token));
+  s.armed = true;
+  return 0;
+}
+
+int UringBackend::arm_recv(int fd, FdState& s) {
+  io_uring_sqe* sqe = get_sqe();
+  if (sqe == nullptr) return -EAGAIN;
+  io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = bufs_.group();
+  io_uring_sqe_set_data64(sqe, pack(Ud::kRecv, s.token));
+  s.armed = true;
+  return 0;
+}
+
+int UringBackend::submit_send(int fd, FdState& s) {
+  io_uring_sqe* sqe = get_sqe();
+  if (sqe == nullptr) return -EAGAIN;
+  if (s.iovcnt == 1) {
+    io_uring_prep_send(sqe, fd, s.iov->iov_base, s.iov->iov_len, MSG_NOSIGNAL);
+  } else {
+    s.msg = msghdr{};
+    s.msg.msg_iov = s.iov;
+    s.msg.msg_iovlen = static_cast<size_t>(s.iovcnt < IOV_MAX ? s.iovcnt : IOV_MAX);
+    io_uring_prep_sendmsg(sqe, fd, &s.msg, MSG_NOSIGNAL);
+  }
+  io_uring_sqe_set_data64(sqe, pack(Ud::kSend, s.token));
+  return 0;
+}
+
+void UringBackend::cancel(uint64_t user_data) {
+  io_uring_sqe* sqe = get_sqe();
+  if (sqe == nullptr) return;
+  io_uring_prep_cancel64(sqe, user_data, IORING_ASYNC_CANCEL_ALL);
+  io_uring_sqe_set_data64(sqe, pack(Ud::kCancel, 0));
+}
+
+void UringBackend::skip_empty(FdState& s) {
+  while (s.iovcnt > 0 && s.iov->iov_len == 0) {
+    ++s.iov;
+    --s.iovcnt;
+  }
+}
+
+void UringBackend::advance(FdState& s, size_t n) {
+  while (s.iovcnt > 0 && n >= s.iov->iov_len) {
+    n -= s.iov->iov_len;
+    ++s.iov;
+    --s.iovcnt;
+  }
+  if (s.iovcnt > 0) {
+    s.iov->iov_base = static_cast<char*>(s.iov->iov_base) + n;
+    s.iov->iov_len -= n;
+  }
+  skip_empty(s);
+}
+
+int UringBackend::wait(Completion* out, int max, int timeout_ms) {
+  if (max <= 0) return -EINVAL;
+  for (uint16_t bid : handed_) bufs_.give_back(bid);
+  handed_.clear();
+  const int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+  int n = 0;
+  for (;;) {
+    bufs_.publish();
+    rearm_starved();
+    n += drain(out + n, max - n);
+    int wait_ms = timeout_ms;
+    if (timeout_ms > 0)
+      wait_ms = static_cast<int>(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
+    if (n > 0 || io_uring_cq_ready(&ring_) > 0) wait_ms = 0;
+    unsigned to_submit = flush_sq();
+    if (wait_ms != 0 && to_submit > 0) {
+      // A submitting enter that then sleeps reports the submission count, not EINTR or ETIME:
+      // submit first so the sleeping enter reports the signal.
+      enter(to_submit, 0, 0);
+      to_submit = 0;
+      if (io_uring_cq_ready(&ring_) > 0) wait_ms = 0;
+    }
+    int rc = enter(to_submit, wait_ms != 0 ? 1 : 0, wait_ms);
+    n += reap(out + n, max - n);
+    bufs_.publish();
+    rearm_starved();
+    if (n > 0) return n;
+    if (rc == -EINTR) return -EINTR;
+    if (timeout_ms == 0 || rc == -ETIME) return 0;
+    if (timeout_ms > 0 && now_ms() >= deadline) return 0;
+    if (rc < 0 && rc != -EAGAIN && rc != -EBUSY) return rc;
+  }
+}
+
+void UringBackend::discard(const Pending& p) {
+  if (p.bid >= 0) bufs_.give_back(static_cast<uint32_t>(p.bid));
+  if (p.c.op == Op::kAccept && p.c.result >= 0) ::close(p.c.result);
+}
+
+// Delivers parked completions whose socket is live and not paused, in the order they arrived.
+int UringBackend::drain(Completion* out, int room) {
+  int n = 0;
+  size_t keep = 0;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const Pending p = pending_[i];
+    FdState* s = live(p.fd);
+    if (s == nullptr || s->token != p.c.token) {
+      discard(p);
+      continue;
+    }
+    bool paused = !s->active && (p.c.op == Op::kRecv || p.c.op == Op::kAccept);
+    if (paused || n >= room) {
+      pending_[keep++] = p;
+      continue;
+    }
+    out[n++] = p.c;
+    --s->held;
+    if (p.bid >= 0) handed_.push_back(static_cast<uint16_t>(p.bid));
+  }
+  pending_.resize(keep);
+  return n;
+}
+
+// Consumes CQEs until `room` completions are written; the rest stay in the CQ for next time.
+int UringBackend::reap(Completion* out, int room) {
+  io_uring_cq& cq = ring_.cq;
+  unsigned head = *cq.khead;
+  unsigned tail = io_uring_smp_load_acquire(cq.ktail);
+  int n = 0;
+  while (head != tail && n < room) {
+    n += handle(cq.cqes[head & cq.ring_mask], out + n);
+    ++head;
+  }
+  io_uring_smp_store_release(cq.khead, head);
+  return n;
+}
+
+int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
+  bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+  if (!more) --inflight_;
+  int32_t bid = -1;
+  if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
+    bid = static_cast<int32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
+    if (bufs_.owns(static_cast<uint32_t>(bid))) {
+      bufs_.taken();
+    } else {
+      bid = -1;
+    }
+  }
+  Ud op = static_cast<Ud>(cqe.user_data >> kTokenBits);
+  uint64_t token = cqe.user_data & kTokenMask;
+  int fd = -1;
+  FdState* s = nullptr;
+  if (op != Ud::kCancel && op != Ud::kNone) {
+    fd = tokens_.find(token);
+    s = live(fd);
+  }
+  if (s == nullptr || s->token != token) {
+    // A cancel's own completion, or a stale one for a closed socket: recycle what it carries.
+    if (bid >= 0) bufs_.give_back(static_cast<uint32_t>(bid));
+    if (op == Ud::kAccept && cqe.res >= 0) ::close(cqe.res);
+    return 0;
+  }
+  switch (op) {
+    case Ud::kAccept:
+      return on_accept(fd, *s, cqe.res, more, out);
+    case Ud::kRecv:
+      return on_recv(fd, *s, cqe.res, more, bid, out);
+    case Ud::kSend:
+      return on_send(fd, *s, cqe.res, out);
+    case Ud::kConnect:
+      return on_connect(fd, *s, cqe.res, out);
+    default:
+      return 0;
+  }
+}
+
+int UringBackend::on_accept(int fd, FdState& s, int32_t res, bool more, Completion* out) {
+  if (!more) s.armed = false;
+  int produced = 0;
+  Completion c{s.token, Op::kAccept, res, nullptr};
+  if (res >= 0) {
+    // Accepted after stop_accept() but before the cancel took effect: hold until start_accept().
+    if (s.active && s.held == 0) {
+      *out = c;
+      produced = 1;
+    } else {
+      park(fd, -1, c, s);
+    }
+  } else if (res != -ECANCELED && s.active) {
+    *out = c;
+    produced = 1;
+  }
+  bool fatal = res == -EBADF || res == -EINVAL || res == -ENOTSOCK || res == -EOPNOTSUPP;
+  if (!s.armed && s.active && !fatal) arm_accept(fd, s);
+  return produced;
+}
+
+int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bid,
+                          Completion* out) {
+  if (!more) s.armed = false;
+  if (res <= 0 && bid >= 0) {
+    bufs_.give_back(static_cast<uint32_t>(bid));
+    bid = -1;
+  }
+  if (s.recv_done) {
+    if (bid >= 0) bufs_.give_back(static_cast<uint32_t>(bid));
+    return 0;
+  }
+  if (res == -ENOBUFS) {
+    // Re-armed only once buffers come back (see rearm_starved), never in a loop.
+    if (!s.starved) {
+      s.starved = true;
+      starved_.push_back(Starved{fd, s.token});
+    }
+    return 0;
+  }
+  if (res == -ECANCELED) {
+    // pause_recv()'s cancel; resume_recv() may have come since.
+    if (!s.armed && s.active && !s.starved) arm_recv(fd, s);
+    return 0;
+  }
+  if (res > 0 && bid < 0) res = -EIO;  // cannot happen with buffer select
+  Completion c{s.token, Op::kRecv, res, res > 0 ? bufs_.data(static_cast<uint32_t>(bid)) : nullptr};
+  if (res <= 0) {
+    s.recv_done = true;
+  } else if (!s.armed && s.active && !s.starved) {
+    arm_recv(fd, s);  // the multishot ended for the kernel's own reasons (CQ overflow ...)
+  }
+  if (!s.active || s.held > 0) {
+    park(fd, bid, c, s);
+    return 0;
+  }
+  *out = c;
+  if (bid >= 0) handed_.push_back(static_cast<uint16_t>(bid));
+  return 1;
+}
+
+int UringBackend::on_send(int fd, FdState& s, int32_t res, Completion* out) {
+  if (!s.send_busy) return 0;
+  if (res > 0) {
+    s.sent += res;
+    advance(s, static_cast<size_t>(res));
+    if (s.iovcnt > 0) {
+      if (submit_send(fd, s) == 0) return 0;  // short send: the rest goes out next
+      res = -EAGAIN;
+    }
+  } else if (res == 0) {
+    res = -EIO;  // no progress on a non-empty send
+  }
+  s.send_busy = false;
+  s.iov = nullptr;
+  s.iovcnt = 0;
+  int32_t result = res < 0 ? res : static_cast<int32_t>(s.sent > INT32_MAX ? INT32_MAX : s.sent);
+  *out = Completion{s.token, Op::kSend, result, nullptr};
+  return 1;
+}
+
+int UringBackend::on_connect(int fd, FdState& s, int32_t res, Completion* out) {
+  if (s.kind != Kind::kConnecting) return 0;
+  s.kind = Kind::kStream;
+  if (res < 0) {
+    s.recv_done = true;
+  } else {
+    res = 0;
+    if (s.active) arm_recv(fd, s);
+  }
+  *out = Completion{s.token, Op::kConnect, res, nullptr};
+  return 1;
+}
+
+// Gives every receive that ran dry another go once the ring surely holds buffers again: every
+// posted completion was reaped (so none carries a buffer we do not know of) and fewer than all
+// buffers are out. A receive re-armed here either gets data or was beaten to the buffers by
+// receives that did: each round makes progress, none spins.
+void UringBackend::rearm_starved() {
+  if (starved_.empty() || bufs_.out() >= bufs_.count() || io_uring_cq_ready(&ring_) > 0) return;
+  for (const Starved& e : starved_) {
+    FdState* s = live(e.fd);
+    if (s == nullptr || s->token != e.token) continue;
+    s->starved = false;
+    if (s->active && !s->armed && !s->recv_done) arm_recv(e.fd, *s);
+  }
+  starved_.clear();
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_uring_backend(const UringOptions& options, std::string* error) {
+  auto backend = std::make_unique<UringBackend>();
+  if (backend->init(options, error) < 0) return nullptr;
+  return backend;
+}
+
+std::unique_ptr<Backend> make_uring_backend(std::string* error) {
+  return make_uring_backend(UringOptions{}, error);
+}
+
+}  // namespace percore::io

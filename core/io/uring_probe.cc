@@ -1,0 +1,118 @@
+// Start-up probe for the io_uring backend: can this process create a ring (seccomp, the
+// kernel.io_uring_disabled sysctl, memlock) and does the kernel have what the backend uses (6.0+)?
+#include <errno.h>
+#include <liburing.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "core/io/buffer_ring.h"
+#include "core/io/uring_backend.h"
+
+namespace percore::io {
+namespace {
+
+std::string errno_text(int err) {
+  return std::string(strerror(err));
+}
+
+std::string check_opcodes(io_uring* ring) {
+  io_uring_probe* probe = io_uring_get_probe_ring(ring);
+  if (probe == nullptr) return "io_uring opcode probe failed (kernel older than 5.6)";
+  struct Need {
+    int op;
+    const char* name;
+  };
+  const Need kNeeds[] = {{IORING_OP_ACCEPT, "ACCEPT"},
+                         {IORING_OP_RECV, "RECV"},
+                         {IORING_OP_SEND, "SEND"},
+                         {IORING_OP_SENDMSG, "SENDMSG"},
+                         {IORING_OP_CONNECT, "CONNECT"},
+                         {IORING_OP_ASYNC_CANCEL, "ASYNC_CANCEL"},
+                         {IORING_OP_PROVIDE_BUFFERS, "PROVIDE_BUFFERS"}};
+  std::string missing;
+  for (const Need& n : kNeeds) {
+    if (!io_uring_opcode_supported(probe, n.op)) missing += std::string(" ") + n.name;
+  }
+  io_uring_free_probe(probe);
+  if (!missing.empty()) return "kernel lacks io_uring opcodes:" + missing;
+  return "";
+}
+
+// Multishot receive into a provided-buffer ring (6.0) is the newest feature the backend needs;
+// multishot accept (5.19) and cancel by fd (5.19) come with it.
+std::string check_multishot_recv(io_uring* ring) {
+  BufferRing bufs;
+  int rc = bufs.init(ring, 0, 8, 64);
+  if (rc == -EINVAL) return "kernel lacks provided-buffer rings (needs 5.19+)";
+  if (rc == -ENOMEM || rc == -EPERM) {
+    return "cannot pin the io_uring buffer ring: RLIMIT_MEMLOCK too low (ulimit -l)";
+  }
+  if (rc < 0) return "io_uring buffer ring registration failed: " + errno_text(-rc);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+    return "socketpair: " + errno_text(errno);
+  }
+  io_uring_sqe* sqe = io_uring_get_sqe(ring);
+  io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = 0;
+  io_uring_sqe_set_data64(sqe, 1);
+  std::string why;
+  if (::write(sv[1], "x", 1) != 1) why = "write: " + errno_text(errno);
+  io_uring_submit(ring);
+  io_uring_cqe* cqe = nullptr;
+  __kernel_timespec ts{};
+  ts.tv_sec = 1;
+  rc = why.empty() ? io_uring_wait_cqe_timeout(ring, &cqe, &ts) : -1;
+  if (why.empty()) {
+    if (rc < 0) {
+      why = "io_uring multishot receive gave no completion: " + errno_text(-rc);
+    } else if (cqe->res == -EINVAL) {
+      why = "kernel lacks multishot receive (needs 6.0+)";
+    } else if (cqe->res != 1 || (cqe->flags & IORING_CQE_F_MORE) == 0 ||
+               (cqe->flags & IORING_CQE_F_BUFFER) == 0) {
+      why = "io_uring multishot receive misbehaves (res " + std::to_string(cqe->res) + ")";
+    }
+    if (rc == 0) io_uring_cqe_seen(ring, cqe);
+  }
+  // Let the kernel drop the receive before the buffers go away.
+  ::close(sv[1]);
+  for (int i = 0; i < 8; ++i) {
+    ts.tv_sec = 0;
+    ts.tv_nsec = 100000000;
+    if (io_uring_wait_cqe_timeout(ring, &cqe, &ts) < 0) break;
+    bool last = cqe->user_data == 1 && (cqe->flags & IORING_CQE_F_MORE) == 0;
+    io_uring_cqe_seen(ring, cqe);
+    if (last) break;
+  }
+  ::close(sv[0]);
+  return why;
+}
+
+}  // namespace
+
+std::string probe_uring() {
+  io_uring ring;
+  io_uring_params p;
+  std::memset(&p, 0, sizeof(p));
+  int rc = io_uring_queue_init_params(8, &ring, &p);
+  if (rc == -ENOSYS) return "io_uring_setup: ENOSYS (kernel without io_uring, or seccomp)";
+  if (rc == -EPERM) {
+    return "io_uring_setup: EPERM (sysctl kernel.io_uring_disabled or a seccomp filter)";
+  }
+  if (rc == -ENOMEM) return "io_uring_setup: ENOMEM (RLIMIT_MEMLOCK too low? see ulimit -l)";
+  if (rc < 0) return "io_uring_setup: " + errno_text(-rc);
+  std::string why;
+  if ((p.features & IORING_FEAT_EXT_ARG) == 0 || (p.features & IORING_FEAT_NODROP) == 0) {
+    why = "kernel io_uring too old (no EXT_ARG/NODROP; needs 6.0+)";
+  }
+  if (why.empty()) why = check_opcodes(&ring);
+  if (why.empty()) why = check_multishot_recv(&ring);
+  io_uring_queue_exit(&ring);
+  return why;
+}
+
+}  // namespace percore::io

@@ -32,6 +32,7 @@ namespace {
 constexpr uint16_t kBufferGroup = 0;
 constexpr int kFdChunkBits = 8;
 constexpr int kFdChunk = 1 << kFdChunkBits;
+constexpr uint32_t kRecvPerSocketPerWait = 4;
 
 // user_data: the operation in the top 8 bits, the socket's token in the low kTokenBits.
 enum class Ud : uint8_t { kNone, kAccept, kRecv, kSend, kConnect, kCancel };
@@ -51,6 +52,8 @@ struct FdState {
   bool starved = false;    // receive ended with ENOBUFS; listed in starved_
   bool send_busy = false;
   uint32_t held = 0;  // completions of this socket parked in pending_
+  uint32_t quota_wait = 0;  // the wait() that quota_used counts for
+  uint32_t quota_used = 0;  // kRecv delivered to this socket in that wait()
   iovec* iov = nullptr;
   int iovcnt = 0;
   int64_t sent = 0;
@@ -234,6 +237,17 @@ class UringBackend final : public Backend {
   static void skip_empty(FdState& s);
   static void advance(FdState& s, size_t n);
 
+  // A multishot receive can fill many buffers for one busy socket at once. Delivering at most a
+  // few per socket per wait() keeps one stream from starving the others and bounds what protocol
+  // code must absorb before its pause_recv() takes effect; the rest waits, in order, in pending_.
+  bool over_quota(FdState& s) {
+    if (s.quota_wait != wait_seq_) {
+      s.quota_wait = wait_seq_;
+      s.quota_used = 0;
+    }
+    return s.quota_used >= kRecvPerSocketPerWait;
+  }
+
   void park(int fd, int32_t bid, const Completion& c, FdState& s) {
     pending_.push_back(Pending{fd, bid, c});
     ++s.held;
@@ -257,6 +271,7 @@ class UringBackend final : public Backend {
   std::vector<uint16_t> handed_;  // buffers in completions of the last wait()
   std::vector<Starved> starved_;
   uint64_t inflight_ = 0;  // SQEs whose final CQE has not been seen
+  uint32_t wait_seq_ = 0;
 };
 
 int UringBackend::init(const UringOptions& options, std::string* error) {
@@ -431,6 +446,7 @@ void UringBackend::advance(FdState& s, size_t n) {
 
 int UringBackend::wait(Completion* out, int max, int timeout_ms) {
   if (max <= 0) return -EINVAL;
+  ++wait_seq_;
   for (uint16_t bid : handed_) bufs_.give_back(bid);
   handed_.clear();
   const int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
@@ -480,12 +496,14 @@ int UringBackend::drain(Completion* out, int room) {
       continue;
     }
     bool paused = !s->active && (p.c.op == Op::kRecv || p.c.op == Op::kAccept);
-    if (paused || n >= room) {
+    bool quota = p.c.op == Op::kRecv && over_quota(*s);
+    if (paused || quota || n >= room) {
       pending_[keep++] = p;
       continue;
     }
     out[n++] = p.c;
     --s->held;
+    if (p.c.op == Op::kRecv) ++s->quota_used;
     if (p.bid >= 0) handed_.push_back(static_cast<uint16_t>(p.bid));
   }
   pending_.resize(keep);
@@ -598,10 +616,11 @@ int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bi
   } else if (!s.armed && s.active && !s.starved) {
     arm_recv(fd, s);  // the multishot ended for the kernel's own reasons (CQ overflow ...)
   }
-  if (!s.active || s.held > 0) {
+  if (!s.active || s.held > 0 || over_quota(s)) {
     park(fd, bid, c, s);
     return 0;
   }
+  ++s.quota_used;
   *out = c;
   if (bid >= 0) handed_.push_back(static_cast<uint16_t>(bid));
   return 1;

@@ -1,0 +1,106 @@
+// The reference for the echo benchmark: the smallest honest epoll echo loop (one process,
+// level-triggered, read then write back, unsent bytes kept until EPOLLOUT). percore's echo mode
+// is measured against it to show what its abstractions cost.
+//
+//   ref_epoll_echo PORT     (listens on 127.0.0.1:PORT, prints "ready" when listening)
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Conn {
+  std::string unsent;
+};
+
+void echo(int ep, int fd, Conn& c, char* buf, size_t cap) {
+  ssize_t n = read(fd, buf, cap);
+  if (n == 0 || (n < 0 && errno != EAGAIN)) {
+    close(fd);
+    c.unsent.clear();
+    return;
+  }
+  if (n < 0) return;
+  ssize_t w = write(fd, buf, static_cast<size_t>(n));
+  if (w < 0) w = 0;
+  if (w < n) {
+    c.unsent.append(buf + w, static_cast<size_t>(n - w));
+    epoll_event ev{EPOLLOUT, {.fd = fd}};  // stop reading until the backlog drains
+    epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+  }
+}
+
+void drain(int ep, int fd, Conn& c) {
+  ssize_t w = write(fd, c.unsent.data(), c.unsent.size());
+  if (w < 0 && errno != EAGAIN) {
+    close(fd);
+    c.unsent.clear();
+    return;
+  }
+  if (w > 0) c.unsent.erase(0, static_cast<size_t>(w));
+  if (c.unsent.empty()) {
+    epoll_event ev{EPOLLIN, {.fd = fd}};
+    epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: ref_epoll_echo PORT\n");
+    return 2;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int one = 1;
+  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[1])));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(lfd, 4096) != 0) {
+    std::perror("listen");
+    return 1;
+  }
+  int ep = epoll_create1(0);
+  epoll_event lev{EPOLLIN, {.fd = lfd}};
+  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);
+  std::vector<Conn> conns(1024);
+  std::vector<char> buf(64 << 10);
+  epoll_event events[512];
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) {
+    int n = epoll_wait(ep, events, 512, -1);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == lfd) {
+        int c;
+        while ((c = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK)) >= 0) {
+          setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+          if (static_cast<size_t>(c) >= conns.size()) conns.resize(static_cast<size_t>(c) * 2);
+          conns[c].unsent.clear();
+          epoll_event ev{EPOLLIN, {.fd = c}};
+          epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+        }
+        continue;
+      }
+      if (events[i].events & EPOLLOUT) {
+        drain(ep, fd, conns[fd]);
+      } else {
+        echo(ep, fd, conns[fd], buf.data(), buf.size());
+      }
+    }
+  }
+}

@@ -180,3 +180,60 @@ TEST(ServerProcess, Usr1ReopensTheLogFile) {
 
 }  // namespace
 }  // namespace percore::test
+
+namespace percore::test {
+namespace {
+
+long cpu_ticks(pid_t pid) {
+  std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  std::istringstream in(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::atol(field.c_str());
+    if (i == 15) stime = std::atol(field.c_str());
+  }
+  return utime + stime;
+}
+
+class ServerFdLimit : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ServerFdLimit, RunningOutOfFileDescriptorsDoesNotSpin) {
+  std::string why = backend_skip_reason(GetParam());
+  if (!why.empty()) GTEST_SKIP() << why;
+  // A hard limit of 40 descriptors: a few go to the process itself, the rest to clients.
+  std::string log = "/tmp/percore-emfile-" + std::to_string(getpid()) + ".log";
+  Process p({"prlimit", "--nofile=40:40", PERCORE_SERVER_BIN, "-w", "1", "-k", "-a",
+             "127.0.0.1:0", "-o", log, "--io", GetParam()});
+  int port = ready_port(p.wait_for_line("percore: ready", 10000));
+  ASSERT_GT(port, 0) << p.stderr_text();
+  std::vector<pid_t> workers = children_of(p.pid());
+  ASSERT_EQ(workers.size(), 1u);
+  std::vector<int> fds;
+  for (int i = 0; i < 80; ++i) {
+    int fd = connect_loopback(port);  // the kernel completes the handshake; accept() cannot
+    if (fd >= 0) fds.push_back(fd);
+  }
+  usleep(300000);
+  long before = cpu_ticks(workers[0]);
+  usleep(1000000);
+  long used = cpu_ticks(workers[0]) - before;
+  EXPECT_LT(used, 20) << "the worker burned " << used << " ticks in a second at the fd limit";
+  for (int fd : fds) close(fd);
+  // Once descriptors free up, the server serves again.
+  Response r;
+  for (int i = 0; i < 50 && r.status != 200; ++i) {
+    r = http_get(port, "/");
+    if (r.status != 200) usleep(100000);
+  }
+  EXPECT_EQ(r.status, 200);
+  std::string text = read_file(log);
+  EXPECT_NE(text.find("fd limit"), std::string::npos) << text;
+  unlink(log.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServerFdLimit, ::testing::Values("epoll", "uring"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace percore::test

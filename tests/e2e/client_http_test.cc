@@ -6,7 +6,6 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -211,11 +210,14 @@ TEST(ClientHttpE2E, CountsAgreeWithServerMetrics) {
     int rc = 0;
     std::string text =
         run_command("curl -s http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics", 10, &rc);
+    // Sums every `percore_requests_total{worker="N"} value` line.
     long total = 0;
-    std::regex re(R"(percore_requests_total\{[^}]*\}\s+(\d+))");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator();
-         ++it) {
-      total += std::stol((*it)[1]);
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.rfind("percore_requests_total", 0) != 0) continue;
+      size_t space = line.rfind(' ');
+      if (space != std::string::npos) total += std::atol(line.c_str() + space + 1);
     }
     return total;
   };

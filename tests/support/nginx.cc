@@ -8,7 +8,7 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <regex>
+#include <sstream>
 
 namespace percore::test {
 
@@ -87,12 +87,12 @@ NginxStatus Nginx::status() const {
   int rc = 0;
   std::string out = run_command("curl -s " + url("/status"), 10, &rc);
   // "server accepts handled requests\n 12 12 34"
-  std::smatch m;
   NginxStatus s;
-  if (std::regex_search(out, m, std::regex(R"(requests\s+(\d+)\s+(\d+)\s+(\d+))"))) {
-    s.accepts = std::stol(m[1]);
-    s.requests = std::stol(m[3]);
-  }
+  size_t at = out.find("requests");
+  if (at == std::string::npos) return s;
+  std::istringstream in(out.substr(at + 8));
+  long handled = 0;
+  if (!(in >> s.accepts >> handled >> s.requests)) s = NginxStatus{};
   return s;
 }
 

@@ -1,0 +1,182 @@
+// Flag definitions and validation for `client http`. Only here do exceptions fly (cxxopts throws
+// on malformed input); they are caught and turned into ParseStatus::kError with one line.
+#include "client/flags.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+// GCC 12 with the sanitizers warns falsely inside <regex>, which cxxopts uses; the warning is
+// issued where templates are instantiated, so it is silenced for this whole file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+// -H values may contain commas ("Accept: a, b"), so repeated flags must not be split on them.
+#define CXXOPTS_VECTOR_DELIMITER '\x1f'
+#include <cxxopts.hpp>
+
+#include "client/duration.h"
+
+namespace percore::client {
+namespace {
+
+bool valid_token(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c <= ' ' || c >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(c) != std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool fail(std::string* message, std::string text) {
+  *message = std::move(text);
+  return false;
+}
+
+bool read_file(const std::string& path, std::string* out, std::string* message) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(message, fmt::format("--body-file {}: cannot open it", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+// Checks and copies the parsed values into *out; false with a one-line *message on a bad value.
+bool fill_options(const cxxopts::ParseResult& r, Options* out, std::string* message) {
+  if (r.count("url") == 0) return fail(message, "missing URL (usage: client http [options] URL)");
+  out->url_text = r["url"].as<std::string>();
+  if (!parse_url(out->url_text, &out->url, message)) return false;
+
+  out->connections = r["connections"].as<int>();
+  if (out->connections < 1 || out->connections > 1'000'000) {
+    return fail(message, "-c/--connections must be between 1 and 1000000");
+  }
+  int threads = r["threads"].as<int>();
+  if (threads < 0 || threads > 1024) return fail(message, "-t/--threads must be between 1 and 1024");
+  if (threads == 0) threads = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  out->threads = std::max(1, std::min(threads, out->connections));
+  out->start_core = r["start-core"].as<int>();
+  if (out->start_core < 0) return fail(message, "--start-core must be >= 0");
+  out->pin = r.count("no-pin") == 0;
+
+  bool has_duration = r.count("duration") > 0;
+  if (has_duration &&
+      !parse_duration(r["duration"].as<std::string>(), &out->duration_ns, message)) {
+    return false;
+  }
+  if (has_duration && out->duration_ns == 0) return fail(message, "-d/--duration must be > 0");
+  int64_t requests = r["requests"].as<int64_t>();
+  if (requests < 0) return fail(message, "-n/--requests must be >= 0");
+  out->requests = static_cast<uint64_t>(requests);
+  if (!has_duration && out->requests == 0) out->duration_ns = int64_t{10} * 1'000'000'000;
+  if (!parse_duration(r["warmup"].as<std::string>(), &out->warmup_ns, message)) return false;
+  if (out->duration_ns > 0 && out->warmup_ns >= out->duration_ns) {
+    return fail(message, "--warmup must be shorter than -d/--duration (the warmup is part of it)");
+  }
+  if (!parse_duration(r["timeout"].as<std::string>(), &out->timeout_ns, message)) return false;
+  if (out->timeout_ns < 1'000'000) return fail(message, "--timeout must be at least 1ms");
+
+  out->keepalive = r.count("no-keepalive") == 0;
+  int64_t reconnect = r["reconnect-every"].as<int64_t>();
+  if (reconnect < 0) return fail(message, "--reconnect-every must be >= 0");
+  out->reconnect_every = static_cast<uint64_t>(reconnect);
+  out->pipeline = r["pipeline"].as<int>();
+  if (out->pipeline < 1 || out->pipeline > 1024) {
+    return fail(message, "--pipeline must be between 1 and 1024");
+  }
+  if (!out->keepalive && out->pipeline > 1) {
+    return fail(message, "--pipeline needs keep-alive: it cannot be combined with --no-keepalive");
+  }
+  out->rate = r["rate"].as<double>();
+  if (!(out->rate >= 0) || out->rate > 1e9) return fail(message, "-R/--rate must be >= 0");
+
+  out->method = r["method"].as<std::string>();
+  if (!valid_token(out->method)) return fail(message, fmt::format("bad method '{}'", out->method));
+  if (r.count("header") > 0) out->headers = r["header"].as<std::vector<std::string>>();
+  for (const std::string& h : out->headers) {
+    size_t colon = h.find(':');
+    if (colon == std::string::npos || !valid_token(h.substr(0, colon)) ||
+        h.find_first_of("\r\n") != std::string::npos) {
+      return fail(message, fmt::format("bad header '{}': expected 'Name: value'", h));
+    }
+  }
+  if (r.count("body-file") > 0 &&
+      !read_file(r["body-file"].as<std::string>(), &out->body, message)) {
+    return false;
+  }
+  if (r.count("json") > 0) out->json_path = r["json"].as<std::string>();
+  if (r.count("fail-if") > 0) {
+    for (const std::string& t : r["fail-if"].as<std::vector<std::string>>()) {
+      Threshold th;
+      if (!parse_threshold(t, &th, message)) return false;
+      out->fail_if.push_back(th);
+    }
+  }
+  out->quiet = r.count("quiet") > 0;
+  std::string io = r["io"].as<std::string>();
+  if (!io::parse_backend_kind(io, &out->io)) {
+    return fail(message, fmt::format("bad --io '{}': expected auto, epoll or uring", io));
+  }
+  return true;
+}
+
+}  // namespace
+
+ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::string* message) {
+  if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
+    *message = "usage: client http [options] URL   (client http --help for the options)";
+    return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
+  }
+  if (std::string_view(argv[1]) != "http") {
+    *message = fmt::format("unknown mode '{}': expected 'client http [options] URL'", argv[1]);
+    return ParseStatus::kError;
+  }
+  cxxopts::Options spec("client http", "HTTP/1.1 load generator: closed loop, or open loop with -R");
+  spec.custom_help("[options]");
+  spec.positional_help("URL");
+  // clang-format off
+  spec.add_options()
+    ("c,connections", "Connections in total, spread over the threads", cxxopts::value<int>()->default_value("10"))
+    ("t,threads", "Worker threads, one pinned per core (default: online CPUs)", cxxopts::value<int>()->default_value("0"))
+    ("start-core", "Core of the first worker", cxxopts::value<int>()->default_value("0"))
+    ("no-pin", "Do not pin the workers")
+    ("d,duration", "Run time, warmup included (10s, 500ms, 2m; default 10s without -n)", cxxopts::value<std::string>())
+    ("n,requests", "Stop after N measured requests (with -d: whichever ends first)", cxxopts::value<int64_t>()->default_value("0"))
+    ("warmup", "Leading time excluded from the results", cxxopts::value<std::string>()->default_value("0"))
+    ("no-keepalive", "A new connection for every request (Connection: close)")
+    ("reconnect-every", "Reconnect after N requests on a connection", cxxopts::value<int64_t>()->default_value("0"))
+    ("pipeline", "Requests in flight per connection", cxxopts::value<int>()->default_value("1"))
+    ("R,rate", "Open loop: total requests per second at constant pace; latency from the intended send time", cxxopts::value<double>()->default_value("0"))
+    ("m,method", "Request method", cxxopts::value<std::string>()->default_value("GET"))
+    ("H,header", "Extra request header 'Name: value' (repeatable)", cxxopts::value<std::vector<std::string>>())
+    ("body-file", "Request body from a file", cxxopts::value<std::string>())
+    ("timeout", "Connect and response timeout", cxxopts::value<std::string>()->default_value("5s"))
+    ("json", "Write the results as JSON to FILE ('-': stdout)", cxxopts::value<std::string>())
+    ("fail-if", "Exit 3 when crossed, e.g. 'p99>5ms' 'errors>0' 'rps<1000' (repeatable)", cxxopts::value<std::vector<std::string>>())
+    ("io", "I/O backend: auto, epoll or uring", cxxopts::value<std::string>()->default_value("auto"))
+    ("q,quiet", "No progress lines on stderr")
+    ("h,help", "This help")
+    ("url", "Target URL", cxxopts::value<std::string>());
+  // clang-format on
+  spec.parse_positional({"url"});
+  try {
+    auto result = spec.parse(argc - 1, argv + 1);
+    if (result.count("help") > 0) {
+      *message = spec.help();
+      return ParseStatus::kHelp;
+    }
+    if (!result.unmatched().empty()) {
+      *message = fmt::format("unexpected argument '{}'", result.unmatched().front());
+      return ParseStatus::kError;
+    }
+    return fill_options(result, out, message) ? ParseStatus::kOk : ParseStatus::kError;
+  } catch (const std::exception& e) {
+    *message = e.what();
+    return ParseStatus::kError;
+  }
+}
+
+}  // namespace percore::client

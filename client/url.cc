@@ -1,0 +1,53 @@
+// URL parsing for `client http URL`: only what a load test against a numeric address needs.
+#include "client/url.h"
+
+#include <fmt/format.h>
+
+namespace percore::client {
+
+bool parse_url(std::string_view text, Url* out, std::string* error) {
+  constexpr std::string_view kScheme = "http://";
+  if (text.substr(0, 8) == "https://") {
+    *error = fmt::format("bad URL '{}': https is not supported, use http://", text);
+    return false;
+  }
+  if (text.substr(0, kScheme.size()) != kScheme) {
+    *error = fmt::format("bad URL '{}': expected http://host[:port]/path", text);
+    return false;
+  }
+  std::string_view rest = text.substr(kScheme.size());
+  size_t slash = rest.find_first_of("/?#");
+  std::string_view authority = rest.substr(0, slash);
+  std::string_view target = slash == std::string_view::npos ? "/" : rest.substr(slash);
+  if (size_t hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) {
+    *error = fmt::format("bad URL '{}': expected http://host[:port]/path", text);
+    return false;
+  }
+  for (char c : target) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) {
+      *error = fmt::format("bad URL '{}': spaces and control characters must be %-encoded", text);
+      return false;
+    }
+  }
+  // A port-less authority gets :80; "[v6]" and "host" need the port appended the same way.
+  std::string with_port(authority);
+  bool bracketed = authority.front() == '[';
+  size_t close = authority.find(']');
+  bool has_port = bracketed ? (close != std::string_view::npos && close + 1 < authority.size())
+                            : authority.find(':') != std::string_view::npos;
+  if (!has_port) with_port += ":80";
+  std::string addr_error;
+  if (!net::parse_address(with_port, &out->address, &addr_error)) {
+    *error = fmt::format("bad URL '{}': {} (the host must be a numeric IP or localhost: the "
+                         "client does no DNS)",
+                         text, addr_error);
+    return false;
+  }
+  out->host_header = std::string(authority);
+  out->target = target.empty() ? "/" : std::string(target);
+  if (out->target.front() == '?') out->target = "/" + out->target;
+  return true;
+}
+
+}  // namespace percore::client

@@ -1,0 +1,147 @@
+// Flag, URL and duration parsing for `client http`: good values land in Options, bad ones give one
+// line naming the problem.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "client/duration.h"
+#include "client/flags.h"
+#include "client/url.h"
+
+namespace percore::client {
+namespace {
+
+ParseStatus parse(std::vector<std::string> args, Options* o, std::string* msg) {
+  std::vector<const char*> argv = {"client"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  return parse_flags(static_cast<int>(argv.size()), argv.data(), o, msg);
+}
+
+TEST(ClientUrl, ParsesNumericHostsPortsAndTargets) {
+  Url u;
+  std::string err;
+  ASSERT_TRUE(parse_url("http://127.0.0.1:8080/a/b?x=1", &u, &err)) << err;
+  EXPECT_EQ(u.address.to_string(), "127.0.0.1:8080");
+  EXPECT_EQ(u.host_header, "127.0.0.1:8080");
+  EXPECT_EQ(u.target, "/a/b?x=1");
+  ASSERT_TRUE(parse_url("http://localhost", &u, &err)) << err;
+  EXPECT_EQ(u.address.to_string(), "127.0.0.1:80");
+  EXPECT_EQ(u.target, "/");
+  ASSERT_TRUE(parse_url("http://[::1]:9000?q", &u, &err)) << err;
+  EXPECT_EQ(u.address.to_string(), "[::1]:9000");
+  EXPECT_EQ(u.target, "/?q");
+}
+
+TEST(ClientUrl, RejectsWhatItCannotServe) {
+  Url u;
+  std::string err;
+  EXPECT_FALSE(parse_url("https://127.0.0.1/", &u, &err));
+  EXPECT_NE(err.find("https"), std::string::npos);
+  EXPECT_FALSE(parse_url("127.0.0.1:80", &u, &err));
+  EXPECT_FALSE(parse_url("http://example.com/", &u, &err));
+  EXPECT_NE(err.find("DNS"), std::string::npos) << err;
+  EXPECT_FALSE(parse_url("http://127.0.0.1:99999/", &u, &err));
+  EXPECT_FALSE(parse_url("http://127.0.0.1/a b", &u, &err));
+  EXPECT_EQ(err.find('\n'), std::string::npos);
+}
+
+TEST(ClientDuration, UnitsAndPlainSeconds) {
+  int64_t ns = 0;
+  std::string err;
+  ASSERT_TRUE(parse_duration("10s", &ns, &err));
+  EXPECT_EQ(ns, 10'000'000'000);
+  ASSERT_TRUE(parse_duration("500ms", &ns, &err));
+  EXPECT_EQ(ns, 500'000'000);
+  ASSERT_TRUE(parse_duration("2m", &ns, &err));
+  EXPECT_EQ(ns, 120'000'000'000);
+  ASSERT_TRUE(parse_duration("3", &ns, &err));
+  EXPECT_EQ(ns, 3'000'000'000);
+  ASSERT_TRUE(parse_duration("250us", &ns, &err));
+  EXPECT_EQ(ns, 250'000);
+  ASSERT_TRUE(parse_duration("1.5s", &ns, &err));
+  EXPECT_EQ(ns, 1'500'000'000);
+  EXPECT_FALSE(parse_duration("", &ns, &err));
+  EXPECT_FALSE(parse_duration("10x", &ns, &err));
+  EXPECT_FALSE(parse_duration("-1s", &ns, &err));
+  EXPECT_FALSE(parse_duration("fast", &ns, &err));
+}
+
+TEST(ClientFlags, FullSet) {
+  const char* path = "/tmp/percore-client-flags-body";
+  std::ofstream(path) << "abc";
+  Options o;
+  std::string msg;
+  ASSERT_EQ(parse({"http", "-c", "100", "-t", "2", "--start-core", "1", "-d", "10s", "-n", "5000",
+                   "--warmup", "2s", "--pipeline", "4", "-R", "1000", "-m", "POST", "-H",
+                   "X-A: 1, 2", "-H", "X-B:3", "--body-file", path, "--timeout", "500ms",
+                   "--json", "out.json", "--fail-if", "p99>5ms", "--fail-if", "errors>0", "-q",
+                   "--io", "epoll", "http://127.0.0.1:8080/"},
+                  &o, &msg),
+            ParseStatus::kOk)
+      << msg;
+  EXPECT_EQ(o.connections, 100);
+  EXPECT_EQ(o.threads, 2);
+  EXPECT_EQ(o.start_core, 1);
+  EXPECT_EQ(o.duration_ns, 10'000'000'000);
+  EXPECT_EQ(o.requests, 5000u);
+  EXPECT_EQ(o.warmup_ns, 2'000'000'000);
+  EXPECT_EQ(o.pipeline, 4);
+  EXPECT_DOUBLE_EQ(o.rate, 1000);
+  EXPECT_EQ(o.method, "POST");
+  ASSERT_EQ(o.headers.size(), 2u);
+  EXPECT_EQ(o.headers[0], "X-A: 1, 2");  // commas are not separators
+  EXPECT_EQ(o.body, "abc");
+  EXPECT_EQ(o.timeout_ns, 500'000'000);
+  EXPECT_EQ(o.json_path, "out.json");
+  ASSERT_EQ(o.fail_if.size(), 2u);
+  EXPECT_EQ(o.fail_if[0].metric, "p99");
+  EXPECT_DOUBLE_EQ(o.fail_if[0].value, 5000);
+  EXPECT_TRUE(o.quiet);
+  EXPECT_EQ(o.io, io::BackendKind::kEpoll);
+  std::remove(path);
+}
+
+TEST(ClientFlags, DefaultsAreTenSecondsKeepAliveAndThreadsCappedByConnections) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(parse({"http", "-c", "1", "http://127.0.0.1:1/"}, &o, &msg), ParseStatus::kOk) << msg;
+  EXPECT_EQ(o.duration_ns, 10'000'000'000);
+  EXPECT_TRUE(o.keepalive);
+  EXPECT_EQ(o.threads, 1);
+  Options n;
+  ASSERT_EQ(parse({"http", "-n", "100", "http://127.0.0.1:1/"}, &n, &msg), ParseStatus::kOk);
+  EXPECT_EQ(n.duration_ns, 0);  // -n alone has no time limit
+}
+
+TEST(ClientFlags, BadInputIsOneLine) {
+  std::vector<std::vector<std::string>> bad = {
+      {},
+      {"tcp", "http://127.0.0.1:1/"},
+      {"http"},
+      {"http", "--bogus", "http://127.0.0.1:1/"},
+      {"http", "-c", "zero", "http://127.0.0.1:1/"},
+      {"http", "-c", "0", "http://127.0.0.1:1/"},
+      {"http", "-d", "10x", "http://127.0.0.1:1/"},
+      {"http", "-d", "1s", "--warmup", "2s", "http://127.0.0.1:1/"},
+      {"http", "--no-keepalive", "--pipeline", "4", "http://127.0.0.1:1/"},
+      {"http", "-H", "NoColon", "http://127.0.0.1:1/"},
+      {"http", "--body-file", "/nonexistent/file", "http://127.0.0.1:1/"},
+      {"http", "--fail-if", "p99>5", "http://127.0.0.1:1/"},
+      {"http", "--fail-if", "speed>5", "http://127.0.0.1:1/"},
+      {"http", "--io", "kqueue", "http://127.0.0.1:1/"},
+      {"http", "ftp://127.0.0.1/"},
+      {"http", "http://127.0.0.1:1/", "extra"},
+  };
+  for (const auto& args : bad) {
+    Options o;
+    std::string msg;
+    EXPECT_EQ(parse(args, &o, &msg), ParseStatus::kError) << testing::PrintToString(args);
+    EXPECT_FALSE(msg.empty());
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
+}  // namespace
+}  // namespace percore::client

@@ -8,11 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-// GCC 12 with the sanitizers warns falsely inside <regex>, which cxxopts uses; the warning is
-// issued where templates are instantiated, so it is silenced for this whole file.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-// -H values may contain commas ("Accept: a, b"), so repeated flags must not be split on them.
-#define CXXOPTS_VECTOR_DELIMITER '\x1f'
 #include <cxxopts.hpp>
 
 #include "client/duration.h"

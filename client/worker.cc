@@ -82,22 +82,22 @@ void Worker::loop() {
       publish();
       next_publish += util::kNsPerSec;
     }
-    int n = backend_->wait(completions, kMaxCompletions, wait_timeout_ms(now));
+    int n = backend_->wait(completions, kMaxCompletions, wait_timeout_us(now));
     for (int i = 0; i < n; ++i) dispatch(completions[i]);
   }
   finish(util::now_ns());
 }
 
-int Worker::wait_timeout_ms(int64_t now) const {
+int64_t Worker::wait_timeout_us(int64_t now) const {
   int64_t next = std::min({plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(),
                            now + kMaxWaitNs});
   if (plan_.rate > 0 && schedule_started_ && !ready_.empty()) {
     next = std::min(next, schedule_.intended_ns(next_k_));
   }
-  // Rounding down makes the loop poll through the last millisecond before a due request, which
-  // keeps the open-loop pace accurate to microseconds rather than to the millisecond timeout.
+  // The backend sleeps with microsecond precision, so the open-loop pace stays accurate
+  // without polling.
   int64_t delta = next - now;
-  return delta <= 0 ? 0 : static_cast<int>(delta / util::kNsPerMs);
+  return delta <= 0 ? 0 : delta / 1000;
 }
 
 void Worker::dispatch(const io::Completion& c) {

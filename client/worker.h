@@ -52,7 +52,7 @@ class Worker final : public ResponseSink {
  private:
   void loop();
   void finish(int64_t now);
-  int wait_timeout_ms(int64_t now) const;
+  int64_t wait_timeout_us(int64_t now) const;
   void dispatch(const io::Completion& c);
   void on_connect(Conn& conn, int result, int64_t now);
   void on_sent(Conn& conn, int result);

@@ -81,8 +81,8 @@ void run_event_loop(io::Backend& backend, Listeners& listeners, Mode& mode,
     for (int64_t d : {mode.next_deadline_ns(), accept_resume_at, drain_deadline}) {
       if (d < deadline) deadline = d;
     }
-    int timeout_ms = deadline <= now ? 0 : static_cast<int>((deadline - now) / util::kNsPerMs + 1);
-    int n = backend.wait(comps, kBatch, timeout_ms);
+    int64_t timeout_us = deadline <= now ? 0 : (deadline - now) / 1000 + 1;
+    int n = backend.wait(comps, kBatch, timeout_us);
     now = util::now_ns();
     for (int i = 0; i < n; ++i) {
       const io::Completion& c = comps[i];

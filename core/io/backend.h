@@ -90,9 +90,11 @@ class Backend {
   // Cancels whatever is in flight for the socket and closes it.
   virtual int close(int fd) = 0;
 
-  // Waits up to timeout_ms (-1: forever, 0: poll) for completions and writes at most `max`.
+  // Waits up to timeout_us microseconds (-1: forever, 0: poll) for completions and writes at
+  // most `max`. Microseconds, not milliseconds, so that an open-loop load generator can sleep
+  // until a request is due instead of polling through the last millisecond.
   // Receive buffers handed out by the previous wait() are recycled on entry.
-  virtual int wait(Completion* out, int max, int timeout_ms) = 0;
+  virtual int wait(Completion* out, int max, int64_t timeout_us) = 0;
 };
 
 }  // namespace percore::io

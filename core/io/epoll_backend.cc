@@ -128,15 +128,15 @@ class EpollBackend final : public Backend {
     return ::close(fd) < 0 ? -errno : 0;
   }
 
-  int wait(Completion* out, int max, int timeout_ms) override {
+  int wait(Completion* out, int max, int64_t timeout_us) override {
     arena_used_ = 0;
     out_ = out;
     out_max_ = max;
     out_n_ = 0;
     flush_pending();
     run_ready_list();
-    if (out_n_ > 0 || !ready_.empty()) timeout_ms = 0;
-    int n = epoll_wait(epfd_, events_, kMaxEvents, timeout_ms);
+    if (out_n_ > 0 || !ready_.empty()) timeout_us = 0;
+    int n = wait_events(timeout_us);
     if (n < 0) {
       int err = errno;
       out_ = nullptr;
@@ -150,6 +150,19 @@ class EpollBackend final : public Backend {
   }
 
  private:
+  // epoll_pwait2 (Linux 5.11) sleeps with microsecond precision; older kernels round up to ms.
+  int wait_events(int64_t timeout_us) {
+    if (timeout_us > 0 && have_pwait2_) {
+      timespec ts{static_cast<time_t>(timeout_us / 1'000'000),
+                  static_cast<long>(timeout_us % 1'000'000) * 1000};
+      int n = epoll_pwait2(epfd_, events_, kMaxEvents, &ts, nullptr);
+      if (n >= 0 || errno != ENOSYS) return n;
+      have_pwait2_ = false;
+    }
+    int ms = timeout_us < 0 ? -1 : static_cast<int>((timeout_us + 999) / 1000);
+    return epoll_wait(epfd_, events_, kMaxEvents, ms);
+  }
+
   bool valid(int fd) const { return fd >= 0 && static_cast<size_t>(fd) < fds_.size(); }
 
   FdState& state(int fd) {
@@ -364,6 +377,7 @@ class EpollBackend final : public Backend {
   Completion* out_ = nullptr;
   int out_max_ = 0;
   int out_n_ = 0;
+  bool have_pwait2_ = true;
   epoll_event events_[kMaxEvents];
 };
 

@@ -74,10 +74,10 @@ struct Starved {
   uint64_t token;
 };
 
-int64_t now_ms() {
+int64_t now_us() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+  return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
 }
 
 class UringBackend final : public Backend {
@@ -194,7 +194,7 @@ class UringBackend final : public Backend {
     return ::close(fd) < 0 ? -errno : 0;
   }
 
-  int wait(Completion* out, int max, int timeout_ms) override;
+  int wait(Completion* out, int max, int64_t timeout_us) override;
 
  private:
   FdState* find(int fd) {
@@ -226,7 +226,7 @@ class UringBackend final : public Backend {
 
   io_uring_sqe* get_sqe();
   unsigned flush_sq();
-  int enter(unsigned to_submit, unsigned min_complete, int wait_ms);
+  int enter(unsigned to_submit, unsigned min_complete, int64_t wait_us);
   void submit_now() { enter_raw(flush_sq(), 0, 0, nullptr, 0); }
   int enter_raw(unsigned to_submit, unsigned min_complete, unsigned flags, void* arg, size_t sz);
 
@@ -367,15 +367,15 @@ int UringBackend::enter_raw(unsigned to_submit, unsigned min_complete, unsigned 
   return rc < 0 ? -errno : static_cast<int>(rc);
 }
 
-// Submits and reaps; waits for one completion up to wait_ms (-1: forever) if min_complete > 0.
+// Submits and reaps; waits for one completion up to wait_us (-1: forever) if min_complete > 0.
 // GETEVENTS is always set: with DEFER_TASKRUN that is what lets completions be posted.
-int UringBackend::enter(unsigned to_submit, unsigned min_complete, int wait_ms) {
-  if (min_complete == 0 || wait_ms < 0) {
+int UringBackend::enter(unsigned to_submit, unsigned min_complete, int64_t wait_us) {
+  if (min_complete == 0 || wait_us < 0) {
     return enter_raw(to_submit, min_complete, IORING_ENTER_GETEVENTS, nullptr, _NSIG / 8);
   }
   __kernel_timespec ts{};
-  ts.tv_sec = wait_ms / 1000;
-  ts.tv_nsec = static_cast<long long>(wait_ms % 1000) * 1000000;
+  ts.tv_sec = wait_us / 1'000'000;
+  ts.tv_nsec = static_cast<long long>(wait_us % 1'000'000) * 1000;
   io_uring_getevents_arg arg{};
   arg.ts = reinterpret_cast<uint64_t>(&ts);
   return enter_raw(to_submit, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
@@ -444,37 +444,36 @@ void UringBackend::advance(FdState& s, size_t n) {
   skip_empty(s);
 }
 
-int UringBackend::wait(Completion* out, int max, int timeout_ms) {
+int UringBackend::wait(Completion* out, int max, int64_t timeout_us) {
   if (max <= 0) return -EINVAL;
   ++wait_seq_;
   for (uint16_t bid : handed_) bufs_.give_back(bid);
   handed_.clear();
-  const int64_t deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+  const int64_t deadline = timeout_us > 0 ? now_us() + timeout_us : 0;
   int n = 0;
   for (;;) {
     bufs_.publish();
     rearm_starved();
     n += drain(out + n, max - n);
-    int wait_ms = timeout_ms;
-    if (timeout_ms > 0)
-      wait_ms = static_cast<int>(deadline - now_ms() > 0 ? deadline - now_ms() : 0);
-    if (n > 0 || io_uring_cq_ready(&ring_) > 0) wait_ms = 0;
+    int64_t wait_us = timeout_us;
+    if (timeout_us > 0) wait_us = deadline - now_us() > 0 ? deadline - now_us() : 0;
+    if (n > 0 || io_uring_cq_ready(&ring_) > 0) wait_us = 0;
     unsigned to_submit = flush_sq();
-    if (wait_ms != 0 && to_submit > 0) {
+    if (wait_us != 0 && to_submit > 0) {
       // A submitting enter that then sleeps reports the submission count, not EINTR or ETIME:
       // submit first so the sleeping enter reports the signal.
       enter(to_submit, 0, 0);
       to_submit = 0;
-      if (io_uring_cq_ready(&ring_) > 0) wait_ms = 0;
+      if (io_uring_cq_ready(&ring_) > 0) wait_us = 0;
     }
-    int rc = enter(to_submit, wait_ms != 0 ? 1 : 0, wait_ms);
+    int rc = enter(to_submit, wait_us != 0 ? 1 : 0, wait_us);
     n += reap(out + n, max - n);
     bufs_.publish();
     rearm_starved();
     if (n > 0) return n;
     if (rc == -EINTR) return -EINTR;
-    if (timeout_ms == 0 || rc == -ETIME) return 0;
-    if (timeout_ms > 0 && now_ms() >= deadline) return 0;
+    if (timeout_us == 0 || rc == -ETIME) return 0;
+    if (timeout_us > 0 && now_us() >= deadline) return 0;
     if (rc < 0 && rc != -EAGAIN && rc != -EBUSY) return rc;
   }
 }

@@ -1,6 +1,8 @@
 // Contract tests run against every event-loop backend (epoll, io_uring) over loopback sockets.
 #include <errno.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -417,6 +419,22 @@ TEST_P(BackendTest, PauseHoldsReceivesUntilResume) {
   EXPECT_EQ(pump.data[kTok].substr(payload.size()), "tail");
 }
 
+// Sub-millisecond timeouts are honoured, not rounded to zero (a busy poll) or to whole ms.
+TEST_P(BackendTest, MicrosecondTimeoutSleepsThatLong) {
+  Completion out[4];
+  std::vector<double> took_us;
+  for (int i = 0; i < 20; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    int rc = backend_->wait(out, 4, 300);
+    auto took = std::chrono::steady_clock::now() - start;
+    if (rc == 0) took_us.push_back(std::chrono::duration<double, std::micro>(took).count());
+  }
+  ASSERT_GE(took_us.size(), 10u);
+  std::sort(took_us.begin(), took_us.end());
+  EXPECT_GE(took_us.front(), 250.0);
+  EXPECT_LT(took_us[took_us.size() / 2], 2000.0) << "median wait of a 300 us timeout";
+}
+
 TEST_P(BackendTest, ZeroTimeoutDoesNotBlock) {
   Completion out[4];
   auto start = std::chrono::steady_clock::now();
@@ -428,7 +446,7 @@ TEST_P(BackendTest, ZeroTimeoutDoesNotBlock) {
   start = std::chrono::steady_clock::now();
   int rc = -EINTR;
   while (rc == -EINTR && std::chrono::steady_clock::now() - start < std::chrono::milliseconds(45)) {
-    rc = backend_->wait(out, 4, 50);
+    rc = backend_->wait(out, 4, 50'000);
   }
   EXPECT_EQ(rc, 0);
   took = std::chrono::steady_clock::now() - start;
@@ -444,7 +462,7 @@ TEST_P(BackendTest, CompletionsBoundedByMax) {
   Completion out[2];
   int total = 0;
   for (int i = 0; i < 50 && total < kConns; ++i) {
-    int n = backend_->wait(out, 2, 10);
+    int n = backend_->wait(out, 2, 10'000);
     ASSERT_GE(n, 0);
     ASSERT_LE(n, 2);
     total += n;
@@ -470,7 +488,7 @@ TEST_P(BackendTest, SignalInterruptsWait) {
   });
   Completion out[4];
   auto start = std::chrono::steady_clock::now();
-  int rc = backend_->wait(out, 4, 5000);
+  int rc = backend_->wait(out, 4, 5'000'000);
   auto took = std::chrono::steady_clock::now() - start;
   killer.join();
   sigaction(SIGUSR1, &old, nullptr);

@@ -83,7 +83,7 @@ class Pump {
   explicit Pump(Backend* backend, int max = 64) : backend_(backend), buf_(max) {}
 
   int once(int timeout_ms) {
-    int n = backend_->wait(buf_.data(), static_cast<int>(buf_.size()), timeout_ms);
+    int n = backend_->wait(buf_.data(), static_cast<int>(buf_.size()), int64_t{timeout_ms} * 1000);
     ++waits;
     if (n < 0) {
       if (n != -EINTR) ++errors;

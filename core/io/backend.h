@@ -77,7 +77,8 @@ class Backend {
   // Registers a connected socket and starts receiving on it.
   virtual int open(int fd, uint64_t token) = 0;
   // Starts a non-blocking connect of an unconnected socket; kConnect completes it, and on
-  // success receiving starts as with open().
+  // success receiving starts as with open(). When connect() itself returns an error the backend
+  // did not take the socket: the caller still owns and closes it.
   virtual int connect(int fd, uint64_t token, const sockaddr* addr, socklen_t len) = 0;
 
   // Back-pressure: stop delivering kRecv for this socket until resume_recv().

@@ -170,10 +170,7 @@ void HttpServer::queue_reply(Conn* c, http::Reply reply) {
 }
 
 void HttpServer::flush(Conn* c) {
-  if (c->out.in_flight() || !c->out.has_pending()) return;
-  int iovcnt = 0;
-  iovec* iov = c->out.start_send(&iovcnt);
-  if (backend_.send(c->fd, iov, iovcnt) < 0) {
+  if (c->out.flush(backend_, c->fd) < 0) {
     stats_.add(stats::kIoErrors);
     close_conn(c);
   }

@@ -61,10 +61,7 @@ void TcpEcho::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
 }
 
 void TcpEcho::flush(Conn* c) {
-  if (c->out.in_flight() || !c->out.has_pending()) return;
-  int iovcnt = 0;
-  iovec* iov = c->out.start_send(&iovcnt);
-  if (backend_.send(c->fd, iov, iovcnt) < 0) {
+  if (c->out.flush(backend_, c->fd) < 0) {
     stats_.add(stats::kIoErrors);
     close_conn(c);
   }

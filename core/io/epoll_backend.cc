@@ -1,5 +1,7 @@
 #include "core/io/epoll_backend.h"
 
+#include "core/io/iovec_cursor.h"
+
 #include <errno.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -261,22 +263,11 @@ class EpollBackend final : public Backend {
         return;
       }
       s.sent += n;
-      advance(s, static_cast<size_t>(n));
+      advance_iovecs(&s.iov, &s.iovcnt, static_cast<size_t>(n));
     }
     complete_send(fd, s, static_cast<int32_t>(s.sent));
   }
 
-  static void advance(FdState& s, size_t n) {
-    while (s.iovcnt > 0 && n >= s.iov->iov_len) {
-      n -= s.iov->iov_len;
-      ++s.iov;
-      --s.iovcnt;
-    }
-    if (s.iovcnt > 0) {
-      s.iov->iov_base = static_cast<char*>(s.iov->iov_base) + n;
-      s.iov->iov_len -= n;
-    }
-  }
 
   void complete_send(int fd, FdState& s, int32_t result) {
     s.iov = nullptr;

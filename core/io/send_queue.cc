@@ -36,6 +36,13 @@ iovec* SendQueue::start_send(int* iovcnt) {
   return b.iov.data();
 }
 
+int SendQueue::flush(Backend& backend, int fd) {
+  if (in_flight_ || !has_pending()) return 0;
+  int iovcnt = 0;
+  iovec* iov = start_send(&iovcnt);
+  return backend.send(fd, iov, iovcnt);
+}
+
 void SendQueue::finish_send() {
   flight_->reset();
   in_flight_ = false;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/io/backend.h"
+
 namespace percore::io {
 
 class SendQueue {
@@ -26,6 +28,9 @@ class SendQueue {
   // Moves the filling batch into flight and returns its iovecs for Backend::send. Call only
   // when !in_flight() and has_pending().
   iovec* start_send(int* iovcnt);
+  // Hands the filling batch to the backend when nothing is in flight; returns the backend's
+  // result (0 also when there was nothing to do).
+  int flush(Backend& backend, int fd);
   // The in-flight batch completed (or failed): its buffers become the next filling batch.
   void finish_send();
   // Forgets everything, keeping capacity.

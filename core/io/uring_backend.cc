@@ -2,6 +2,8 @@
 // provided-buffer ring (kernel 6.0+), SINGLE_ISSUER|DEFER_TASKRUN when the kernel has them (6.1+).
 #include "core/io/uring_backend.h"
 
+#include "core/io/iovec_cursor.h"
+
 #include <errno.h>
 #include <liburing.h>
 #include <sys/socket.h>
@@ -432,15 +434,7 @@ void UringBackend::skip_empty(FdState& s) {
 }
 
 void UringBackend::advance(FdState& s, size_t n) {
-  while (s.iovcnt > 0 && n >= s.iov->iov_len) {
-    n -= s.iov->iov_len;
-    ++s.iov;
-    --s.iovcnt;
-  }
-  if (s.iovcnt > 0) {
-    s.iov->iov_base = static_cast<char*>(s.iov->iov_base) + n;
-    s.iov->iov_len -= n;
-  }
+  advance_iovecs(&s.iov, &s.iovcnt, n);
   skip_empty(s);
 }
 

@@ -8,28 +8,19 @@
 #include <thread>
 
 #include "tests/support/http_client.h"
+#include "tests/support/backend_test.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {
 namespace {
 
-class ServerHttp : public ::testing::TestWithParam<std::string> {
+class ServerHttp : public BackendTest {
  protected:
-  void SetUp() override {
-    std::string why = backend_skip_reason(GetParam());
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-  void start(std::vector<std::string> extra) {
-    extra.insert(extra.end(), {"-w", "2"});
-    server_ = start_server(GetParam(), extra);
-    ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
-  }
   int connect() {
     int fd = connect_loopback(server_.port);
     EXPECT_GE(fd, 0);
     return fd;
   }
-  ServerProcess server_;
 };
 
 TEST_P(ServerHttp, RequestSentByteByByte) {
@@ -188,8 +179,7 @@ TEST_P(ServerHttp, SlowHeaderIsCutOffWith408) {
   close(fd);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerHttp, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerHttp);
 
 }  // namespace
 }  // namespace percore::test

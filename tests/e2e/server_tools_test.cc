@@ -2,24 +2,15 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/http_client.h"
+#include "tests/support/backend_test.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {
 namespace {
 
-class ServerTools : public ::testing::TestWithParam<std::string> {
+class ServerTools : public BackendTest {
  protected:
-  void SetUp() override {
-    std::string why = backend_skip_reason(GetParam());
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-  void start(std::vector<std::string> extra) {
-    extra.insert(extra.end(), {"-w", "2"});
-    server_ = start_server(GetParam(), extra);
-    ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
-  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port) + "/"; }
-  ServerProcess server_;
 };
 
 TEST_P(ServerTools, CurlGets200) {
@@ -63,8 +54,7 @@ TEST_P(ServerTools, WrkHasNoErrors) {
   EXPECT_EQ(out.find("Non-2xx"), std::string::npos) << out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerTools, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerTools);
 
 }  // namespace
 }  // namespace percore::test

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP server benchmark: percore `server` against nginx (return 200, access_log off), one worker
+# HTTP server benchmark: percore `server` (epoll and io_uring) against nginx (return 200, access_log off), one worker
 # each on CPU 0, load generators on CPU 1. Runs are interleaved (percore, nginx, percore, ...)
 # and the medians and ratios of one invocation are printed as a markdown table, with each
 # server's CPU time per request read from /proc.
@@ -25,19 +25,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
-pport=$(free_port)
-taskset -c "$SERVER_CPU" build/server -w 1 -c "$SERVER_CPU" -k -a "127.0.0.1:$pport" \
-  -o "$work/percore.log" >"$work/percore.out" &
-pids+=($!)
-percore_master=$!
-wait_port "$pport"
+# Servers under test: percore on each backend it can use here, and nginx.
+names=(); ports=(); workers=()
+add_percore() {
+  local io=$1 port
+  port=$(free_port)
+  taskset -c "$SERVER_CPU" build/server -w 1 -c "$SERVER_CPU" -k -a "127.0.0.1:$port" --io "$io" \
+    -o "$work/percore-$io.log" >"$work/percore-$io.out" 2>&1 &
+  local pid=$!
+  pids+=("$pid")
+  if ! wait_port "$port" 2>/dev/null; then
+    echo "(percore --io $io unavailable here: $(head -1 "$work/percore-$io.out"))"
+    return
+  fi
+  names+=("percore-$io"); ports+=("$port"); workers+=("$(children_of "$pid")")
+}
+add_percore epoll
+add_percore uring
 nport=$(free_port)
 start_nginx "$work/nginx" "$nport" "$SERVER_CPU" "$BODY
 "
 pids+=("$NGINX_PID")
 sleep 0.3
-percore_workers=$(children_of "$percore_master")
-nginx_workers=$(children_of "$NGINX_PID")
+names+=(nginx); ports+=("$nport"); workers+=("$(children_of "$NGINX_PID")")
 
 # run_load NAME KIND PORT -> prints "rps requests cpu_ticks"
 run_load() {
@@ -64,25 +74,34 @@ run_load() {
 }
 
 tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
+n=${#names[@]}
+last=$((n - 1))  # nginx, the peer every ratio is taken against
 echo "## HTTP server: percore vs nginx ($RUNS interleaved runs of ${SECS}s, $CONNS connections, server on CPU $SERVER_CPU, load on CPU $LOAD_CPU)"
 echo
-echo "| load | percore req/s | nginx req/s | ratio | percore CPU us/req | nginx CPU us/req | CPU ratio |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+header="| load |"; rule="| --- |"
+for name in "${names[@]}"; do header+=" $name req/s |"; rule+=" ---: |"; done
+for ((i = 0; i < last; i++)); do header+=" ${names[i]}/nginx |"; rule+=" ---: |"; done
+for name in "${names[@]}"; do header+=" $name CPU us/req |"; rule+=" ---: |"; done
+for ((i = 0; i < last; i++)); do header+=" ${names[i]}/nginx CPU |"; rule+=" ---: |"; done
+echo "$header"; echo "$rule"
 for load in wrk-keepalive wrk-pipeline16 wrk-close ab-keepalive ab-close; do
-  : >"$work/p.rps"; : >"$work/n.rps"; : >"$work/p.cpu"; : >"$work/n.cpu"
-  for i in $(seq 1 "$RUNS"); do
-    for who in p n; do
-      if [ $who = p ]; then r=$(run_load "$load" "$pport" "$percore_workers")
-      else r=$(run_load "$load" "$nport" "$nginx_workers"); fi
-      read -r rps reqs ticks <<<"$r"
-      echo "$rps" >>"$work/$who.rps"
-      awk -v t="$ticks" -v n="$reqs" -v us="$tick_us" 'BEGIN { if (n > 0) printf "%.3f\n", t * us / n }' >>"$work/$who.cpu"
+  for ((i = 0; i < n; i++)); do : >"$work/$i.rps"; : >"$work/$i.cpu"; done
+  for run in $(seq 1 "$RUNS"); do
+    for ((i = 0; i < n; i++)); do
+      read -r rps reqs ticks <<<"$(run_load "$load" "${ports[i]}" "${workers[i]}")"
+      echo "$rps" >>"$work/$i.rps"
+      awk -v t="$ticks" -v n="$reqs" -v us="$tick_us" 'BEGIN { if (n > 0) printf "%.3f\n", t * us / n }' >>"$work/$i.cpu"
     done
   done
-  prps=$(median <"$work/p.rps"); nrps=$(median <"$work/n.rps")
-  pcpu=$(median <"$work/p.cpu"); ncpu=$(median <"$work/n.cpu")
-  printf "| %s | %.0f | %.0f | %s | %.2f | %.2f | %s |\n" "$load" "$prps" "$nrps" \
-    "$(ratio "$prps" "$nrps")" "$pcpu" "$ncpu" "$(ratio "$pcpu" "$ncpu")"
+  row="| $load |"; rps=(); cpu=()
+  for ((i = 0; i < n; i++)); do
+    rps[i]=$(median <"$work/$i.rps"); cpu[i]=$(median <"$work/$i.cpu")
+    row+=" $(printf %.0f "${rps[i]}") |"
+  done
+  for ((i = 0; i < last; i++)); do row+=" $(ratio "${rps[i]}" "${rps[last]}") |"; done
+  for ((i = 0; i < n; i++)); do row+=" $(printf %.2f "${cpu[i]}") |"; done
+  for ((i = 0; i < last; i++)); do row+=" $(ratio "${cpu[i]}" "${cpu[last]}") |"; done
+  echo "$row"
 done
 echo
 echo "CPU us/req is the server workers' utime+stime over the run divided by the requests served;"

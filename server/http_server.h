@@ -40,6 +40,8 @@ class HttpServer final : public Mode {
     bool unread_input = false;  // the client may still be sending: close gently (linger)
     bool peer_closed = false;
     bool recv_paused = false;
+    bool sent_before = false;  // TCP_NODELAY is set before the second send, not at accept
+    bool nodelay = false;
   };
 
   static int on_message_begin(http_parser* p);

@@ -32,6 +32,7 @@ struct FdState {
   uint64_t token = 0;
   Kind kind = Kind::kNone;
   bool registered = false;
+  bool register_wanted = false;  // listed in to_register_
   bool active = false;    // listener accepting, or stream receiving
   bool readable = false;  // an edge was seen and not yet drained
   bool writable = true;
@@ -80,8 +81,9 @@ class EpollBackend final : public Backend {
     s.kind = Kind::kStream;
     s.token = token;
     s.active = true;
-    s.readable = true;  // data may have arrived before registration
-    if (int rc = ensure_registered(fd, s); rc < 0) return rc;
+    // Registration waits until readiness is actually needed: a connection whose request is
+    // already here is often answered and closed without ever costing an epoll_ctl.
+    s.readable = true;
     enqueue(fd, s);
     return 0;
   }
@@ -136,6 +138,7 @@ class EpollBackend final : public Backend {
     out_max_ = max;
     out_n_ = 0;
     flush_pending();
+    register_wanted();
     run_ready_list();
     if (out_n_ > 0 || !ready_.empty()) timeout_us = 0;
     int n = wait_events(timeout_us);
@@ -180,6 +183,28 @@ class EpollBackend final : public Backend {
     if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) return -errno;
     s.registered = true;
     return 0;
+  }
+
+  // Called when a stream runs out of data or send room: it now needs readiness events.
+  void want_events(int fd, FdState& s) {
+    if (s.registered || s.register_wanted) return;
+    s.register_wanted = true;
+    to_register_.push_back(fd);
+  }
+
+  // Adding a socket reports its current readiness (even edge-triggered), so nothing that
+  // arrived between the drained read and this call is missed.
+  void register_wanted() {
+    for (int fd : to_register_) {
+      FdState& s = fds_[fd];
+      if (!s.register_wanted) continue;  // closed (and maybe reused) since
+      s.register_wanted = false;
+      if (int rc = ensure_registered(fd, s); rc < 0 && s.kind == Kind::kStream && !s.eof) {
+        s.eof = true;
+        push(fd, Op::kRecv, rc);
+      }
+    }
+    to_register_.clear();
   }
 
   void enqueue(int fd, FdState& s) {
@@ -257,6 +282,7 @@ class EpollBackend final : public Backend {
         if (errno == EINTR) continue;
         if (errno == EAGAIN) {
           s.writable = false;
+          want_events(fd, s);
           return;
         }
         complete_send(fd, s, -errno);
@@ -336,6 +362,7 @@ class EpollBackend final : public Backend {
     if (n < 0) {
       if (errno == EAGAIN) {
         s.readable = false;
+        want_events(fd, s);
         return;
       }
       s.eof = true;
@@ -354,6 +381,7 @@ class EpollBackend final : public Backend {
     // just read, and no further edge will announce the EOF.
     if (static_cast<size_t>(n) < want && !s.hup) {
       s.readable = false;
+      want_events(fd, s);
     } else {
       enqueue(fd, s);
     }
@@ -362,6 +390,7 @@ class EpollBackend final : public Backend {
   int epfd_;
   std::vector<FdState> fds_;
   std::vector<int> ready_;
+  std::vector<int> to_register_;
   std::vector<Pending> pending_;
   std::vector<char> arena_;
   size_t arena_used_ = 0;

@@ -22,7 +22,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 20000))
+    port=$(shuf -i 20000-45000 -n 1)  # not $RANDOM: it repeats across $(...) subshells
     ss -Htln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
   done
 }

@@ -33,6 +33,7 @@ struct FdState {
   Kind kind = Kind::kNone;
   bool registered = false;
   bool register_wanted = false;  // listed in to_register_
+  uint32_t delivered_in = 0;     // the last wait() that handed out a queued completion for it
   bool active = false;    // listener accepting, or stream receiving
   bool readable = false;  // an edge was seen and not yet drained
   bool writable = true;
@@ -134,6 +135,7 @@ class EpollBackend final : public Backend {
 
   int wait(Completion* out, int max, int64_t timeout_us) override {
     arena_used_ = 0;
+    ++wait_seq_;
     out_ = out;
     out_max_ = max;
     out_n_ = 0;
@@ -194,17 +196,24 @@ class EpollBackend final : public Backend {
 
   // Adding a socket reports its current readiness (even edge-triggered), so nothing that
   // arrived between the drained read and this call is missed.
+  // A socket whose queued completion (typically its last send) is being handed out now may be
+  // closed by the protocol code in response: its registration waits one more turn.
   void register_wanted() {
+    size_t keep = 0;
     for (int fd : to_register_) {
       FdState& s = fds_[fd];
       if (!s.register_wanted) continue;  // closed (and maybe reused) since
+      if (s.delivered_in == wait_seq_) {
+        to_register_[keep++] = fd;
+        continue;
+      }
       s.register_wanted = false;
       if (int rc = ensure_registered(fd, s); rc < 0 && s.kind == Kind::kStream && !s.eof) {
         s.eof = true;
         push(fd, Op::kRecv, rc);
       }
     }
-    to_register_.clear();
+    to_register_.resize(keep);
   }
 
   void enqueue(int fd, FdState& s) {
@@ -229,7 +238,10 @@ class EpollBackend final : public Backend {
     for (; taken < pending_.size() && out_n_ < out_max_; ++taken) {
       const Pending& p = pending_[taken];
       const FdState& s = fds_[p.fd];
-      if (s.kind != Kind::kNone && s.token == p.c.token) out_[out_n_++] = p.c;
+      if (s.kind != Kind::kNone && s.token == p.c.token) {
+        out_[out_n_++] = p.c;
+        fds_[p.fd].delivered_in = wait_seq_;
+      }
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(taken));
   }
@@ -391,6 +403,7 @@ class EpollBackend final : public Backend {
   std::vector<FdState> fds_;
   std::vector<int> ready_;
   std::vector<int> to_register_;
+  uint32_t wait_seq_ = 0;
   std::vector<Pending> pending_;
   std::vector<char> arena_;
   size_t arena_used_ = 0;

@@ -150,11 +150,7 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
     c->unread_input = true;
   }
   flush(c);
-  if (c->close_after && !c->unread_input && !c->recv_paused) {
-    // The answer is final and nothing more was sent: the peer's FIN need not be read.
-    c->recv_paused = true;
-    backend_.pause_recv(c->fd);
-  }
+  if (close_once_sent(c)) return;
   if (!c->close_after && c->out.pending_bytes() > kMaxPendingBytes && !c->recv_paused) {
     c->recv_paused = true;
     backend_.pause_recv(c->fd);
@@ -197,6 +193,7 @@ void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
   stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
   if (c->out.has_pending()) {
     flush(c);
+    close_once_sent(c);
     return;
   }
   bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
@@ -226,9 +223,25 @@ void HttpServer::finish(Conn* c, int64_t now_ns) {
   set_phase(c, Phase::kLinger, now_ns);
 }
 
+// The final answer is all in flight and the client sent nothing after its last request: the
+// backend closes the socket the moment the answer is out, so the server closes first.
+bool HttpServer::close_once_sent(Conn* c) {
+  if (!c->close_after || c->unread_input || !c->out.in_flight() || c->out.has_pending()) {
+    return false;
+  }
+  stats_.add(stats::kBytesOut, c->out.in_flight_bytes());
+  backend_.close_when_sent(c->fd);
+  release(c);
+  return true;
+}
+
 void HttpServer::close_conn(Conn* c) {
-  util::DeadlineList::cancel(c);
   backend_.close(c->fd);
+  release(c);
+}
+
+void HttpServer::release(Conn* c) {
+  util::DeadlineList::cancel(c);
   c->fd = -1;
   c->out.clear();
   stats_.add(stats::kClosed);

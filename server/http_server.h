@@ -54,6 +54,8 @@ class HttpServer final : public Mode {
   void flush(Conn* c);
   void finish(Conn* c, int64_t now_ns);
   void close_conn(Conn* c);
+  bool close_once_sent(Conn* c);
+  void release(Conn* c);
   void set_phase(Conn* c, Phase phase, int64_t now_ns);
   util::DeadlineList& timers_for(Phase phase);
   void expire(Conn* c);

@@ -91,6 +91,13 @@ class Backend {
   // Cancels whatever is in flight for the socket and closes it.
   virtual int close(int fd) = 0;
 
+  // Closes the socket as soon as its send in flight has been handed to the kernel (at once when
+  // none is), receiving nothing more meanwhile: answer-then-close without waiting a loop turn
+  // for kSend, so the server, not the client, closes first (as nginx does) and the TIME_WAIT
+  // state stays on the server side. No completion for the socket follows this call, not even
+  // that send's; a send that fails is simply followed by the close.
+  virtual int close_when_sent(int fd) = 0;
+
   // Waits up to timeout_us microseconds (-1: forever, 0: poll) for completions and writes at
   // most `max`. Microseconds, not milliseconds, so that an open-loop load generator can sleep
   // until a request is due instead of polling through the last millisecond.

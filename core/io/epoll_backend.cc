@@ -33,6 +33,7 @@ struct FdState {
   Kind kind = Kind::kNone;
   bool registered = false;
   bool register_wanted = false;  // listed in to_register_
+  bool close_when_sent = false;
   uint32_t delivered_in = 0;     // the last wait() that handed out a queued completion for it
   bool active = false;    // listener accepting, or stream receiving
   bool readable = false;  // an edge was seen and not yet drained
@@ -124,6 +125,15 @@ class EpollBackend final : public Backend {
     s.iovcnt = iovcnt;
     s.sent = 0;
     if (s.writable) try_send(fd, s);
+    return 0;
+  }
+
+  int close_when_sent(int fd) override {
+    if (!valid(fd) || fds_[fd].kind == Kind::kNone) return -EBADF;
+    FdState& s = fds_[fd];
+    if (s.iov == nullptr) return close(fd);
+    s.close_when_sent = true;
+    s.active = false;
     return 0;
   }
 
@@ -310,6 +320,10 @@ class EpollBackend final : public Backend {
   void complete_send(int fd, FdState& s, int32_t result) {
     s.iov = nullptr;
     s.iovcnt = 0;
+    if (s.close_when_sent) {
+      close(fd);
+      return;
+    }
     push(fd, Op::kSend, result);
   }
 

@@ -24,6 +24,7 @@ class SendQueue {
   size_t pending_bytes() const { return fill_->total; }
   bool has_pending() const { return fill_->total > 0; }
   bool in_flight() const { return in_flight_; }
+  size_t in_flight_bytes() const { return in_flight_ ? flight_->total : 0; }
 
   // Moves the filling batch into flight and returns its iovecs for Backend::send. Call only
   // when !in_flight() and has_pending().

@@ -53,6 +53,7 @@ struct FdState {
   bool recv_done = false;  // EOF or an error was delivered: no more kRecv
   bool starved = false;    // receive ended with ENOBUFS; listed in starved_
   bool send_busy = false;
+  bool close_when_sent = false;  // close once the send in flight is done, deliver nothing
   uint32_t held = 0;  // completions of this socket parked in pending_
   uint32_t quota_wait = 0;  // the wait() that quota_used counts for
   uint32_t quota_used = 0;  // kRecv delivered to this socket in that wait()
@@ -176,6 +177,15 @@ class UringBackend final : public Backend {
     int rc = submit_send(fd, *s);
     if (rc < 0) s->send_busy = false;
     return rc;
+  }
+
+  int close_when_sent(int fd) override {
+    FdState* s = live(fd);
+    if (s == nullptr) return -EBADF;
+    if (!s->send_busy) return close(fd);
+    s->close_when_sent = true;
+    s->active = false;
+    return 0;
   }
 
   int close(int fd) override {
@@ -634,6 +644,10 @@ int UringBackend::on_send(int fd, FdState& s, int32_t res, Completion* out) {
   s.send_busy = false;
   s.iov = nullptr;
   s.iovcnt = 0;
+  if (s.close_when_sent) {
+    close(fd);
+    return 0;
+  }
   int32_t result = res < 0 ? res : static_cast<int32_t>(s.sent > INT32_MAX ? INT32_MAX : s.sent);
   *out = Completion{s.token, Op::kSend, result, nullptr};
   return 1;

@@ -205,6 +205,45 @@ TEST_P(BackendTest, LargeSendCompletesOnceWithTotal) {
   EXPECT_TRUE(got == payload) << "peer got bytes out of order or corrupted";
 }
 
+// Answer-then-close: the peer gets every byte, then EOF, and the backend reports nothing more.
+TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
+  constexpr uint64_t kTok = 17;
+  int server_fd = -1;
+  int peer = open_pair(backend_.get(), kTok, &server_fd, true);
+  int small = 64 << 10;
+  setsockopt(server_fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+  setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  const std::string payload = pattern(2 << 20, 9);
+  iovec iov{const_cast<char*>(payload.data()), payload.size()};
+  ASSERT_EQ(backend_->send(server_fd, &iov, 1), 0);
+  ASSERT_EQ(backend_->close_when_sent(server_fd), 0);
+  std::string got;
+  bool eof = false;
+  std::vector<char> chunk(64 << 10);
+  auto read_some = [&] {
+    ssize_t n = ::recv(peer, chunk.data(), chunk.size(), MSG_DONTWAIT);
+    if (n > 0) got.append(chunk.data(), static_cast<size_t>(n));
+    if (n == 0) eof = true;
+  };
+  Pump pump(backend_.get());
+  ASSERT_TRUE(pump.until([&] { return eof; }, 20000, read_some, 1));
+  EXPECT_TRUE(got == payload) << "got " << got.size() << " of " << payload.size() << " bytes";
+  pump.idle(50);
+  EXPECT_EQ(pump.count(kTok, Op::kSend), 0) << "no completion after close_when_sent";
+  EXPECT_EQ(pump.count(kTok, Op::kRecv), 0);
+  // With nothing in flight it closes at once.
+  int fd2 = -1;
+  int peer2 = open_pair(backend_.get(), kTok + 1, &fd2, true);
+  ASSERT_EQ(backend_->close_when_sent(fd2), 0);
+  // (io_uring lets the socket go once its cancelled receive is reaped: pump while waiting.)
+  bool eof2 = false;
+  auto read_eof = [&] {
+    char byte;
+    eof2 = eof2 || ::recv(peer2, &byte, 1, MSG_DONTWAIT) == 0;
+  };
+  EXPECT_TRUE(pump.until([&] { return eof2; }, 3000, read_eof, 1));
+}
+
 TEST_P(BackendTest, EmptySendCompletesWithZero) {
   constexpr uint64_t kTok = 14;
   int server_fd = -1;

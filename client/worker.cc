@@ -235,15 +235,6 @@ void Worker::retire(Conn& conn, int64_t now) {
     // The server closes these: wait for its FIN so the TIME_WAIT stays on its side and a
     // connection-rate test does not run out of client ports.
     conn.state = ConnState::kDraining;
-    // The epoll backend treats a short read as "drained" and can miss a FIN that arrived with
-    // the response (no new edge comes). A peek tells whether the FIN is already here; if not,
-    // its arrival raises an edge and the backend reports the EOF.
-    char byte;
-    if (::recv(conn.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
-      ++stats_.closed_by_server;
-      reconnect(conn, now);
-      return;
-    }
     timeouts_.arm(&conn, now);
     return;
   }

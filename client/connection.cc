@@ -63,7 +63,7 @@ FeedResult feed_eof(Conn& conn) {
   if (conn.unexpected) return FeedResult::kError;
   auto err = HTTP_PARSER_ERRNO(&conn.parser);
   return err == HPE_OK || err == HPE_PAUSED || err == HPE_INVALID_EOF_STATE ? FeedResult::kOk
-                                                                             : FeedResult::kError;
+                                                                            : FeedResult::kError;
 }
 
 }  // namespace percore::client

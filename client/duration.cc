@@ -29,7 +29,8 @@ bool parse_duration(std::string_view text, int64_t* ns, std::string* error) {
   }
   if (s.empty() || end == s.c_str() || scale == 0 || !std::isfinite(value) || value < 0 ||
       value * scale > 9e18) {
-    *error = fmt::format("bad duration '{}': expected a number with us, ms, s or m (e.g. 10s)", text);
+    *error =
+        fmt::format("bad duration '{}': expected a number with us, ms, s or m (e.g. 10s)", text);
     return false;
   }
   *ns = static_cast<int64_t>(std::llround(value * scale));

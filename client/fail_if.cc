@@ -19,7 +19,9 @@ bool is_count(const std::string& m) {
   return m == "errors" || m == "non2xx" || m == "timeouts" || m == "in_flight" || m == "lost" ||
          m == "requests";
 }
-bool is_rate(const std::string& m) { return m == "rps" || m == "achieved_rate"; }
+bool is_rate(const std::string& m) {
+  return m == "rps" || m == "achieved_rate";
+}
 
 const char* op_text(Threshold::Op op) {
   switch (op) {
@@ -128,7 +130,8 @@ std::vector<std::string> crossed_thresholds(const RunResult& r,
         break;
     }
     if (hit) {
-      std::string shown = is_latency(t.metric) ? fmt::format("{:.1f}us", v) : fmt::format("{:g}", v);
+      std::string shown =
+          is_latency(t.metric) ? fmt::format("{:.1f}us", v) : fmt::format("{:g}", v);
       crossed.push_back(fmt::format("--fail-if {}: {} is {} ({} {} {:g}{})", t.text, t.metric,
                                     shown, t.metric, op_text(t.op), t.value,
                                     is_latency(t.metric) ? "us" : ""));

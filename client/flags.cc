@@ -18,7 +18,8 @@ namespace {
 bool valid_token(const std::string& s) {
   if (s.empty()) return false;
   for (char c : s) {
-    if (c <= ' ' || c >= 0x7f || std::string_view("()<>@,;:\\\"/[]?={}").find(c) != std::string_view::npos) {
+    if (c <= ' ' || c >= 0x7f ||
+        std::string_view("()<>@,;:\\\"/[]?={}").find(c) != std::string_view::npos) {
       return false;
     }
   }
@@ -50,7 +51,8 @@ bool fill_options(const cxxopts::ParseResult& r, Options* out, std::string* mess
     return fail(message, "-c/--connections must be between 1 and 1000000");
   }
   int threads = r["threads"].as<int>();
-  if (threads < 0 || threads > 1024) return fail(message, "-t/--threads must be between 1 and 1024");
+  if (threads < 0 || threads > 1024)
+    return fail(message, "-t/--threads must be between 1 and 1024");
   if (threads == 0) threads = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   out->threads = std::max(1, std::min(threads, out->connections));
   out->start_core = r["start-core"].as<int>();
@@ -129,7 +131,8 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
     *message = fmt::format("unknown mode '{}': expected 'client http [options] URL'", argv[1]);
     return ParseStatus::kError;
   }
-  cxxopts::Options spec("client http", "HTTP/1.1 load generator: closed loop, or open loop with -R");
+  cxxopts::Options spec("client http",
+                        "HTTP/1.1 load generator: closed loop, or open loop with -R");
   spec.custom_help("[options]");
   spec.positional_help("URL");
   // clang-format off

@@ -8,10 +8,14 @@ namespace {
 
 nlohmann::json latency_json(const stats::Histogram& h) {
   auto us = [](int64_t ns) { return static_cast<double>(ns) / 1e3; };
-  return {{"p50", us(h.value_at_percentile(50))},     {"p90", us(h.value_at_percentile(90))},
-          {"p99", us(h.value_at_percentile(99))},     {"p999", us(h.value_at_percentile(99.9))},
-          {"p9999", us(h.value_at_percentile(99.99))}, {"max", us(h.max())},
-          {"min", us(h.min())},                        {"mean", h.mean() / 1e3},
+  return {{"p50", us(h.value_at_percentile(50))},
+          {"p90", us(h.value_at_percentile(90))},
+          {"p99", us(h.value_at_percentile(99))},
+          {"p999", us(h.value_at_percentile(99.9))},
+          {"p9999", us(h.value_at_percentile(99.99))},
+          {"max", us(h.max())},
+          {"min", us(h.min())},
+          {"mean", h.mean() / 1e3},
           {"count", h.count()}};
 }
 

@@ -35,8 +35,8 @@ std::string render_text(const RunResult& r) {
   out += fmt::format("  measured    {:.2f}s{}{}\n", r.duration_s,
                      r.warmup_s > 0 ? fmt::format(" after {:.2f}s warmup", r.warmup_s) : "",
                      r.interrupted ? " (interrupted)" : "");
-  out += fmt::format("  requests    {} completed, {} sent, {} lost, {} in flight at end", s.completed,
-                     s.sent, s.lost, s.in_flight_at_end);
+  out += fmt::format("  requests    {} completed, {} sent, {} lost, {} in flight at end",
+                     s.completed, s.sent, s.lost, s.in_flight_at_end);
   if (r.target_rate > 0) out += fmt::format(", {} due but not sent", s.not_sent);
   out += "\n";
   out += fmt::format("  throughput  {:.1f} req/s, {:.2f} MB/s in, {:.2f} MB/s out\n", r.rps,
@@ -46,8 +46,8 @@ std::string render_text(const RunResult& r) {
     out += fmt::format("  rate        target {:.1f} req/s, achieved {:.1f} req/s ({:.1f}%)\n",
                        r.target_rate, r.achieved_rate, 100 * r.achieved_rate / r.target_rate);
   }
-  out += fmt::format("  latency     {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "p50", "p90", "p99",
-                     "p99.9", "p99.99", "max", "mean");
+  out += fmt::format("  latency     {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "p50", "p90",
+                     "p99", "p99.9", "p99.99", "max", "mean");
   if (r.target_rate > 0) {
     latency_row(&out, "corrected", s.corrected);
     latency_row(&out, "uncorrected", s.uncorrected);
@@ -83,8 +83,8 @@ std::string render_text(const RunResult& r) {
 
 std::string render_progress(double elapsed_s, bool warmup, double rps, int64_t p99_ns,
                             uint64_t errors, double target_rate) {
-  std::string line = fmt::format("[{:6.1f}s] {}{:>10.0f} req/s", elapsed_s,
-                                 warmup ? "warmup " : "", rps);
+  std::string line =
+      fmt::format("[{:6.1f}s] {}{:>10.0f} req/s", elapsed_s, warmup ? "warmup " : "", rps);
   if (target_rate > 0) line += fmt::format(" (target {:.0f})", target_rate);
   line += fmt::format("  p99 {:>8}  errors {}", format_latency(p99_ns), errors);
   return line;

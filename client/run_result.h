@@ -24,10 +24,10 @@ struct RunResult {
 
   // What happened.
   WorkerStats stats;
-  double duration_s = 0;       // measured time: from the end of the warmup to the end
-  double rps = 0;              // completed responses per second
-  double achieved_rate = 0;    // measured requests sent per second
-  double cpu_s = 0;            // user+sys CPU of the whole client process
+  double duration_s = 0;     // measured time: from the end of the warmup to the end
+  double rps = 0;            // completed responses per second
+  double achieved_rate = 0;  // measured requests sent per second
+  double cpu_s = 0;          // user+sys CPU of the whole client process
   std::vector<std::string> warnings;
 
   // Latency summary in microseconds from the histogram that counts: corrected under --rate.

@@ -112,9 +112,10 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
     double elapsed = static_cast<double>(now - start) / 1e9;
     bool warmup = now < start + o.warmup_ns;
     fmt::print(stderr, "{}\n",
-               render_progress(elapsed, warmup, rps, merged.uncorrected.count() > 0 && o.rate > 0
-                                                         ? merged.corrected.value_at_percentile(99)
-                                                         : merged.uncorrected.value_at_percentile(99),
+               render_progress(elapsed, warmup, rps,
+                               merged.uncorrected.count() > 0 && o.rate > 0
+                                   ? merged.corrected.value_at_percentile(99)
+                                   : merged.uncorrected.value_at_percentile(99),
                                merged.error_total(), o.rate));
   }
   for (auto& t : threads) t.join();

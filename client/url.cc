@@ -19,7 +19,8 @@ bool parse_url(std::string_view text, Url* out, std::string* error) {
   size_t slash = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, slash);
   std::string_view target = slash == std::string_view::npos ? "/" : rest.substr(slash);
-  if (size_t hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
+  if (size_t hash = target.find('#'); hash != std::string_view::npos)
+    target = target.substr(0, hash);
   if (authority.empty() || authority.find('@') != std::string_view::npos) {
     *error = fmt::format("bad URL '{}': expected http://host[:port]/path", text);
     return false;
@@ -39,9 +40,10 @@ bool parse_url(std::string_view text, Url* out, std::string* error) {
   if (!has_port) with_port += ":80";
   std::string addr_error;
   if (!net::parse_address(with_port, &out->address, &addr_error)) {
-    *error = fmt::format("bad URL '{}': {} (the host must be a numeric IP or localhost: the "
-                         "client does no DNS)",
-                         text, addr_error);
+    *error = fmt::format(
+        "bad URL '{}': {} (the host must be a numeric IP or localhost: the "
+        "client does no DNS)",
+        text, addr_error);
     return false;
   }
   out->host_header = std::string(authority);

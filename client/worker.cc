@@ -70,7 +70,8 @@ void Worker::loop() {
     if (now >= plan_.end_ns || stop_->load(std::memory_order_relaxed)) break;
     if (plan_.quota > 0 && quota_reached() && in_flight_total_ == 0) break;
     if (plan_.rate > 0) {
-      if (!schedule_started_ && (initial_pending_ == 0 || now >= plan_.start_ns + options_.timeout_ns)) {
+      if (!schedule_started_ &&
+          (initial_pending_ == 0 || now >= plan_.start_ns + options_.timeout_ns)) {
         // The pace starts once the connections are up, so connecting is not billed as latency.
         schedule_ = RateScheduler(now, plan_.rate);
         schedule_started_ = true;
@@ -89,8 +90,8 @@ void Worker::loop() {
 }
 
 int64_t Worker::wait_timeout_us(int64_t now) const {
-  int64_t next = std::min({plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(),
-                           now + kMaxWaitNs});
+  int64_t next = std::min(
+      {plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(), now + kMaxWaitNs});
   if (plan_.rate > 0 && schedule_started_ && !ready_.empty()) {
     next = std::min(next, schedule_.intended_ns(next_k_));
   }
@@ -314,14 +315,14 @@ void Worker::expire(int64_t now) {
 }
 
 bool Worker::can_send(const Conn& conn) const {
-  return conn.state == ConnState::kOpen && !conn.sending && !conn.server_closing &&
-         room(conn) > 0;
+  return conn.state == ConnState::kOpen && !conn.sending && !conn.server_closing && room(conn) > 0;
 }
 
 uint32_t Worker::room(const Conn& conn) const {
   uint64_t free = conn.capacity - conn.in_flight;
   uint64_t per_conn = options_.keepalive ? options_.reconnect_every : 1;
-  if (per_conn > 0) free = std::min(free, per_conn > conn.sent_on_conn ? per_conn - conn.sent_on_conn : 0);
+  if (per_conn > 0)
+    free = std::min(free, per_conn > conn.sent_on_conn ? per_conn - conn.sent_on_conn : 0);
   return static_cast<uint32_t>(free);
 }
 
@@ -391,7 +392,8 @@ void Worker::finish(int64_t now) {
   if (plan_.rate > 0 && schedule_started_) {
     // Requests the schedule wanted out before the end that no connection was free to send.
     uint64_t due = schedule_.due_by(std::min(now, plan_.end_ns));
-    if (plan_.quota > 0) due = std::min(due, next_k_ + (plan_.quota - std::min(plan_.quota, measured_sent_)));
+    if (plan_.quota > 0)
+      due = std::min(due, next_k_ + (plan_.quota - std::min(plan_.quota, measured_sent_)));
     for (uint64_t k = next_k_; k < due; ++k) {
       if (schedule_.intended_ns(k) >= plan_.measure_ns) ++stats_.not_sent;
     }

@@ -21,7 +21,9 @@ bool is_resource_shortage(int err) {
 
 }  // namespace
 
-Listeners::~Listeners() { close_all(); }
+Listeners::~Listeners() {
+  close_all();
+}
 
 int Listeners::add(int fd) {
   uint64_t token = kTag | fds_.size();

@@ -11,7 +11,7 @@
 namespace percore::server {
 
 struct LoopSignals {
-  volatile sig_atomic_t drain = 0;     // SIGTERM/SIGINT: finish in-flight work, then exit
+  volatile sig_atomic_t drain = 0;  // SIGTERM/SIGINT: finish in-flight work, then exit
   volatile sig_atomic_t reopen_log = 0;
 };
 

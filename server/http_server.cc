@@ -48,7 +48,9 @@ HttpServer::HttpServer(WorkerContext& ctx)
   settings_.on_message_complete = &HttpServer::on_message_complete;
 }
 
-HttpServer::~HttpServer() { close_all(); }
+HttpServer::~HttpServer() {
+  close_all();
+}
 
 void HttpServer::on_accept(int fd, int64_t now_ns) {
   Conn* c = conns_.acquire();
@@ -101,8 +103,8 @@ int HttpServer::on_message_complete(http_parser* p) {
   Conn* c = static_cast<Conn*>(p->data);
   HttpServer* self = c->owner;
   self->stats_.add(stats::kRequests);
-  bool keep = self->ctx_.options->keepalive && !self->draining_ && http_should_keep_alive(p) &&
-              !p->upgrade;
+  bool keep =
+      self->ctx_.options->keepalive && !self->draining_ && http_should_keep_alive(p) && !p->upgrade;
   if (keep) {
     self->queue_reply(c, c->head_request ? http::Reply::kHeadOk : http::Reply::kOk);
     self->set_phase(c, Phase::kIdle, self->now_ns_);

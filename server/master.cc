@@ -119,8 +119,8 @@ bool Master::prepare() {
     return false;
   }
   uint64_t fds = proc::raise_fd_limit();
-  spdlog::info("starting: {} workers from core {}, mode {}, fd limit {}", o_.workers,
-               o_.start_core, mode_name(o_.mode), fds);
+  spdlog::info("starting: {} workers from core {}, mode {}, fd limit {}", o_.workers, o_.start_core,
+               mode_name(o_.mode), fds);
 
   std::string note;
   backend_ = io::resolve_backend_kind(o_.io, &note, &error);
@@ -162,8 +162,8 @@ bool Master::prepare() {
     bool wrapped = false;
     workers_[i].core = proc::core_for_worker(allowed, o_.start_core, i, &wrapped);
     if (wrapped) {
-      spdlog::warn("worker {}: CPU {} is not available; wrapped onto CPU {}", i,
-                   o_.start_core + i, workers_[i].core);
+      spdlog::warn("worker {}: CPU {} is not available; wrapped onto CPU {}", i, o_.start_core + i,
+                   workers_[i].core);
     }
   }
   return true;
@@ -255,15 +255,14 @@ void Master::kill_all(int sig) {
 }
 
 bool Master::all_exited() const {
-  return std::all_of(workers_.begin(), workers_.end(), [](const WorkerState& w) {
-    return w.pid <= 0;
-  });
+  return std::all_of(workers_.begin(), workers_.end(),
+                     [](const WorkerState& w) { return w.pid <= 0; });
 }
 
 void Master::begin_stop() {
   stopping_ = true;
-  stop_deadline_ns_ = util::now_ns() + int64_t{o_.drain_timeout_ms} * util::kNsPerMs +
-                      2 * util::kNsPerSec;
+  stop_deadline_ns_ =
+      util::now_ns() + int64_t{o_.drain_timeout_ms} * util::kNsPerMs + 2 * util::kNsPerSec;
   spdlog::info("stopping: workers drain for up to {} ms", o_.drain_timeout_ms);
   kill_all(SIGTERM);
 }
@@ -290,8 +289,8 @@ void Master::reap() {
       delay = std::min(kMaxBackoffNs, (100 * util::kNsPerMs) << std::min(w.quick_deaths - 1, 10));
     }
     w.restart_at_ns = now + delay;
-    spdlog::warn("worker {} (cpu {}) {}; restarting in {} ms", index, w.core,
-                 describe_exit(status), delay / util::kNsPerMs);
+    spdlog::warn("worker {} (cpu {}) {}; restarting in {} ms", index, w.core, describe_exit(status),
+                 delay / util::kNsPerMs);
   }
 }
 

@@ -41,7 +41,9 @@ void write_all(int fd, const std::string& data) {
 
 }  // namespace
 
-MetricsEndpoint::~MetricsEndpoint() { close_listener(); }
+MetricsEndpoint::~MetricsEndpoint() {
+  close_listener();
+}
 
 int MetricsEndpoint::open(const net::Address& addr) {
   fd_ = socket(addr.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

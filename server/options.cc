@@ -81,9 +81,8 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   if (!parse_addresses(listen, "-a/--listen", &o->listen, message)) {
     return ParseOutcome::kUsageError;
   }
-  if (r.count("backend") &&
-      !parse_addresses(r["backend"].as<std::vector<std::string>>(), "-x/--backend", &o->backends,
-                       message)) {
+  if (r.count("backend") && !parse_addresses(r["backend"].as<std::vector<std::string>>(),
+                                             "-x/--backend", &o->backends, message)) {
     return ParseOutcome::kUsageError;
   }
   o->log_file = r["log"].as<std::string>();

@@ -10,7 +10,9 @@ TcpEcho::TcpEcho(WorkerContext& ctx)
       stats_(*ctx.slot),
       idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs) {}
 
-TcpEcho::~TcpEcho() { close_all(); }
+TcpEcho::~TcpEcho() {
+  close_all();
+}
 
 void TcpEcho::on_accept(int fd, int64_t now_ns) {
   if (draining_) {

@@ -20,8 +20,12 @@ namespace {
 
 LoopSignals g_signals;
 
-void on_stop_signal(int) { g_signals.drain = 1; }
-void on_reopen_signal(int) { g_signals.reopen_log = 1; }
+void on_stop_signal(int) {
+  g_signals.drain = 1;
+}
+void on_reopen_signal(int) {
+  g_signals.reopen_log = 1;
+}
 
 void install_signal_handlers() {
   struct sigaction sa {};

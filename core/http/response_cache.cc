@@ -25,11 +25,15 @@ constexpr ReplyInfo kInfo[] = {
 };
 static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == static_cast<size_t>(Reply::kCount));
 
-const ReplyInfo& info(Reply r) { return kInfo[static_cast<int>(r)]; }
+const ReplyInfo& info(Reply r) {
+  return kInfo[static_cast<int>(r)];
+}
 
 }  // namespace
 
-bool closes_connection(Reply r) { return info(r).close; }
+bool closes_connection(Reply r) {
+  return info(r).close;
+}
 
 ResponseCache::ResponseCache(long body_size) {
   if (body_size < 0) {
@@ -49,7 +53,9 @@ std::string_view ResponseCache::body(Reply r) const {
   return i.error_body != nullptr ? std::string_view(i.error_body) : std::string_view(ok_body_);
 }
 
-int ResponseCache::status(Reply r) const { return info(r).status; }
+int ResponseCache::status(Reply r) const {
+  return info(r).status;
+}
 
 void ResponseCache::refresh(time_t now) {
   if (now == built_for_) return;
@@ -60,7 +66,8 @@ void ResponseCache::refresh(time_t now) {
   strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &t);
   for (int r = 0; r < static_cast<int>(Reply::kCount); ++r) {
     const ReplyInfo& i = kInfo[r];
-    size_t length = i.error_body != nullptr ? std::string_view(i.error_body).size() : ok_body_.size();
+    size_t length =
+        i.error_body != nullptr ? std::string_view(i.error_body).size() : ok_body_.size();
     heads_[r] = fmt::format(
         "HTTP/1.1 {} {}\r\nServer: percore\r\nDate: {}\r\nContent-Type: text/plain\r\n"
         "Content-Length: {}\r\nConnection: {}\r\n\r\n",

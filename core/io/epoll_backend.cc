@@ -34,9 +34,9 @@ struct FdState {
   bool registered = false;
   bool register_wanted = false;  // listed in to_register_
   bool close_when_sent = false;
-  uint32_t delivered_in = 0;     // the last wait() that handed out a queued completion for it
-  bool active = false;    // listener accepting, or stream receiving
-  bool readable = false;  // an edge was seen and not yet drained
+  uint32_t delivered_in = 0;  // the last wait() that handed out a queued completion for it
+  bool active = false;        // listener accepting, or stream receiving
+  bool readable = false;      // an edge was seen and not yet drained
   bool writable = true;
   bool eof = false;      // EOF or error already delivered: no more kRecv
   bool hup = false;      // the peer shut down or an error is pending: read until EOF
@@ -315,7 +315,6 @@ class EpollBackend final : public Backend {
     }
     complete_send(fd, s, static_cast<int32_t>(s.sent));
   }
-
 
   void complete_send(int fd, FdState& s, int32_t result) {
     s.iov = nullptr;

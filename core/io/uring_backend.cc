@@ -54,9 +54,9 @@ struct FdState {
   bool starved = false;    // receive ended with ENOBUFS; listed in starved_
   bool send_busy = false;
   bool close_when_sent = false;  // close once the send in flight is done, deliver nothing
-  uint32_t held = 0;  // completions of this socket parked in pending_
-  uint32_t quota_wait = 0;  // the wait() that quota_used counts for
-  uint32_t quota_used = 0;  // kRecv delivered to this socket in that wait()
+  uint32_t held = 0;             // completions of this socket parked in pending_
+  uint32_t quota_wait = 0;       // the wait() that quota_used counts for
+  uint32_t quota_used = 0;       // kRecv delivered to this socket in that wait()
   iovec* iov = nullptr;
   int iovcnt = 0;
   int64_t sent = 0;

@@ -7,8 +7,7 @@
 namespace percore::log {
 
 // Returns false (with *error) when the file cannot be opened.
-bool init(const std::string& path, bool debug, const std::string& process_name,
-          std::string* error);
+bool init(const std::string& path, bool debug, const std::string& process_name, std::string* error);
 
 // Re-opens the file (after logrotate moved it away); called on SIGUSR1.
 void reopen();

@@ -9,7 +9,8 @@
 namespace percore::net {
 
 uint16_t Address::port() const {
-  if (family() == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+  if (family() == AF_INET6)
+    return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
   return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
 }
 
@@ -71,8 +72,8 @@ bool parse_address(std::string_view text, Address* out, std::string* error) {
     v6->sin6_family = AF_INET6;
     out->len = sizeof(sockaddr_in6);
   } else {
-    *error = fmt::format("bad address '{}': '{}' is not a numeric IPv4 or IPv6 address", text,
-                         host_str);
+    *error =
+        fmt::format("bad address '{}': '{}' is not a numeric IPv4 or IPv6 address", text, host_str);
     return false;
   }
   out->set_port(static_cast<uint16_t>(port));

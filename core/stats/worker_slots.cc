@@ -20,7 +20,9 @@ WorkerSlots* WorkerSlots::create(int count) {
   return new WorkerSlots(slots, count, bytes);
 }
 
-WorkerSlots::~WorkerSlots() { munmap(slots_, bytes_); }
+WorkerSlots::~WorkerSlots() {
+  munmap(slots_, bytes_);
+}
 
 Totals WorkerSlots::total() const {
   Totals t;

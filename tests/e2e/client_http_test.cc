@@ -40,7 +40,7 @@ ClientRun run_client(const std::string& args, int timeout_s = 30) {
   return run;
 }
 
-#define REQUIRE_NGINX(n)                                              \
+#define REQUIRE_NGINX(n) \
   if (!(n).ok()) GTEST_SKIP() << "nginx is not installed or did not start"
 
 TEST(ClientHttpE2E, KeepAliveCountsAgreeWithNginx) {
@@ -60,7 +60,8 @@ TEST(ClientHttpE2E, KeepAliveCountsAgreeWithNginx) {
   EXPECT_EQ(after.requests - before.requests - 1, 5000);
   EXPECT_EQ(after.accepts - before.accepts - 2, 8);
   EXPECT_GT(run.json["latency_us"]["p50"].get<double>(), 0);
-  EXPECT_LE(run.json["latency_us"]["p50"].get<double>(), run.json["latency_us"]["p99"].get<double>());
+  EXPECT_LE(run.json["latency_us"]["p50"].get<double>(),
+            run.json["latency_us"]["p99"].get<double>());
   // The text report went to stdout as well.
   EXPECT_NE(run.output.find("5000 completed"), std::string::npos) << run.output;
 }
@@ -132,11 +133,11 @@ TEST(ClientHttpE2E, StatusCodesAndHeadAreCounted) {
 TEST(ClientHttpE2E, FailIfExitCodes) {
   Nginx nginx;
   REQUIRE_NGINX(nginx);
-  ClientRun pass = run_client("-c 2 -t 1 -n 500 --fail-if 'errors>0' --fail-if 'p99>10s' " +
-                              nginx.url());
+  ClientRun pass =
+      run_client("-c 2 -t 1 -n 500 --fail-if 'errors>0' --fail-if 'p99>10s' " + nginx.url());
   EXPECT_EQ(pass.status, 0) << pass.output;
-  ClientRun fail = run_client("-c 2 -t 1 -n 500 --fail-if 'errors>0' --fail-if 'p50>1us' " +
-                              nginx.url());
+  ClientRun fail =
+      run_client("-c 2 -t 1 -n 500 --fail-if 'errors>0' --fail-if 'p50>1us' " + nginx.url());
   EXPECT_EQ(fail.status, 3) << fail.output;
   EXPECT_NE(fail.output.find("p50>1us"), std::string::npos) << fail.output;
   ClientRun non2xx = run_client("-c 1 -t 1 -n 10 --fail-if 'non2xx>0' " + nginx.url("/missing"));
@@ -171,9 +172,9 @@ TEST(ClientHttpE2E, TargetDyingMidRunReportsConnectErrorsByErrno) {
   EXPECT_GT(by_kind.value("connect/ECONNREFUSED", 0), 0) << run.json["errors"].dump();
   EXPECT_GT(run.json["requests"].get<long>(), 0);
   // Every sent request is accounted for exactly once.
-  EXPECT_EQ(run.json["sent"].get<long>(),
-            run.json["requests"].get<long>() + run.json["lost"].get<long>() +
-                run.json["in_flight_at_end"].get<long>());
+  EXPECT_EQ(run.json["sent"].get<long>(), run.json["requests"].get<long>() +
+                                              run.json["lost"].get<long>() +
+                                              run.json["in_flight_at_end"].get<long>());
 }
 
 TEST(ClientHttpE2E, StallShowsInCorrectedButNotUncorrectedP99) {
@@ -182,9 +183,8 @@ TEST(ClientHttpE2E, StallShowsInCorrectedButNotUncorrectedP99) {
   // 1000 req/s over 2 connections: a 200 ms stall each second holds ~200 scheduled requests
   // (20% of them: the corrected p99 sees it) but only 2 sent ones (0.2%: the uncorrected p99,
   // what a closed-loop tool would show, does not).
-  ClientRun run =
-      run_client("-c 2 -t 1 -R 1000 -d 4s --warmup 1s http://127.0.0.1:" +
-                 std::to_string(target.port()) + "/");
+  ClientRun run = run_client("-c 2 -t 1 -R 1000 -d 4s --warmup 1s http://127.0.0.1:" +
+                             std::to_string(target.port()) + "/");
   ASSERT_EQ(run.status, 0) << run.output;
   double corrected = run.json["latency_us"]["p99"].get<double>();
   double uncorrected = run.json["latency_uncorrected_us"]["p99"].get<double>();
@@ -199,8 +199,8 @@ TEST(ClientHttpE2E, StallShowsInCorrectedButNotUncorrectedP99) {
 TEST(ClientHttpE2E, CountsAgreeWithServerMetrics) {
   int port = free_port();
   int metrics_port = free_port();
-  Process server({PERCORE_SERVER_BIN, "--listen", "127.0.0.1:" + std::to_string(port),
-                  "--metrics", "127.0.0.1:" + std::to_string(metrics_port)});
+  Process server({PERCORE_SERVER_BIN, "--listen", "127.0.0.1:" + std::to_string(port), "--metrics",
+                  "127.0.0.1:" + std::to_string(metrics_port)});
   std::string ready = server.wait_for_line("percore: ready http", 5000);
   if (ready.empty()) {
     GTEST_SKIP() << "server did not print 'percore: ready http' within 5 s (not built yet?)";
@@ -208,8 +208,8 @@ TEST(ClientHttpE2E, CountsAgreeWithServerMetrics) {
   std::string url = "http://127.0.0.1:" + std::to_string(ready_port(ready)) + "/";
   auto server_requests = [&] {
     int rc = 0;
-    std::string text =
-        run_command("curl -s http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics", 10, &rc);
+    std::string text = run_command(
+        "curl -s http://127.0.0.1:" + std::to_string(metrics_port) + "/metrics", 10, &rc);
     // Sums every `percore_requests_total{worker="N"} value` line.
     long total = 0;
     std::istringstream lines(text);

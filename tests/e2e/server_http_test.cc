@@ -7,8 +7,8 @@
 
 #include <thread>
 
-#include "tests/support/http_client.h"
 #include "tests/support/backend_test.h"
+#include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {
@@ -43,8 +43,9 @@ TEST_P(ServerHttp, HundredPipelinedRequestsAnsweredInOrder) {
   start({"-k"});
   int fd = connect();
   std::string batch;
-  for (int i = 0; i < 100; ++i) batch += (i % 3 == 2 ? "HEAD" : "GET") + std::string(" /") +
-                                         std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n";
+  for (int i = 0; i < 100; ++i)
+    batch += (i % 3 == 2 ? "HEAD" : "GET") + std::string(" /") + std::to_string(i) +
+             " HTTP/1.1\r\nHost: t\r\n\r\n";
   ASSERT_TRUE(send_all(fd, batch));
   std::string got;
   char buf[65536];

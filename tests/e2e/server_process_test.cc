@@ -1,7 +1,7 @@
 // The process model: flags and exit codes, worker placement and restart, signals.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <arpa/inet.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,8 +25,8 @@ std::string read_file(const std::string& path) {
 
 std::vector<pid_t> children_of(pid_t pid) {
   std::vector<pid_t> out;
-  std::istringstream in(read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
-                                  "/children"));
+  std::istringstream in(
+      read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children"));
   pid_t child;
   while (in >> child) out.push_back(child);
   return out;
@@ -41,12 +41,19 @@ std::string cpus_allowed(pid_t pid) {
   return "";
 }
 
-int exit_code(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
+int exit_code(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
 
 TEST(ServerProcess, BadFlagIsOneLineAndExitCode2) {
-  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
-           {"--no-such-flag"}, {"-w", "zero"}, {"-a", "1.2.3:80"}, {"-a", "127.0.0.1:99999"},
-           {"--io", "kqueue"}, {"extra-argument"}, {"-w", "0"}}) {
+  for (std::vector<std::string> args :
+       std::vector<std::vector<std::string>>{{"--no-such-flag"},
+                                             {"-w", "zero"},
+                                             {"-a", "1.2.3:80"},
+                                             {"-a", "127.0.0.1:99999"},
+                                             {"--io", "kqueue"},
+                                             {"extra-argument"},
+                                             {"-w", "0"}}) {
     args.insert(args.begin(), PERCORE_SERVER_BIN);
     Process p(args);
     int status = p.wait_exit(5000);
@@ -86,8 +93,8 @@ TEST(ServerProcess, BothWorkersTakeConnections) {
   ServerProcess s = start_server("epoll", {"-w", "2"});
   ASSERT_TRUE(s.ok()) << s.process->stderr_text();
   int status = 0;
-  std::string out = run_command(
-      "ab -n 4000 -c 20 http://127.0.0.1:" + std::to_string(s.port) + "/", 60, &status);
+  std::string out =
+      run_command("ab -n 4000 -c 20 http://127.0.0.1:" + std::to_string(s.port) + "/", 60, &status);
   ASSERT_EQ(status, 0) << out;
   std::string m = s.metrics();
   EXPECT_GT(metric_value(m, "percore_accepted_total", "0"), 0) << m;
@@ -105,8 +112,9 @@ TEST(ServerProcess, KilledWorkerComesBackOnTheSameCore) {
   // Connections already queued on the dying worker's listener are reset by the kernel (unless
   // net.ipv4.tcp_migrate_req is on); once it is gone, the other worker must answer everything,
   // also while the replacement starts.
-  for (int i = 0; i < 200 && read_file("/proc/" + std::to_string(before[0]) + "/stat")
-                                     .find(") Z") == std::string::npos;
+  for (int i = 0;
+       i < 200 &&
+       read_file("/proc/" + std::to_string(before[0]) + "/stat").find(") Z") == std::string::npos;
        ++i) {
     if (access(("/proc/" + std::to_string(before[0])).c_str(), F_OK) != 0) break;
     usleep(5000);
@@ -134,8 +142,7 @@ TEST(ServerProcess, SigtermUnderLoadExitsZeroWithinDrainTimeout) {
   ASSERT_TRUE(s.ok()) << s.process->stderr_text();
   int status = 0;
   std::thread load([&] {
-    run_command("wrk -t1 -c20 -d4s http://127.0.0.1:" + std::to_string(s.port) + "/", 30,
-                &status);
+    run_command("wrk -t1 -c20 -d4s http://127.0.0.1:" + std::to_string(s.port) + "/", 30, &status);
   });
   usleep(1000000);
   auto start = std::chrono::steady_clock::now();
@@ -203,8 +210,8 @@ TEST_P(ServerFdLimit, RunningOutOfFileDescriptorsDoesNotSpin) {
   if (!why.empty()) GTEST_SKIP() << why;
   // A hard limit of 40 descriptors: a few go to the process itself, the rest to clients.
   std::string log = "/tmp/percore-emfile-" + std::to_string(getpid()) + ".log";
-  Process p({"prlimit", "--nofile=40:40", PERCORE_SERVER_BIN, "-w", "1", "-k", "-a",
-             "127.0.0.1:0", "-o", log, "--io", GetParam()});
+  Process p({"prlimit", "--nofile=40:40", PERCORE_SERVER_BIN, "-w", "1", "-k", "-a", "127.0.0.1:0",
+             "-o", log, "--io", GetParam()});
   int port = ready_port(p.wait_for_line("percore: ready", 10000));
   ASSERT_GT(port, 0) << p.stderr_text();
   std::vector<pid_t> workers = children_of(p.pid());

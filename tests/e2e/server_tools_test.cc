@@ -1,8 +1,8 @@
 // The server driven by the tools people actually use against it: curl, ab and wrk.
 #include <gtest/gtest.h>
 
-#include "tests/support/http_client.h"
 #include "tests/support/backend_test.h"
+#include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {

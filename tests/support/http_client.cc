@@ -33,7 +33,9 @@ int on_complete(http_parser* p) {
   return 0;
 }
 
-int on_headers_head(http_parser*) { return 1; }  // a response to HEAD has no body
+int on_headers_head(http_parser*) {
+  return 1;
+}  // a response to HEAD has no body
 
 int64_t now_ms() {
   using namespace std::chrono;

@@ -31,12 +31,12 @@ std::string backend_skip_reason(const std::string& io) {
 ServerProcess start_server(const std::string& io, const std::vector<std::string>& extra) {
   static int counter = 0;
   ServerProcess s;
-  s.log_path = "/tmp/percore-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) +
-               ".log";
+  s.log_path =
+      "/tmp/percore-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter) + ".log";
   unlink(s.log_path.c_str());
-  std::vector<std::string> argv = {PERCORE_SERVER_BIN, "-a", "127.0.0.1:0", "--metrics",
-                                   "127.0.0.1:0",      "-o", s.log_path,    "--io",
-                                   io};
+  std::vector<std::string> argv = {PERCORE_SERVER_BIN, "-a",          "127.0.0.1:0",
+                                   "--metrics",        "127.0.0.1:0", "-o",
+                                   s.log_path,         "--io",        io};
   argv.insert(argv.end(), extra.begin(), extra.end());
   s.process = std::make_unique<Process>(argv);
   std::string ready = s.process->wait_for_line("percore: ready", 10000);

@@ -21,8 +21,8 @@ TEST(Address, ParsesIpv4Ipv6AndLocalhost) {
 
 TEST(Address, RejectsWithAReason) {
   Address a;
-  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:80x",
-                          "::1:80", "[::1]80", "example.com:80", "1.2.3:80", ""}) {
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:80x", "::1:80",
+                          "[::1]80", "example.com:80", "1.2.3:80", ""}) {
     std::string err;
     EXPECT_FALSE(parse_address(bad, &a, &err)) << bad;
     EXPECT_FALSE(err.empty()) << bad;

@@ -35,7 +35,7 @@ RunResult sample(double rate) {
   s.add_error(ErrorPhase::kRead, ECONNRESET);
   s.add_error(ErrorPhase::kReadTimeout, ETIMEDOUT);
   for (int i = 0; i < 2000; ++i) {
-    s.uncorrected.record(100'000);                       // 100 us
+    s.uncorrected.record(100'000);                         // 100 us
     s.corrected.record(i < 1960 ? 100'000 : 200'000'000);  // 2% at 200 ms
   }
   finalize(&r);

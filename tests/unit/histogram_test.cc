@@ -87,7 +87,8 @@ TEST(Histogram, MergeEqualsRecordingEverythingInOne) {
   EXPECT_EQ(a.count(), all.count());
   EXPECT_EQ(a.max(), all.max());
   EXPECT_EQ(a.min(), all.min());
-  for (double p : {50.0, 90.0, 99.0}) EXPECT_EQ(a.value_at_percentile(p), all.value_at_percentile(p));
+  for (double p : {50.0, 90.0, 99.0})
+    EXPECT_EQ(a.value_at_percentile(p), all.value_at_percentile(p));
   Histogram other_shape(1000, 2);
   EXPECT_FALSE(a.merge(other_shape));
 }

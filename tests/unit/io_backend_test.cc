@@ -2,12 +2,12 @@
 #include <errno.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <memory>
 #include <string>

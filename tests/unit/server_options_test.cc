@@ -45,9 +45,16 @@ TEST(ServerOptions, ShortFlagsAndRepeatableListen) {
 }
 
 TEST(ServerOptions, BadValuesAreUsageErrors) {
-  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
-           {"-w", "0"}, {"-w", "x"}, {"--bogus"}, {"-a", "nowhere"}, {"--io", "select"},
-           {"--idle-timeout", "0"}, {"--max-header-size", "10"}, {"stray"}, {"--body-size", "-4"}}) {
+  for (std::vector<std::string> bad :
+       std::vector<std::vector<std::string>>{{"-w", "0"},
+                                             {"-w", "x"},
+                                             {"--bogus"},
+                                             {"-a", "nowhere"},
+                                             {"--io", "select"},
+                                             {"--idle-timeout", "0"},
+                                             {"--max-header-size", "10"},
+                                             {"stray"},
+                                             {"--body-size", "-4"}}) {
     ServerOptions o;
     std::string msg;
     EXPECT_EQ(parse(bad, &o, &msg), ParseOutcome::kUsageError) << bad[0];

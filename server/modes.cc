@@ -1,4 +1,5 @@
 // The one place that maps a ServerMode to the class implementing it.
+#include "server/http_proxy.h"
 #include "server/http_server.h"
 #include "server/mode.h"
 
@@ -6,8 +7,9 @@ namespace percore::server {
 
 std::unique_ptr<Mode> make_mode(WorkerContext& ctx) {
   switch (ctx.options->mode) {
-    case ServerMode::kHttp:
     case ServerMode::kProxy:
+      return std::make_unique<HttpProxy>(ctx);
+    case ServerMode::kHttp:
     case ServerMode::kEcho:
       break;
   }

@@ -22,7 +22,14 @@ namespace percore::stats {
   X(kParseErrors, "parse_errors_total", "Malformed requests (400, 431, 505)")          \
   X(kTimeouts, "timeouts_total", "Connections closed by the header or idle timeout")   \
   X(kAcceptErrors, "accept_errors_total", "accept() failures such as EMFILE")          \
-  X(kIoErrors, "io_errors_total", "Connections ended by a socket error")
+  X(kIoErrors, "io_errors_total", "Connections ended by a socket error")                \
+  X(kProxyForwarded, "proxy_forwarded_total", "Requests forwarded to a backend")       \
+  X(kBackendConnects, "backend_connects_total", "New connections opened to backends")  \
+  X(kPoolReuses, "backend_pool_reuses_total", "Requests sent on a pooled connection")   \
+  X(kBackendRetries, "backend_retries_total", "Requests retried on another connection") \
+  X(kBackendFailures, "backend_failures_total", "Backend connect/IO failures")         \
+  X(kBadGateway, "proxy_502_total", "502 Bad Gateway answers")                          \
+  X(kGatewayTimeout, "proxy_504_total", "504 Gateway Timeout answers")
 
 enum Counter : uint8_t {
 #define PERCORE_COUNTER_ENUM(name, metric, help) name,

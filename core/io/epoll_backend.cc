@@ -34,6 +34,7 @@ struct FdState {
   bool readable = false;  // an edge was seen and not yet drained
   bool writable = true;
   bool eof = false;       // EOF or error already delivered: no more kRecv
+  bool hup = false;       // the peer's FIN (or an error) was reported: no further edge will come
   bool queued = false;    // in the ready list
   iovec* iov = nullptr;   // pending send
   int iovcnt = 0;
@@ -207,6 +208,7 @@ class EpollBackend final : public Backend {
     }
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
       s.readable = true;
+      if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.hup = true;
       if (s.active) enqueue(fd, s);
     }
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
@@ -344,7 +346,8 @@ class EpollBackend final : public Backend {
     arena_used_ += static_cast<size_t>(n);
     push(fd, Op::kRecv, static_cast<int32_t>(n), buf);
     // A short read means the socket is very likely drained; the next arrival raises a new edge.
-    if (static_cast<size_t>(n) < want) {
+    // Not so when the FIN came with the data: its edge is spent, so read again to report EOF.
+    if (static_cast<size_t>(n) < want && !s.hup) {
       s.readable = false;
     } else {
       enqueue(fd, s);

@@ -86,7 +86,9 @@ RequestProblem check_request(const MessageHead& head, int http_minor, RequestFra
     } else if (equals_nocase(name, "transfer-encoding")) {
       // Only "chunked" alone: a proxy that accepted other codings would have to forward them to
       // a backend that may read the body differently. A second header counts as a list.
-      if (++encodings > 1 || !equals_nocase(trim_ows(value), "chunked")) {
+      // No trailing whitespace either: http-parser reads "chunked\t" as not chunked, and the
+      // proxy and its parser must agree on the framing.
+      if (++encodings > 1 || !equals_nocase(value, "chunked")) {
         return RequestProblem::kBadTransferEncoding;
       }
       framing->chunked = true;

@@ -1,4 +1,4 @@
-// Fixed log-linear latency buckets (four per power of two of microseconds, 1 us to ~65 s) small
+// Fixed log-linear latency buckets (four per power of two of microseconds, 1 us to ~4 min) small
 // enough to live in a shared-memory worker slot: one writer adds, readers sum and read quantiles.
 #pragma once
 
@@ -7,7 +7,7 @@
 
 namespace percore::stats {
 
-inline constexpr int kLatencyBuckets = 64;
+inline constexpr int kLatencyBuckets = 112;  // 28 octaves: up to ~268 s
 
 // The bucket of a duration.
 inline int latency_bucket(int64_t ns) {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -34,6 +35,7 @@ NginxProcess::NginxProcess(const std::string& locations, const std::string& extr
   char tmpl[] = "/tmp/percore-nginx-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return;
   dir_ = tmpl;
+  chmod(dir_.c_str(), 0755);  // nginx's worker may run as another user and must read the files
   std::string body = locations;
   for (size_t at; (at = body.find("$DIR")) != std::string::npos;) body.replace(at, 4, dir_);
   for (int attempt = 0; attempt < 5 && port_ == 0; ++attempt) {

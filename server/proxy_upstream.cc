@@ -44,8 +44,7 @@ void HttpProxy::start_exchange(ClientConn* c, bool fresh) {
       return;
     }
     UpstreamConn* up = fresh ? nullptr : pool_.take_idle(b);
-    bool reused = up != nullptr;
-    if (!reused) {
+    if (up == nullptr) {
       const net::Address& addr = pool_.address(b);
       int fd = net::stream_socket(addr);
       if (fd < 0) {
@@ -91,7 +90,8 @@ void HttpProxy::start_exchange(ClientConn* c, bool fresh) {
     pool_.stats(b).add(pool_.stats(b).requests);
     stats_.add(stats::kProxyForwarded);
     touch(up);
-    if (reused) flush_upstream(c);
+    // No send from here: this may run inside the request parser's callback, and a failing send
+    // would re-enter it. Every caller flushes once parsing is done.
     return;
   }
 }

@@ -43,6 +43,14 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
                      slots.slot(w).backends[b].up.load());
     }
   }
+  out += "# HELP percore_backend_pool_reuse_ratio Requests sent on pooled connections / all\n";
+  out += "# TYPE percore_backend_pool_reuse_ratio gauge\n";
+  for (int w = 0; w < slots.count(); ++w) {
+    double reuses = static_cast<double>(slots.slot(w).get(kPoolReuses));
+    double opens = static_cast<double>(slots.slot(w).get(kBackendConnects));
+    fmt::format_to(it, "percore_backend_pool_reuse_ratio{{worker=\"{}\"}} {:.4f}\n", w,
+                   reuses + opens > 0 ? reuses / (reuses + opens) : 0.0);
+  }
   out += "# HELP percore_upstream_latency_seconds Backend response head latency\n";
   out += "# TYPE percore_upstream_latency_seconds summary\n";
   Totals all;

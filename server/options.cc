@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-// GCC 12 reports a false -Wmaybe-uninitialized inside std::regex (used by cxxopts) in
-// sanitizer builds (GCC bug 105562); nothing in this file is affected.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <cxxopts.hpp>
 
 #include "core/stats/worker_slots.h"

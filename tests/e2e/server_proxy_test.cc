@@ -86,6 +86,28 @@ TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
   }
 }
 
+// A 1.0 client stays 1.0 towards the backend (so it never gets chunked) and keeps its
+// connection only when it asks for keep-alive.
+TEST_P(ServerProxy, Http10ClientKeepAliveOnlyWhenAsked) {
+  TestBackend backend;
+  start({backend.address()});
+  int fd = connect();
+  Response r = roundtrip(fd, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(r.keep_alive);
+  ASSERT_TRUE(send_all(fd, "GET /b HTTP/1.0\r\n\r\n"));
+  bool closed = false;
+  auto rs = read_responses(fd, 1, 5000, false, &closed);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_FALSE(rs[0].keep_alive);
+  EXPECT_TRUE(closed || wait_closed(fd, 3000));
+  close(fd);
+  std::string got = backend.received();
+  EXPECT_NE(got.find("GET /a HTTP/1.0\r\n"), std::string::npos) << got;
+  EXPECT_NE(got.find("Connection: keep-alive\r\n"), std::string::npos) << got;
+  EXPECT_EQ(backend.connections(), 1u);  // the backend side stayed pooled throughout
+}
+
 TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
   TestBackend backend;
   start({backend.address()});

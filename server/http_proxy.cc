@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-
 #include "core/http/error_replies.h"
 #include "core/net/socket.h"
 #include "core/util/clock.h"
@@ -15,7 +14,6 @@ namespace percore::server {
 namespace {
 
 constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
-
 
 }  // namespace
 
@@ -67,7 +65,9 @@ HttpProxy::HttpProxy(WorkerContext& ctx)
   resp_settings_.on_message_complete = &HttpProxy::on_resp_done;
 }
 
-HttpProxy::~HttpProxy() { close_all(); }
+HttpProxy::~HttpProxy() {
+  close_all();
+}
 
 void HttpProxy::on_accept(int fd, int64_t now_ns) {
   now_ns_ = now_ns;

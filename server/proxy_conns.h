@@ -62,9 +62,9 @@ struct ClientConn : util::SlabEntry, util::DeadlineLink {
   http::HeadScanner scanner;
   http::MessageHead head;
   http::RequestFraming framing;
-  io::SendQueue out;     // to the client
-  io::SendQueue to_up;   // to the paired backend
-  std::string pending;   // received bytes not parsed yet (pipelined requests)
+  io::SendQueue out;    // to the client
+  io::SendQueue to_up;  // to the paired backend
+  std::string pending;  // received bytes not parsed yet (pipelined requests)
   size_t pending_off = 0;
   UpstreamConn* up = nullptr;
   Exchange exchange = Exchange::kNone;

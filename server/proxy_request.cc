@@ -10,7 +10,9 @@
 namespace percore::server {
 namespace {
 
-ClientConn* client_of(http_parser* p) { return static_cast<ClientConn*>(p->data); }
+ClientConn* client_of(http_parser* p) {
+  return static_cast<ClientConn*>(p->data);
+}
 
 }  // namespace
 
@@ -140,8 +142,8 @@ bool HttpProxy::can_parse(const ClientConn* c) const {
 bool HttpProxy::drive_client(ClientConn* c) {
   uint64_t token = util::Slab<ClientConn>::token(c);
   while (c->pending_off < c->pending.size() && can_parse(c)) {
-    size_t n = parse_request(c, c->pending.data() + c->pending_off,
-                             c->pending.size() - c->pending_off);
+    size_t n =
+        parse_request(c, c->pending.data() + c->pending_off, c->pending.size() - c->pending_off);
     if (clients_.lookup(token) != c) return false;
     c->pending_off += n;
     if (n == 0) break;

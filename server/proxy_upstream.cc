@@ -14,7 +14,9 @@
 namespace percore::server {
 namespace {
 
-UpstreamConn* up_of(http_parser* p) { return static_cast<UpstreamConn*>(p->data); }
+UpstreamConn* up_of(http_parser* p) {
+  return static_cast<UpstreamConn*>(p->data);
+}
 
 // Methods whose request may be sent twice without changing the outcome (RFC 9110 9.2.2).
 bool idempotent(http_method m) {

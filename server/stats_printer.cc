@@ -38,9 +38,9 @@ void StatsPrinter::print_proxy_line(FILE* out, const std::string& who, const Tot
                                     const Totals& before, double secs, int ups) const {
   auto delta = [&](stats::Counter c) { return now.counters[c] - before.counters[c]; };
   uint64_t reuses = delta(stats::kPoolReuses), connects = delta(stats::kBackendConnects);
-  double reuse = reuses + connects > 0 ? 100.0 * static_cast<double>(reuses) /
-                                             static_cast<double>(reuses + connects)
-                                       : 0.0;
+  double reuse = reuses + connects > 0
+                     ? 100.0 * static_cast<double>(reuses) / static_cast<double>(reuses + connects)
+                     : 0.0;
   fmt::print(out,
              "{:<10}   proxy fwd/s {:>9.0f}  connects/s {:>6.0f}  reuse {:>5.1f}%  502 {}  504 {}  "
              "upstream p50 {:.0f}us p99 {:.0f}us  backends up {}/{}\n",
@@ -84,7 +84,8 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
   print_line(out, "total", sum_now, sum_before, secs);
   if (!backend_names_.empty()) {
     for (int w = 0; w < slots_.count(); ++w) {
-      for (int b = 0; b < stats::kLatencyBuckets; ++b) sum_now.latency[b] += previous_[w].latency[b];
+      for (int b = 0; b < stats::kLatencyBuckets; ++b)
+        sum_now.latency[b] += previous_[w].latency[b];
     }
     int up_everywhere = 0;
     for (size_t b = 0; b < backend_names_.size(); ++b) {

@@ -18,7 +18,8 @@ struct Table {
       const char* body;
     } kDefs[kCount] = {
         {400, "HTTP/1.1 400 Bad Request\r\n", "bad request\n"},
-        {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n", "request header fields too large\n"},
+        {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n",
+         "request header fields too large\n"},
         {502, "HTTP/1.1 502 Bad Gateway\r\n", "bad gateway\n"},
         {504, "HTTP/1.1 504 Gateway Timeout\r\n", "gateway timeout\n"},
         {505, "HTTP/1.1 505 HTTP Version Not Supported\r\n", "http version not supported\n"},

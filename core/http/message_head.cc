@@ -6,7 +6,9 @@
 namespace percore::http {
 namespace {
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 // Always hop-by-hop, whatever Connection lists (RFC 9110 7.6.1; Proxy-Connection is the
 // pre-standard spelling some clients still send). X-Forwarded-For is rebuilt, not copied.

@@ -30,8 +30,8 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
                    s.metric);
     for (int w = 0; w < slots.count(); ++w) {
       for (size_t b = 0; b < n; ++b) {
-        fmt::format_to(it, "percore_{}{{worker=\"{}\",backend=\"{}\"}} {}\n", s.metric, w,
-                       names[b], (slots.slot(w).backends[b].*s.field).load());
+        fmt::format_to(it, "percore_{}{{worker=\"{}\",backend=\"{}\"}} {}\n", s.metric, w, names[b],
+                       (slots.slot(w).backends[b].*s.field).load());
       }
     }
   }
@@ -61,7 +61,8 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
     uint64_t count = 0;
     for (uint64_t c : t.latency) count += c;
     for (double q : {0.5, 0.99}) {
-      fmt::format_to(it, "percore_upstream_latency_seconds{{worker=\"{}\",quantile=\"{}\"}} {:.6f}\n",
+      fmt::format_to(it,
+                     "percore_upstream_latency_seconds{{worker=\"{}\",quantile=\"{}\"}} {:.6f}\n",
                      w, q, latency_quantile_us(t.latency, q) / 1e6);
     }
     fmt::format_to(it, "percore_upstream_latency_seconds_count{{worker=\"{}\"}} {}\n", w, count);
@@ -76,7 +77,8 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
 
 }  // namespace
 
-std::string render_prometheus(const WorkerSlots& slots, const std::vector<std::string>& backend_names) {
+std::string render_prometheus(const WorkerSlots& slots,
+                              const std::vector<std::string>& backend_names) {
   std::string out;
   auto it = std::back_inserter(out);
   for (int c = 0; c < kCounterCount; ++c) {

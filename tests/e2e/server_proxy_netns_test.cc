@@ -33,17 +33,38 @@ class ThreeHosts {
     std::string a = "pc" + id + "a", b = "pc" + id + "b", c = "pc" + id + "c", d = "pc" + id + "d";
     const std::string script =
         "set -e\n"
-        "ip link add " + a + " netns " + client_ + " type veth peer name " + b + " netns " + proxy_ + "\n"
-        "ip link add " + c + " netns " + proxy_ + " type veth peer name " + d + " netns " + backend_ + "\n"
-        "ip -n " + client_ + " addr add 198.18.0.1/30 dev " + a + "\n"
-        "ip -n " + proxy_ + " addr add 198.18.0.2/30 dev " + b + "\n"
-        "ip -n " + proxy_ + " addr add 198.18.0.5/30 dev " + c + "\n"
-        "ip -n " + backend_ + " addr add 198.18.0.6/30 dev " + d + "\n"
-        "for ns in " + client_ + " " + proxy_ + " " + backend_ + "; do ip -n $ns link set lo up; done\n"
-        "ip -n " + client_ + " link set " + a + " up\n"
-        "ip -n " + proxy_ + " link set " + b + " up\n"
-        "ip -n " + proxy_ + " link set " + c + " up\n"
-        "ip -n " + backend_ + " link set " + d + " up\n";
+        "ip link add " +
+        a + " netns " + client_ + " type veth peer name " + b + " netns " + proxy_ +
+        "\n"
+        "ip link add " +
+        c + " netns " + proxy_ + " type veth peer name " + d + " netns " + backend_ +
+        "\n"
+        "ip -n " +
+        client_ + " addr add 198.18.0.1/30 dev " + a +
+        "\n"
+        "ip -n " +
+        proxy_ + " addr add 198.18.0.2/30 dev " + b +
+        "\n"
+        "ip -n " +
+        proxy_ + " addr add 198.18.0.5/30 dev " + c +
+        "\n"
+        "ip -n " +
+        backend_ + " addr add 198.18.0.6/30 dev " + d +
+        "\n"
+        "for ns in " +
+        client_ + " " + proxy_ + " " + backend_ +
+        "; do ip -n $ns link set lo up; done\n"
+        "ip -n " +
+        client_ + " link set " + a +
+        " up\n"
+        "ip -n " +
+        proxy_ + " link set " + b +
+        " up\n"
+        "ip -n " +
+        proxy_ + " link set " + c +
+        " up\n"
+        "ip -n " +
+        backend_ + " link set " + d + " up\n";
     error_ = run_command(script, 20, &status);
     ok_ = status == 0;
   }
@@ -83,9 +104,9 @@ TEST_P(ServerProxyNetns, ClientProxyBackendOnThreeHosts) {
   }
   ASSERT_TRUE(hosts.ok()) << hosts.error();
   std::string tag = std::to_string(getpid());
-  Process backend(hosts.in(hosts.backend_, {PERCORE_SERVER_BIN, "-a", "198.18.0.6:8080", "-w",
-                                            "1", "-k", "--io", GetParam(), "-o",
-                                            "/tmp/percore-netns-backend-" + tag + ".log"}));
+  Process backend(hosts.in(hosts.backend_,
+                           {PERCORE_SERVER_BIN, "-a", "198.18.0.6:8080", "-w", "1", "-k", "--io",
+                            GetParam(), "-o", "/tmp/percore-netns-backend-" + tag + ".log"}));
   ASSERT_NE(backend.wait_for_line("percore: ready", 10000), "") << backend.stderr_text();
   Process proxy(hosts.in(hosts.proxy_, {PERCORE_SERVER_BIN, "-a", "198.18.0.2:8080", "-x",
                                         "198.18.0.6:8080", "-w", "1", "-k", "--io", GetParam(),
@@ -94,17 +115,19 @@ TEST_P(ServerProxyNetns, ClientProxyBackendOnThreeHosts) {
 
   int status = 0;
   // The client cannot reach the backend directly: only through the proxy.
-  std::string out = run_command("ip netns exec " + hosts.client_ +
-                                    " curl -s --max-time 2 http://198.18.0.6:8080/ || echo unreachable",
-                                10, &status);
+  std::string out =
+      run_command("ip netns exec " + hosts.client_ +
+                      " curl -s --max-time 2 http://198.18.0.6:8080/ || echo unreachable",
+                  10, &status);
   EXPECT_NE(out.find("unreachable"), std::string::npos) << out;
   out = run_command("ip netns exec " + hosts.client_ +
                         " curl -s -D - --max-time 5 http://198.18.0.2:8080/fastsocket",
                     10, &status);
   EXPECT_NE(out.find("HTTP/1.1 200 OK"), std::string::npos) << out;
   EXPECT_NE(out.find("Hello from percore"), std::string::npos) << out;
-  out = run_command("ip netns exec " + hosts.client_ + " ab -k -n 5000 -c 20 http://198.18.0.2:8080/",
-                    60, &status);
+  out =
+      run_command("ip netns exec " + hosts.client_ + " ab -k -n 5000 -c 20 http://198.18.0.2:8080/",
+                  60, &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("Complete requests:      5000"), std::string::npos) << out;
   EXPECT_NE(out.find("Failed requests:        0"), std::string::npos) << out;

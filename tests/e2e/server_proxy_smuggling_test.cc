@@ -41,7 +41,8 @@ const Case kCases[] = {
     {"TransferEncodingTrailingTab",
      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n"},
     {"TransferEncodingVerticalTab",
-     "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:\x0b" "chunked\r\n\r\n0\r\n\r\n"},
+     "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding:\x0b"
+     "chunked\r\n\r\n0\r\n\r\n"},
     {"TransferEncodingNotChunked",
      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n"},
     {"TransferEncodingChunkedThenIdentity",
@@ -66,15 +67,15 @@ const Case kCases[] = {
      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n"},
     {"TabBeforeColon", "GET / HTTP/1.1\r\nHost\t: t\r\n\r\n"},
     {"BadChunkSize",
-     "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", true},
+     "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+     true},
     {"NoHostInHttp11", "GET / HTTP/1.1\r\nX-A: b\r\n\r\n"},
     {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
     {"ControlCharInValue", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\x01z\r\n\r\n"},
     {"ConnectMethod", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"},
 };
 
-class ServerProxySmuggling
-    : public ::testing::TestWithParam<std::tuple<std::string, Case>> {
+class ServerProxySmuggling : public ::testing::TestWithParam<std::tuple<std::string, Case>> {
  protected:
   void SetUp() override {
     std::string why = backend_skip_reason(std::get<0>(GetParam()));
@@ -84,7 +85,8 @@ class ServerProxySmuggling
 
 TEST_P(ServerProxySmuggling, Gets400CloseAndNothingReachesBackend) {
   TestBackend backend;
-  ServerProcess proxy = start_proxy(std::get<0>(GetParam()), {backend.address()}, {"-k", "-w", "1"});
+  ServerProcess proxy =
+      start_proxy(std::get<0>(GetParam()), {backend.address()}, {"-k", "-w", "1"});
   ASSERT_TRUE(proxy.ok()) << proxy.process->stderr_text();
   const Case& c = std::get<1>(GetParam());
   int fd = connect_loopback(proxy.port);
@@ -107,7 +109,8 @@ TEST_P(ServerProxySmuggling, Gets400CloseAndNothingReachesBackend) {
 // The proxy stays a working proxy: the same set-up forwards a valid request.
 TEST_P(ServerProxySmuggling, ValidRequestStillPassesAfterwards) {
   TestBackend backend;
-  ServerProcess proxy = start_proxy(std::get<0>(GetParam()), {backend.address()}, {"-k", "-w", "1"});
+  ServerProcess proxy =
+      start_proxy(std::get<0>(GetParam()), {backend.address()}, {"-k", "-w", "1"});
   ASSERT_TRUE(proxy.ok());
   Response r = http_get(proxy.port, "/fine");
   EXPECT_EQ(r.status, 200);

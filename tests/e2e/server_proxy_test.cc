@@ -80,8 +80,8 @@ TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
   EXPECT_NE(got.find("GET /h HTTP/1.1\r\n"), std::string::npos) << got;
   EXPECT_NE(got.find("X-Forwarded-For: 10.1.2.3, 127.0.0.1\r\n"), std::string::npos) << got;
   EXPECT_NE(got.find("X-Keep: yes\r\n"), std::string::npos) << got;
-  for (const char* gone : {"X-Hop", "Keep-Alive:", "TE:", "Proxy-Connection", "Upgrade",
-                           "Trailer:", "Connection:"}) {
+  for (const char* gone :
+       {"X-Hop", "Keep-Alive:", "TE:", "Proxy-Connection", "Upgrade", "Trailer:", "Connection:"}) {
     EXPECT_EQ(got.find(gone), std::string::npos) << gone << " in " << got;
   }
 }
@@ -118,8 +118,8 @@ TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
     if (i % 3 == 0) {
       batch += "GET /plain HTTP/1.1\r\nHost: t\r\n\r\n";
     } else {
-      batch += "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n\r\n" + body;
+      batch += "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n\r\n" + body;
     }
   }
   ASSERT_TRUE(send_all(fd, batch));
@@ -322,9 +322,9 @@ TEST_P(ServerProxy, DeadBackendSkippedThenUsedAgainWhenBack) {
 }
 
 TEST_P(ServerProxy, BadProxyFlagsExitWithUsageError) {
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"--balance", "random"}, {"--backend-timeout", "0"},
-        {"--backend-conns", "-1"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--balance", "random"},
+                                        {"--backend-timeout", "0"},
+                                        {"--backend-conns", "-1"}}) {
     std::vector<std::string> argv = {PERCORE_SERVER_BIN, "-x", "127.0.0.1:1"};
     argv.insert(argv.end(), args.begin(), args.end());
     Process p(argv);

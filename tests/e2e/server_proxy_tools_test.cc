@@ -27,7 +27,9 @@ long long wrk_number(const std::string& out, const std::string& pattern) {
   if (!std::regex_search(out, m, std::regex(pattern))) return 0;
   return std::stoll(m[1]);
 }
-long long wrk_requests(const std::string& out) { return wrk_number(out, "(\\d+) requests in"); }
+long long wrk_requests(const std::string& out) {
+  return wrk_number(out, "(\\d+) requests in");
+}
 
 class ServerProxyTools : public ::testing::TestWithParam<std::string> {
  protected:

@@ -46,12 +46,14 @@ NginxProcess::NginxProcess(const std::string& locations, const std::string& extr
          << "http {\n  access_log off;\n  client_body_temp_path " << dir_ << "/body;\n"
          << "  proxy_temp_path " << dir_ << "/proxy;\n  fastcgi_temp_path " << dir_ << "/fcgi;\n"
          << "  uwsgi_temp_path " << dir_ << "/uwsgi;\n  scgi_temp_path " << dir_ << "/scgi;\n"
-         << "  keepalive_requests 1000000;\n" << extra_http << "\n"
-         << "  server {\n    listen 127.0.0.1:" << port << ";\n" << body << "\n  }\n}\n";
+         << "  keepalive_requests 1000000;\n"
+         << extra_http << "\n"
+         << "  server {\n    listen 127.0.0.1:" << port << ";\n"
+         << body << "\n  }\n}\n";
     conf.close();
-    process_ = std::make_unique<Process>(std::vector<std::string>{
-        "nginx", "-p", dir_, "-c", dir_ + "/nginx.conf", "-g",
-        "daemon off; pid " + dir_ + "/nginx.pid;"});
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{"nginx", "-p", dir_, "-c", dir_ + "/nginx.conf", "-g",
+                                 "daemon off; pid " + dir_ + "/nginx.pid;"});
     for (int i = 0; i < 50; ++i) {
       int fd = connect_loopback(port);
       if (fd >= 0) {

@@ -20,10 +20,10 @@ ServerProcess start_proxy(const std::string& io, const std::vector<std::string>&
 }
 
 std::unique_ptr<Process> start_http_backend(int port, const std::vector<std::string>& extra) {
-  std::string log = "/tmp/percore-backend-" + std::to_string(getpid()) + "-" +
-                    std::to_string(port) + ".log";
-  std::vector<std::string> argv = {PERCORE_SERVER_BIN, "-a", "127.0.0.1:" + std::to_string(port),
-                                   "-w", "1", "-k", "-o", log};
+  std::string log =
+      "/tmp/percore-backend-" + std::to_string(getpid()) + "-" + std::to_string(port) + ".log";
+  std::vector<std::string> argv = {
+      PERCORE_SERVER_BIN, "-a", "127.0.0.1:" + std::to_string(port), "-w", "1", "-k", "-o", log};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto p = std::make_unique<Process>(argv);
   if (p->wait_for_line("percore: ready", 10000).empty()) return nullptr;

@@ -94,7 +94,9 @@ TestBackend::TestBackend(Kind kind, int port) : kind_(kind) {
   if (kind_ == Kind::kAnswer) acceptor_ = std::thread([this] { accept_loop(); });
 }
 
-TestBackend::~TestBackend() { stop(); }
+TestBackend::~TestBackend() {
+  stop();
+}
 
 void TestBackend::stop() {
   if (stopping_.exchange(true)) return;
@@ -156,7 +158,8 @@ void TestBackend::serve(int fd) {
     }
     size_t off = 0;
     while (open && off < static_cast<size_t>(n)) {
-      size_t used = http_parser_execute(&parser, &settings, buf + off, static_cast<size_t>(n) - off);
+      size_t used =
+          http_parser_execute(&parser, &settings, buf + off, static_cast<size_t>(n) - off);
       off += used;
       if (HTTP_PARSER_ERRNO(&parser) == HPE_PAUSED) {
         ++requests_;

@@ -26,7 +26,8 @@ HeadError scan(const std::string& head, size_t split = 0) {
 
 TEST(HeadScanner, AcceptsCleanHeadsAndStopsAtTheBlankLine) {
   std::string head = "GET / HTTP/1.1\r\nHost: a\r\nX-A: b c\r\n\r\n";
-  for (size_t split = 0; split < head.size(); ++split) EXPECT_EQ(scan(head, split), HeadError::kNone);
+  for (size_t split = 0; split < head.size(); ++split)
+    EXPECT_EQ(scan(head, split), HeadError::kNone);
   HeadScanner s;
   s.reset();
   std::string with_body = head + "bare\nlf in body\r";
@@ -43,7 +44,8 @@ TEST(HeadScanner, RejectsWhatHttpParserLetsThrough) {
   EXPECT_EQ(scan("GET / HTTP/1.1\r\nHost : a\r\n\r\n"), HeadError::kSpaceBeforeColon);
   // Split anywhere, the verdict is the same.
   std::string fold = "GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n";
-  for (size_t split = 1; split < fold.size(); ++split) EXPECT_EQ(scan(fold, split), HeadError::kObsFold);
+  for (size_t split = 1; split < fold.size(); ++split)
+    EXPECT_EQ(scan(fold, split), HeadError::kObsFold);
 }
 
 MessageHead head_of(std::initializer_list<std::pair<std::string, std::string>> fields,
@@ -69,21 +71,20 @@ TEST(RequestChecks, FramingRules) {
   EXPECT_EQ(check_request(head_of({{"Host", "a"}, {"transfer-encoding", "Chunked"}}), 1, &f),
             RequestProblem::kNone);
   EXPECT_TRUE(f.chunked);
-  EXPECT_EQ(check_request(head_of({{"Host", "a"}, {"Content-Length", "1"},
-                                   {"Transfer-Encoding", "chunked"}}),
-                          1, &f),
+  EXPECT_EQ(check_request(
+                head_of({{"Host", "a"}, {"Content-Length", "1"}, {"Transfer-Encoding", "chunked"}}),
+                1, &f),
             RequestProblem::kContentLengthAndTransferEncoding);
-  EXPECT_EQ(
-      check_request(head_of({{"Host", "a"}, {"Content-Length", "1"}, {"Content-Length", "1"}}),
-                    1, &f),
-      RequestProblem::kDuplicateContentLength);
+  EXPECT_EQ(check_request(
+                head_of({{"Host", "a"}, {"Content-Length", "1"}, {"Content-Length", "1"}}), 1, &f),
+            RequestProblem::kDuplicateContentLength);
   for (const char* bad : {"", "1,1", "-1", "+1", "0x1", "1 1", "99999999999999999999"}) {
     EXPECT_EQ(check_request(head_of({{"Host", "a"}, {"Content-Length", bad}}), 1, &f),
               RequestProblem::kInvalidContentLength)
         << bad;
   }
-  for (const char* bad : {"chunked,", "chunked\t", "gzip, chunked", "chunked, identity",
-                          "identity", "xchunked", "chunked chunked"}) {
+  for (const char* bad : {"chunked,", "chunked\t", "gzip, chunked", "chunked, identity", "identity",
+                          "xchunked", "chunked chunked"}) {
     EXPECT_EQ(check_request(head_of({{"Host", "a"}, {"Transfer-Encoding", bad}}), 1, &f),
               RequestProblem::kBadTransferEncoding)
         << bad;
@@ -162,7 +163,7 @@ TEST(LatencyBuckets, MonotonicAndQuantiles) {
   }
   uint64_t counts[kLatencyBuckets] = {};
   for (int i = 0; i < 99; ++i) counts[latency_bucket(100'000)]++;  // 100 us
-  counts[latency_bucket(50'000'000)]++;                             // 50 ms
+  counts[latency_bucket(50'000'000)]++;                            // 50 ms
   double p50 = latency_quantile_us(counts, 0.5);
   EXPECT_GE(p50, 100);
   EXPECT_LE(p50, 130);

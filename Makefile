@@ -4,7 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?= --output-on-failure --timeout 300
 
-.PHONY: all build deps run test asan bench format clean
+.PHONY: all build deps run test asan bench bench-proxy format clean
 
 all: build
 
@@ -34,6 +34,10 @@ asan: deps $(ASAN_BUILD)/Makefile
 
 bench: build
 	scripts/bench.sh
+
+# The proxy section of `make bench` on its own (scripts/bench.sh runs it as section "proxy").
+bench-proxy: build
+	scripts/bench-proxy.sh
 
 format:
 	find core server client tests -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/net/address.h"
 #include "core/stats/worker_slots.h"
@@ -17,11 +19,14 @@ class MetricsEndpoint {
   int fd() const { return fd_; }
   // Serves the connections waiting in the accept queue.
   void serve_pending(const stats::WorkerSlots& slots);
+  // The proxy's backends, for the backend="ip:port" label.
+  void set_backend_names(std::vector<std::string> names) { backend_names_ = std::move(names); }
   // Closes the listener (in forked workers, which must not hold it).
   void close_listener();
 
  private:
   int fd_ = -1;
+  std::vector<std::string> backend_names_;
 };
 
 }  // namespace percore::server

@@ -4,6 +4,8 @@
 
 #include <cxxopts.hpp>
 
+#include "core/stats/worker_slots.h"
+
 namespace percore::server {
 namespace {
 
@@ -29,6 +31,10 @@ cxxopts::Options make_spec() {
     ("drain-timeout", "seconds to finish in-flight requests on SIGTERM", cxxopts::value<double>()->default_value("10"))
     ("max-header-size", "bytes of request headers before 431", cxxopts::value<uint32_t>()->default_value("8192"))
     ("backlog", "listen backlog", cxxopts::value<int>()->default_value("4096"))
+    ("backend-conns", "proxy: idle keep-alive connections kept per backend per worker", cxxopts::value<int>()->default_value("64"))
+    ("backend-timeout", "proxy: seconds without progress from a backend before 504", cxxopts::value<double>()->default_value("10"))
+    ("backend-idle-timeout", "proxy: seconds a pooled backend connection is kept idle", cxxopts::value<double>()->default_value("15"))
+    ("balance", "proxy: rr or least-conn", cxxopts::value<std::string>()->default_value("rr"))
     ("metrics", "serve Prometheus metrics at http://ip:port/metrics", cxxopts::value<std::string>())
     ("h,help", "show this help");
   // clang-format on
@@ -100,8 +106,26 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
                               : "--mode must be http or echo (got '" + mode + "')";
     return ParseOutcome::kUsageError;
   }
-  if (o->mode == ServerMode::kProxy) {
-    *message = "-x/--backend: proxy mode is not available in this build yet";
+  if (o->backends.size() > stats::kMaxBackends) {
+    *message = "-x/--backend: at most " + std::to_string(stats::kMaxBackends) + " backends";
+    return ParseOutcome::kUsageError;
+  }
+  o->backend_conns = r["backend-conns"].as<int>();
+  if (o->backend_conns < 0 || o->backend_conns > 100000) {
+    *message = "--backend-conns must be between 0 and 100000";
+    return ParseOutcome::kUsageError;
+  }
+  if (!parse_seconds(r, "backend-timeout", &o->backend_timeout_ms, message) ||
+      !parse_seconds(r, "backend-idle-timeout", &o->backend_idle_ms, message)) {
+    return ParseOutcome::kUsageError;
+  }
+  std::string balance = r["balance"].as<std::string>();
+  if (balance == "rr") {
+    o->balance = Balance::kRoundRobin;
+  } else if (balance == "least-conn") {
+    o->balance = Balance::kLeastConn;
+  } else {
+    *message = "--balance must be rr or least-conn (got '" + balance + "')";
     return ParseOutcome::kUsageError;
   }
   if (!io::parse_backend_kind(r["io"].as<std::string>(), &o->io)) {
@@ -143,6 +167,12 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
 }
 
 }  // namespace
+
+std::vector<std::string> backend_names(const ServerOptions& o) {
+  std::vector<std::string> names;
+  for (const net::Address& a : o.backends) names.push_back(a.to_string());
+  return names;
+}
 
 const char* mode_name(ServerMode mode) {
   switch (mode) {

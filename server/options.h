@@ -11,6 +11,7 @@
 namespace percore::server {
 
 enum class ServerMode { kHttp, kProxy, kEcho };
+enum class Balance { kRoundRobin, kLeastConn };
 
 struct ServerOptions {
   int workers = 0;  // 0: one per online CPU
@@ -30,7 +31,15 @@ struct ServerOptions {
   uint32_t max_header_bytes = 8192;
   int backlog = 4096;
   std::optional<net::Address> metrics;
+  // Proxy mode (-x).
+  int backend_conns = 64;  // idle keep-alive connections kept per backend per worker
+  int backend_timeout_ms = 10'000;
+  int backend_idle_ms = 15'000;  // pooled connections close first, before the backend does
+  Balance balance = Balance::kRoundRobin;
 };
+
+// "ip:port" of each -x backend, for labels and log lines.
+std::vector<std::string> backend_names(const ServerOptions& o);
 
 enum class ParseOutcome { kRun, kHelp, kUsageError };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "core/util/clock.h"
 
 namespace percore::server {
@@ -30,8 +32,27 @@ void print_line(FILE* out, const std::string& who, const Totals& now, const Tota
 
 }  // namespace
 
-StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots)
+// Proxy counters: forwarded req/s, connects/s, the share of requests that reused a pooled
+// connection, 502/504 totals, upstream latency quantiles over the whole run, backends up.
+void StatsPrinter::print_proxy_line(FILE* out, const std::string& who, const Totals& now,
+                                    const Totals& before, double secs, int ups) const {
+  auto delta = [&](stats::Counter c) { return now.counters[c] - before.counters[c]; };
+  uint64_t reuses = delta(stats::kPoolReuses), connects = delta(stats::kBackendConnects);
+  double reuse = reuses + connects > 0
+                     ? 100.0 * static_cast<double>(reuses) / static_cast<double>(reuses + connects)
+                     : 0.0;
+  fmt::print(out,
+             "{:<10}   proxy fwd/s {:>9.0f}  connects/s {:>6.0f}  reuse {:>5.1f}%  502 {}  504 {}  "
+             "upstream p50 {:.0f}us p99 {:.0f}us  backends up {}/{}\n",
+             who, static_cast<double>(delta(stats::kProxyForwarded)) / secs,
+             static_cast<double>(connects) / secs, reuse, now.counters[stats::kBadGateway],
+             now.counters[stats::kGatewayTimeout], stats::latency_quantile_us(now.latency, 0.5),
+             stats::latency_quantile_us(now.latency, 0.99), ups, backend_names_.size());
+}
+
+StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots, std::vector<std::string> backend_names)
     : slots_(slots),
+      backend_names_(std::move(backend_names)),
       previous_(static_cast<size_t>(slots.count())),
       previous_ns_(util::now_ns()),
       start_ns_(previous_ns_) {}
@@ -46,6 +67,13 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
     t.add(slots_.slot(w));
     std::string who = fmt::format("w{} cpu{}", w, slots_.slot(w).core.load());
     print_line(out, who, t, previous_[w], secs);
+    if (!backend_names_.empty()) {
+      int ups = 0;
+      for (size_t b = 0; b < backend_names_.size(); ++b) {
+        ups += slots_.slot(w).backends[b].up.load() != 0;
+      }
+      print_proxy_line(out, who, t, previous_[w], secs, ups);
+    }
     for (int c = 0; c < stats::kCounterCount; ++c) {
       sum_now.counters[c] += t.counters[c];
       sum_before.counters[c] += previous_[w].counters[c];
@@ -54,6 +82,26 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
     previous_[w] = t;
   }
   print_line(out, "total", sum_now, sum_before, secs);
+  if (!backend_names_.empty()) {
+    for (int w = 0; w < slots_.count(); ++w) {
+      for (int b = 0; b < stats::kLatencyBuckets; ++b)
+        sum_now.latency[b] += previous_[w].latency[b];
+    }
+    int up_everywhere = 0;
+    for (size_t b = 0; b < backend_names_.size(); ++b) {
+      uint64_t req = 0, fail = 0;
+      int ups = 0;
+      for (int w = 0; w < slots_.count(); ++w) {
+        req += slots_.slot(w).backends[b].requests.load();
+        fail += slots_.slot(w).backends[b].failures.load();
+        ups += slots_.slot(w).backends[b].up.load() != 0;
+      }
+      fmt::print(out, "backend {:<21} requests {:>10}  failures {:>6}  up in {}/{} workers\n",
+                 backend_names_[b], req, fail, ups, slots_.count());
+      up_everywhere += ups == slots_.count();
+    }
+    print_proxy_line(out, "total", sum_now, sum_before, secs, up_everywhere);
+  }
   previous_ns_ = now_ns;
   fflush(out);
 }

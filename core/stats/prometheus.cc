@@ -6,7 +6,79 @@
 
 namespace percore::stats {
 
-std::string render_prometheus(const WorkerSlots& slots) {
+namespace {
+
+using BackendField = std::atomic<uint64_t> BackendSlot::*;
+
+void render_backends(const WorkerSlots& slots, const std::vector<std::string>& names,
+                     std::string& out) {
+  auto it = std::back_inserter(out);
+  struct Series {
+    const char* metric;
+    const char* help;
+    BackendField field;
+  };
+  static constexpr Series kSeries[] = {
+      {"backend_requests_total", "Requests forwarded to the backend", &BackendSlot::requests},
+      {"backend_conn_opens_total", "Connections opened to the backend", &BackendSlot::connects},
+      {"backend_conn_reuses_total", "Requests sent on a pooled connection", &BackendSlot::reuses},
+      {"backend_errors_total", "Connect/IO failures and timeouts", &BackendSlot::failures},
+  };
+  size_t n = names.size() < kMaxBackends ? names.size() : kMaxBackends;
+  for (const Series& s : kSeries) {
+    fmt::format_to(it, "# HELP percore_{} {}\n# TYPE percore_{} counter\n", s.metric, s.help,
+                   s.metric);
+    for (int w = 0; w < slots.count(); ++w) {
+      for (size_t b = 0; b < n; ++b) {
+        fmt::format_to(it, "percore_{}{{worker=\"{}\",backend=\"{}\"}} {}\n", s.metric, w, names[b],
+                       (slots.slot(w).backends[b].*s.field).load());
+      }
+    }
+  }
+  out += "# HELP percore_backend_up 1 while the worker keeps the backend in rotation\n";
+  out += "# TYPE percore_backend_up gauge\n";
+  for (int w = 0; w < slots.count(); ++w) {
+    for (size_t b = 0; b < n; ++b) {
+      fmt::format_to(it, "percore_backend_up{{worker=\"{}\",backend=\"{}\"}} {}\n", w, names[b],
+                     slots.slot(w).backends[b].up.load());
+    }
+  }
+  out += "# HELP percore_backend_pool_reuse_ratio Requests sent on pooled connections / all\n";
+  out += "# TYPE percore_backend_pool_reuse_ratio gauge\n";
+  for (int w = 0; w < slots.count(); ++w) {
+    double reuses = static_cast<double>(slots.slot(w).get(kPoolReuses));
+    double opens = static_cast<double>(slots.slot(w).get(kBackendConnects));
+    fmt::format_to(it, "percore_backend_pool_reuse_ratio{{worker=\"{}\"}} {:.4f}\n", w,
+                   reuses + opens > 0 ? reuses / (reuses + opens) : 0.0);
+  }
+  out += "# HELP percore_upstream_latency_seconds Backend response head latency\n";
+  out += "# TYPE percore_upstream_latency_seconds summary\n";
+  Totals all;
+  for (int w = 0; w < slots.count(); ++w) {
+    Totals t;
+    t.add(slots.slot(w));
+    all.add(slots.slot(w));
+    uint64_t count = 0;
+    for (uint64_t c : t.latency) count += c;
+    for (double q : {0.5, 0.99}) {
+      fmt::format_to(it,
+                     "percore_upstream_latency_seconds{{worker=\"{}\",quantile=\"{}\"}} {:.6f}\n",
+                     w, q, latency_quantile_us(t.latency, q) / 1e6);
+    }
+    fmt::format_to(it, "percore_upstream_latency_seconds_count{{worker=\"{}\"}} {}\n", w, count);
+  }
+  out += "# HELP percore_upstream_latency_all_seconds Backend response head latency, all workers\n";
+  out += "# TYPE percore_upstream_latency_all_seconds gauge\n";
+  for (double q : {0.5, 0.99}) {
+    fmt::format_to(it, "percore_upstream_latency_all_seconds{{quantile=\"{}\"}} {:.6f}\n", q,
+                   latency_quantile_us(all.latency, q) / 1e6);
+  }
+}
+
+}  // namespace
+
+std::string render_prometheus(const WorkerSlots& slots,
+                              const std::vector<std::string>& backend_names) {
   std::string out;
   auto it = std::back_inserter(out);
   for (int c = 0; c < kCounterCount; ++c) {
@@ -31,6 +103,7 @@ std::string render_prometheus(const WorkerSlots& slots) {
                    slots.slot(w).core.load(std::memory_order_relaxed),
                    slots.slot(w).starts.load(std::memory_order_relaxed));
   }
+  if (!backend_names.empty()) render_backends(slots, backend_names, out);
   return out;
 }
 

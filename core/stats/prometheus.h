@@ -2,11 +2,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/stats/worker_slots.h"
 
 namespace percore::stats {
 
-std::string render_prometheus(const WorkerSlots& slots);
+// backend_names: the proxy's -x addresses, used as the backend="..." label (empty: no proxy).
+std::string render_prometheus(const WorkerSlots& slots,
+                              const std::vector<std::string>& backend_names = {});
 
 }  // namespace percore::stats

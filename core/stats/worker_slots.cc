@@ -9,6 +9,9 @@ namespace percore::stats {
 void Totals::add(const WorkerSlot& slot) {
   for (int i = 0; i < kCounterCount; ++i) counters[i] += slot.get(static_cast<Counter>(i));
   active += slot.active.load(std::memory_order_relaxed);
+  for (int b = 0; b < kLatencyBuckets; ++b) {
+    latency[b] += slot.upstream_latency[b].load(std::memory_order_relaxed);
+  }
 }
 
 WorkerSlots* WorkerSlots::create(int count) {

@@ -8,8 +8,25 @@
 #include <cstdint>
 
 #include "core/stats/counters.h"
+#include "core/stats/latency_buckets.h"
 
 namespace percore::stats {
+
+// Proxy mode: each worker's view of each backend (-x), in the order given on the command line.
+inline constexpr int kMaxBackends = 16;
+
+struct BackendSlot {
+  std::atomic<uint64_t> requests;    // requests forwarded
+  std::atomic<uint64_t> connects;    // connections opened
+  std::atomic<uint64_t> reuses;      // requests sent on a pooled connection
+  std::atomic<uint64_t> failures;    // connect/IO failures and timeouts
+  std::atomic<uint32_t> up;          // 1 while in rotation
+  std::atomic<uint32_t> configured;  // 1 when this index is a -x backend
+
+  void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
 
 struct alignas(64) WorkerSlot {
   std::atomic<uint64_t> counters[kCounterCount];
@@ -17,6 +34,14 @@ struct alignas(64) WorkerSlot {
   std::atomic<int32_t> pid;
   std::atomic<int32_t> core;
   std::atomic<uint32_t> starts;  // 1 + restarts
+  BackendSlot backends[kMaxBackends];
+  // Time from a request's head being queued for a backend to the response head arriving.
+  std::atomic<uint64_t> upstream_latency[kLatencyBuckets];
+
+  void add_latency(int64_t ns) {
+    std::atomic<uint64_t>& c = upstream_latency[latency_bucket(ns)];
+    c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 
   // Single writer: a plain load and store is enough and avoids a locked instruction.
   void add(Counter c, uint64_t n = 1) {
@@ -32,6 +57,7 @@ struct alignas(64) WorkerSlot {
 struct Totals {
   uint64_t counters[kCounterCount] = {};
   int64_t active = 0;
+  uint64_t latency[kLatencyBuckets] = {};
   void add(const WorkerSlot& slot);
 };
 

@@ -1,0 +1,80 @@
+// Per-worker view of the proxy's backends: which one takes the next request (round-robin or
+// least-connections), which are out of rotation after a failure (passive health, logged), and
+// each backend's pool of idle keep-alive connections.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/net/address.h"
+#include "core/stats/worker_slots.h"
+#include "core/util/deadline_list.h"
+#include "server/options.h"
+#include "server/proxy_conns.h"
+
+namespace percore::server {
+
+class BackendPool {
+ public:
+  BackendPool(const ServerOptions& options, stats::WorkerSlot& slot);
+
+  size_t size() const { return backends_.size(); }
+  const net::Address& address(int b) const { return backends_[b].addr; }
+  const std::string& name(int b) const { return backends_[b].name; }
+  stats::BackendSlot& stats(int b) { return slot_.backends[b]; }
+
+  // The backend for the next attempt, skipping those in `tried` (bit per backend). Backends out
+  // of rotation are used only when every other one was tried. -1: none left.
+  int pick(uint64_t tried);
+
+  // Requests in flight per backend, for least-conn.
+  void add_busy(int b, int delta) { backends_[b].busy += delta; }
+
+  // The most recently used idle connection of a backend, or nullptr.
+  UpstreamConn* take_idle(int b);
+  // Pools a connection; false when the pool is full (the caller closes it).
+  bool put_idle(UpstreamConn* up, int64_t now_ns);
+  // Unpools a connection that the backend closed or that expired.
+  void remove_idle(UpstreamConn* up);
+  // An idle connection past its idle timeout, or nullptr.
+  UpstreamConn* pop_expired(int64_t now_ns);
+  int64_t next_deadline() const { return idle_timers_.next_deadline(); }
+  // Every pooled connection, for draining.
+  template <class F>
+  void for_each_idle(F&& f) {
+    for (Backend& b : backends_) {
+      while (!b.idle.empty()) {
+        UpstreamConn* up = b.idle.back();
+        remove_idle(up);
+        f(up);
+      }
+    }
+  }
+
+  // Passive health: a failed connect or a timeout takes the backend out of rotation for a few
+  // seconds; a success (or the time passing) puts it back.
+  void on_failure(int b, int64_t now_ns, const char* why);
+  void on_success(int b);
+  void on_timer(int64_t now_ns);
+
+ private:
+  struct Backend {
+    net::Address addr;
+    std::string name;
+    bool up = true;
+    int64_t down_until = 0;
+    int32_t busy = 0;
+    std::vector<UpstreamConn*> idle;
+  };
+  void set_up(int b, bool up);
+
+  std::vector<Backend> backends_;
+  stats::WorkerSlot& slot_;
+  util::DeadlineList idle_timers_;
+  Balance balance_;
+  size_t max_idle_;
+  size_t next_ = 0;  // round-robin cursor
+};
+
+}  // namespace percore::server

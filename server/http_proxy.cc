@@ -1,0 +1,352 @@
+// Proxy mode, client side: accepting, receiving, queueing the answers in order, keep-alive,
+// timeouts, draining and local error replies (400/431/502/504/505). Request parsing is in
+// proxy_request.cc, the backend side in proxy_upstream.cc.
+#include "server/http_proxy.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
+#include "core/http/error_replies.h"
+#include "core/net/socket.h"
+#include "core/util/clock.h"
+
+namespace percore::server {
+namespace {
+
+constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
+
+}  // namespace
+
+stats::Counter response_counter(int status) {
+  switch (status / 100) {
+    case 1:
+      return stats::kResp1xx;
+    case 2:
+      return stats::kResp2xx;
+    case 3:
+      return stats::kResp3xx;
+    case 4:
+      return stats::kResp4xx;
+    default:
+      return stats::kResp5xx;
+  }
+}
+
+HttpProxy::HttpProxy(WorkerContext& ctx)
+    : ctx_(ctx),
+      backend_(*ctx.backend),
+      stats_(*ctx.slot),
+      pool_(*ctx.options, *ctx.slot),
+      header_timers_(int64_t{ctx.options->header_timeout_ms} * util::kNsPerMs),
+      idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs),
+      linger_timers_(kLingerNs),
+      exchange_timers_(int64_t{ctx.options->backend_timeout_ms} * util::kNsPerMs) {
+  http::error_reply(400);  // build the static replies before the first request
+  http_parser_set_max_header_size(ctx.options->max_header_bytes);
+  http_parser_settings_init(&req_settings_);
+  req_settings_.on_message_begin = &HttpProxy::on_req_begin;
+  req_settings_.on_url = &HttpProxy::on_req_url;
+  req_settings_.on_header_field = &HttpProxy::on_req_field;
+  req_settings_.on_header_value = &HttpProxy::on_req_value;
+  req_settings_.on_headers_complete = &HttpProxy::on_req_headers;
+  req_settings_.on_chunk_header = &HttpProxy::on_req_chunk_header;
+  req_settings_.on_body = &HttpProxy::on_req_body;
+  req_settings_.on_chunk_complete = &HttpProxy::on_req_chunk_done;
+  req_settings_.on_message_complete = &HttpProxy::on_req_done;
+  http_parser_settings_init(&resp_settings_);
+  resp_settings_.on_message_begin = &HttpProxy::on_resp_begin;
+  resp_settings_.on_status = &HttpProxy::on_resp_status;
+  resp_settings_.on_header_field = &HttpProxy::on_resp_field;
+  resp_settings_.on_header_value = &HttpProxy::on_resp_value;
+  resp_settings_.on_headers_complete = &HttpProxy::on_resp_headers;
+  resp_settings_.on_chunk_header = &HttpProxy::on_resp_chunk_header;
+  resp_settings_.on_body = &HttpProxy::on_resp_body;
+  resp_settings_.on_chunk_complete = &HttpProxy::on_resp_chunk_done;
+  resp_settings_.on_message_complete = &HttpProxy::on_resp_done;
+}
+
+HttpProxy::~HttpProxy() {
+  close_all();
+}
+
+void HttpProxy::on_accept(int fd, int64_t now_ns) {
+  now_ns_ = now_ns;
+  net::set_nodelay(fd);
+  ClientConn* c = clients_.acquire();
+  c->owner = this;
+  c->fd = fd;
+  http_parser_init(&c->parser, HTTP_REQUEST);
+  c->parser.data = c;
+  c->scanner.reset();
+  c->out.clear();
+  c->to_up.clear();
+  c->pending.clear();
+  c->pending_off = 0;
+  c->up = nullptr;
+  c->exchange = Exchange::kNone;
+  c->request_done = c->in_body = c->response_started = false;
+  c->close_after = c->unread_input = c->peer_closed = c->recv_paused = c->bad_version = false;
+  c->problem = http::RequestProblem::kNone;
+  c->head_error = http::HeadError::kNone;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  c->ip[0] = '\0';
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    const void* a = ss.ss_family == AF_INET6
+                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr)
+                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
+    inet_ntop(ss.ss_family, a, c->ip, sizeof(c->ip));
+  }
+  stats_.add(stats::kAccepted);
+  stats_.add_active(1);
+  set_phase(c, ClientPhase::kWaiting);
+  if (backend_.open(fd, util::Slab<ClientConn>::token(c)) < 0) {
+    stats_.add(stats::kIoErrors);
+    close_client(c);
+  }
+}
+
+void HttpProxy::on_completion(const io::Completion& comp, int64_t now_ns) {
+  now_ns_ = now_ns;
+  if (comp.token & kUpstreamTag) {
+    UpstreamConn* up = ups_.lookup(comp.token & ~kUpstreamTag);
+    if (up == nullptr) return;
+    if (comp.op == io::Op::kRecv) {
+      on_up_recv(up, comp);
+    } else if (comp.op == io::Op::kSend) {
+      on_up_sent(up, comp.result);
+    } else if (comp.op == io::Op::kConnect) {
+      on_up_connect(up, comp.result);
+    }
+    return;
+  }
+  ClientConn* c = clients_.lookup(comp.token);
+  if (c == nullptr) return;  // stale: closed earlier in this batch
+  if (comp.op == io::Op::kRecv) {
+    on_client_recv(c, comp, now_ns);
+  } else if (comp.op == io::Op::kSend) {
+    on_client_sent(c, comp.result, now_ns);
+  }
+}
+
+void HttpProxy::on_client_recv(ClientConn* c, const io::Completion& comp, int64_t now_ns) {
+  if (comp.result <= 0) {
+    if (comp.result < 0 && comp.result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    c->peer_closed = true;
+    bool answering = c->exchange == Exchange::kActive && c->request_done;
+    bool queued = c->out.in_flight() || c->out.has_pending();
+    // A client that half-closed after its last request still gets the answers owed to it.
+    if (comp.result == 0 && c->phase != ClientPhase::kLinger && (answering || queued)) {
+      c->close_after = true;
+      if (!answering) flush_client(c);
+      return;
+    }
+    close_client(c);
+    return;
+  }
+  size_t len = static_cast<size_t>(comp.result);
+  stats_.add(stats::kBytesIn, len);
+  if (c->close_after) {
+    c->unread_input = true;  // after the final request (or lingering): discard
+    return;
+  }
+  now_ns_ = now_ns;
+  if (c->pending_off < c->pending.size() || !can_parse(c)) {
+    c->pending.append(comp.data, len);
+  } else {
+    uint64_t token = util::Slab<ClientConn>::token(c);
+    size_t n = parse_request(c, comp.data, len);
+    if (clients_.lookup(token) != c) return;
+    if (n < len && !c->close_after) c->pending.append(comp.data + n, len - n);
+  }
+  if (drive_client(c) && c->up != nullptr) flush_upstream(c);
+}
+
+// The exchange ends with a local 502/504. The connection stays open when keep-alive allows
+// and the rest of the request (if any) can be read and dropped.
+void HttpProxy::fail_exchange(ClientConn* c, int status) {
+  bool keep = client_keep(c) && (c->request_done || !has_body(c));
+  c->to_up.clear();
+  reply_error(c, status, !keep);
+  if (!keep || c->request_done) {
+    end_exchange(c);
+  } else {
+    c->exchange = Exchange::kFailed;  // on_req_done ends it
+  }
+}
+
+void HttpProxy::reply_error(ClientConn* c, int status, bool close) {
+  const http::ErrorReply* r = http::error_reply(status);
+  c->out.append_ref(close ? r->close : r->keep);
+  bool head = c->exchange != Exchange::kNone && c->method == HTTP_HEAD;
+  if (!head) c->out.append_ref(r->body);
+  stats_.add(response_counter(status));
+  if (status == 502) stats_.add(stats::kBadGateway);
+  if (status == 504) stats_.add(stats::kGatewayTimeout);
+  if (close) c->close_after = true;
+  flush_client(c);
+}
+
+// The request and its answer are both settled: the connection may start the next request.
+void HttpProxy::end_exchange(ClientConn* c) {
+  c->exchange = Exchange::kNone;
+  c->up = nullptr;
+  c->response_started = false;
+  c->to_up.clear();
+  if (!c->request_done) {
+    // The answer came before the whole request: the rest of it is not worth reading.
+    c->close_after = true;
+    c->unread_input = true;
+  }
+  if (!c->close_after) set_phase(c, ClientPhase::kIdle);
+}
+
+void HttpProxy::update_client_recv(ClientConn* c) {
+  bool full = c->to_up.pending_bytes() > kMaxQueued || c->out.pending_bytes() > kMaxQueued ||
+              c->pending.size() - c->pending_off > kMaxPipelined;
+  if (full && !c->recv_paused) {
+    c->recv_paused = true;
+    backend_.pause_recv(c->fd);
+  } else if (!full && c->recv_paused) {
+    c->recv_paused = false;
+    backend_.resume_recv(c->fd);
+  }
+}
+
+void HttpProxy::flush_client(ClientConn* c) {
+  if (c->out.in_flight() || !c->out.has_pending()) return;
+  int iovcnt = 0;
+  iovec* iov = c->out.start_send(&iovcnt);
+  if (backend_.send(c->fd, iov, iovcnt) < 0) {
+    stats_.add(stats::kIoErrors);
+    c->out.finish_send();
+    c->close_after = true;
+  }
+}
+
+void HttpProxy::on_client_sent(ClientConn* c, int result, int64_t now_ns) {
+  c->out.finish_send();
+  if (result < 0) {
+    if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    close_client(c);
+    return;
+  }
+  stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
+  now_ns_ = now_ns;
+  if (c->up != nullptr) {
+    touch(c->up);
+    update_up_recv(c->up);
+  }
+  if (c->out.has_pending()) {
+    flush_client(c);
+  } else if (c->exchange == Exchange::kNone &&
+             (c->close_after || c->peer_closed ||
+              (draining_ && c->pending_off == c->pending.size()))) {
+    finish_client(c);
+    return;
+  }
+  update_client_recv(c);
+}
+
+// Every answer is out and the connection is to close. A client that may still be sending gets a
+// half-close and a short linger, so unread input does not turn our close into a reset that could
+// destroy the answer before the client reads it.
+void HttpProxy::finish_client(ClientConn* c) {
+  if (!c->unread_input || c->peer_closed) {
+    close_client(c);
+    return;
+  }
+  shutdown(c->fd, SHUT_WR);
+  if (c->recv_paused) {
+    c->recv_paused = false;
+    backend_.resume_recv(c->fd);
+  }
+  set_phase(c, ClientPhase::kLinger);
+}
+
+void HttpProxy::close_client(ClientConn* c) {
+  if (c->up != nullptr) {
+    UpstreamConn* up = c->up;
+    pool_.add_busy(up->backend, -1);
+    c->up = nullptr;
+    close_upstream(up);  // mid-exchange: the backend connection is in an unknown state
+  }
+  util::DeadlineList::cancel(c);
+  backend_.close(c->fd);
+  c->fd = -1;
+  c->out.clear();
+  c->to_up.clear();
+  c->pending.clear();
+  c->pending_off = 0;
+  stats_.add(stats::kClosed);
+  stats_.add_active(-1);
+  clients_.release(c);
+}
+
+void HttpProxy::set_phase(ClientConn* c, ClientPhase phase) {
+  c->phase = phase;
+  switch (phase) {
+    case ClientPhase::kIdle:
+    case ClientPhase::kWaiting:
+      idle_timers_.arm(c, now_ns_);
+      break;
+    case ClientPhase::kHeaders:
+      header_timers_.arm(c, now_ns_);
+      break;
+    case ClientPhase::kLinger:
+      linger_timers_.arm(c, now_ns_);
+      break;
+    case ClientPhase::kExchange:
+      util::DeadlineList::cancel(c);  // the backend timeout covers the exchange
+      break;
+  }
+}
+
+void HttpProxy::expire_client(ClientConn* c) {
+  if (c->phase != ClientPhase::kLinger) stats_.add(stats::kTimeouts);
+  close_client(c);
+}
+
+void HttpProxy::on_timer(int64_t now_ns) {
+  now_ns_ = now_ns;
+  for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
+    while (util::DeadlineLink* link = list->pop_expired(now_ns)) {
+      expire_client(static_cast<ClientConn*>(link));
+    }
+  }
+  while (util::DeadlineLink* link = exchange_timers_.pop_expired(now_ns)) {
+    auto* up = static_cast<UpstreamConn*>(link);
+    // A connect that never completes is a connect failure: the request can go elsewhere.
+    upstream_failed(up, up->state == UpState::kConnecting ? Failure::kConnect : Failure::kTimeout,
+                    ETIMEDOUT);
+  }
+  while (UpstreamConn* up = pool_.pop_expired(now_ns)) close_upstream(up);
+  pool_.on_timer(now_ns);
+}
+
+int64_t HttpProxy::next_deadline_ns() const {
+  int64_t next = pool_.next_deadline();
+  for (const util::DeadlineList* list :
+       {&header_timers_, &idle_timers_, &linger_timers_, &exchange_timers_}) {
+    if (list->next_deadline() < next) next = list->next_deadline();
+  }
+  return next;
+}
+
+void HttpProxy::begin_drain(int64_t now_ns) {
+  draining_ = true;
+  now_ns_ = now_ns;
+  pool_.for_each_idle([this](UpstreamConn* up) { close_upstream(up); });
+  clients_.for_each_live([this](ClientConn* c) {
+    bool idle = c->exchange == Exchange::kNone && c->phase != ClientPhase::kHeaders;
+    if (idle && !c->out.in_flight() && !c->out.has_pending()) close_client(c);
+  });
+}
+
+void HttpProxy::close_all() {
+  clients_.for_each_live([this](ClientConn* c) { close_client(c); });
+  pool_.for_each_idle([this](UpstreamConn* up) { close_upstream(up); });
+  ups_.for_each_live([this](UpstreamConn* up) { close_upstream(up); });
+}
+
+}  // namespace percore::server

@@ -15,6 +15,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set xtics rotate by -45 scale 0 font ",9"
+set rmargin 8
 set ylabel 'ratio'
 set yrange [0:*]
 set grid ytics

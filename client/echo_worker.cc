@@ -67,8 +67,8 @@ void EchoWorker::loop() {
 }
 
 int64_t EchoWorker::wait_timeout_us(int64_t now) const {
-  int64_t next = std::min({plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(),
-                           now + kMaxWaitNs});
+  int64_t next = std::min(
+      {plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(), now + kMaxWaitNs});
   int64_t delta = next - now;
   return delta <= 0 ? 0 : delta / 1000;
 }

@@ -88,8 +88,8 @@ bool fill_echo(const cxxopts::ParseResult& r, Options* out, std::string* message
   if (r.count("window") > 0) {
     if (!size_flag(r, "window", kMaxWindow, &window, message)) return false;
     if (window < payload) {
-      return fail(message, fmt::format("--window {} is smaller than one message (-l {})", window,
-                                       payload));
+      return fail(message,
+                  fmt::format("--window {} is smaller than one message (-l {})", window, payload));
     }
   }
   out->echo.window = static_cast<uint32_t>(window);

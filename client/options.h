@@ -24,8 +24,8 @@ inline constexpr uint32_t kMaxWindow = 64 << 20;
 
 struct EchoOptions {
   EchoPattern pattern = EchoPattern::kRequestResponse;
-  uint32_t payload = 64;               // bytes per message
-  uint32_t window = kDefaultWindow;    // stream: most unechoed bytes per connection
+  uint32_t payload = 64;             // bytes per message
+  uint32_t window = kDefaultWindow;  // stream: most unechoed bytes per connection
 };
 
 struct SweepOptions {

@@ -31,7 +31,8 @@ bool PatternTable::matches(uint32_t seed, uint64_t offset, const char* data, siz
 }
 
 uint32_t PatternTable::seed_for(int worker, uint32_t connection) {
-  uint64_t mixed = (uint64_t{static_cast<uint32_t>(worker)} << 32 | connection) * 0x9e3779b97f4a7c15ULL;
+  uint64_t mixed =
+      (uint64_t{static_cast<uint32_t>(worker)} << 32 | connection) * 0x9e3779b97f4a7c15ULL;
   return static_cast<uint32_t>((mixed >> 32) % kPeriod);
 }
 

@@ -21,7 +21,9 @@ extern char** environ;
 namespace percore::client {
 namespace {
 
-bool file_exists(const std::string& path) { return access(path.c_str(), R_OK) == 0; }
+bool file_exists(const std::string& path) {
+  return access(path.c_str(), R_OK) == 0;
+}
 
 // The plot script: --plot-script, else scripts/plot-sweep.gp beside the build directory that
 // holds this binary, else in the source tree it was built from.
@@ -118,8 +120,8 @@ int run_sweep(const Options& options, const std::atomic<bool>* stop) {
     backend = result.backend;
     rows.push_back(sweep_row(result));
     const SweepRow& row = rows.back();
-    fmt::print("connections {:>6}  {:>10.0f} msg/s  p50 {:>8}  p99 {:>8}  errors {}\n", c,
-               row.rate, format_latency(static_cast<int64_t>(row.p50_us * 1e3)),
+    fmt::print("connections {:>6}  {:>10.0f} msg/s  p50 {:>8}  p99 {:>8}  errors {}\n", c, row.rate,
+               format_latency(static_cast<int64_t>(row.p50_us * 1e3)),
                format_latency(static_cast<int64_t>(row.p99_us * 1e3)), row.errors);
     std::fflush(stdout);
     json += (rows.size() > 1 ? ",\n" : "") + render_json(result);
@@ -148,9 +150,9 @@ int run_sweep(const Options& options, const std::atomic<bool>* stop) {
   }
   if (csv_path.empty()) fmt::print("{}", csv);
   if (!options.sweep.png_path.empty()) {
-    std::string title =
-        fmt::format("echo {} {} B, {}, {}", options.echo.pattern == EchoPattern::kStream ? "stream" : "rr",
-                    options.echo.payload, options.url_text, backend);
+    std::string title = fmt::format("echo {} {} B, {}, {}",
+                                    options.echo.pattern == EchoPattern::kStream ? "stream" : "rr",
+                                    options.echo.payload, options.url_text, backend);
     int rc = render_png(find_plot_script(options.sweep.plot_script), csv_path,
                         options.sweep.png_path, title);
     if (rc == -1) {

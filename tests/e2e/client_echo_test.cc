@@ -33,7 +33,8 @@ class CorruptingEcho {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(a);
-    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || listen(listen_fd_, 64) != 0 ||
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 ||
+        listen(listen_fd_, 64) != 0 ||
         getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
       return;
     }
@@ -154,8 +155,8 @@ TEST_P(ClientEcho, RequestResponseRunsCleanAndAgreesWithServerCounters) {
   EXPECT_EQ(j["connections"]["established"], 8);
   // rr: one message per connection at most is unfinished at the end.
   auto sent = j["sent"].get<long>();
-  EXPECT_EQ(sent, j["requests"].get<long>() + j["lost"].get<long>() +
-                      j["in_flight_at_end"].get<long>());
+  EXPECT_EQ(sent,
+            j["requests"].get<long>() + j["lost"].get<long>() + j["in_flight_at_end"].get<long>());
   EXPECT_LE(j["in_flight_at_end"].get<long>(), 8);
   EXPECT_GE(j["bytes"]["in"].get<long>(), j["requests"].get<long>() * 100);
   EXPECT_GT(j["latency_us"]["p50"].get<double>(), 0);
@@ -204,10 +205,11 @@ TEST_P(ClientEcho, SweepWritesOneCsvRowPerStepAndAPlot) {
   unlink(csv.c_str());
   unlink(png.c_str());
   bool gnuplot = have_program("gnuplot");
-  ClientRun run = run_client_mode(
-      "sweep", io() + "--pattern rr -l 64 --max-connections 6 -d 300ms -t 1 --csv " + csv +
-                   (gnuplot ? " --png " + png : "") + " " + target(),
-      60);
+  ClientRun run =
+      run_client_mode("sweep",
+                      io() + "--pattern rr -l 64 --max-connections 6 -d 300ms -t 1 --csv " + csv +
+                          (gnuplot ? " --png " + png : "") + " " + target(),
+                      60);
   ASSERT_EQ(run.status, 0) << run.output;
   std::stringstream lines(read_text(csv));
   std::string line;

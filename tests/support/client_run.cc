@@ -17,9 +17,9 @@ ClientRun run_client_mode(const std::string& mode, const std::string& args, int 
   close(fd);
   std::string path = tmpl;
   ClientRun run;
-  run.output = run_command(
-      std::string(PERCORE_CLIENT_BIN) + " " + mode + " -q --json " + path + " " + args, timeout_s,
-      &run.status);
+  run.output =
+      run_command(std::string(PERCORE_CLIENT_BIN) + " " + mode + " -q --json " + path + " " + args,
+                  timeout_s, &run.status);
   std::ifstream in(path);
   std::stringstream ss;
   ss << in.rdbuf();

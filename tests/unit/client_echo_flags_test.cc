@@ -34,9 +34,9 @@ TEST(ClientEchoFlags, DefaultsAreRequestResponseSixtyFourBytes) {
 TEST(ClientEchoFlags, StreamPayloadWindowAndSharedFlags) {
   Options o;
   std::string msg;
-  ASSERT_EQ(parse({"echo", "--pattern", "stream", "-l", "16KiB", "--window", "1m", "-c", "64", "-t",
-                   "2", "-d", "3s", "--io", "epoll", "--fail-if", "errors>0", "--json", "-",
-                   "[::1]:9000"},
+  ASSERT_EQ(parse({"echo",  "--pattern", "stream",   "-l",     "16KiB", "--window",  "1m",
+                   "-c",    "64",        "-t",       "2",      "-d",    "3s",        "--io",
+                   "epoll", "--fail-if", "errors>0", "--json", "-",     "[::1]:9000"},
                   &o, &msg),
             ParseStatus::kOk)
       << msg;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "client/load_worker.h"
 #include "core/io/backend.h"
 #include "core/util/deadline_list.h"
 
@@ -56,9 +57,7 @@ struct Conn : util::DeadlineLink {
   http_parser parser{};
   iovec iov{};
 
-  uint64_t token() const {
-    return ((uint64_t{generation} & 0xffffff) << 32 | index) & io::kTokenMask;
-  }
+  uint64_t token() const { return slot_token(index, generation); }
   bool matches(uint64_t token) const { return fd >= 0 && token == this->token(); }
   void push(const InFlight& f) {
     ring[(head + in_flight) % capacity] = f;

@@ -1,4 +1,5 @@
-// Flag definitions and validation for `client http`. Only here do exceptions fly (cxxopts throws
+// Flag definitions and validation for `client http` and the flags all commands share (the echo
+// and sweep ones are in flags_echo.cc). Only here do exceptions fly (cxxopts throws
 // on malformed input); they are caught and turned into ParseStatus::kError with one line.
 #include "client/flags.h"
 
@@ -11,6 +12,7 @@
 #include <cxxopts.hpp>
 
 #include "client/duration.h"
+#include "client/flags_echo.h"
 
 namespace percore::client {
 namespace {
@@ -40,12 +42,58 @@ bool read_file(const std::string& path, std::string* out, std::string* message) 
   return true;
 }
 
-// Checks and copies the parsed values into *out; false with a one-line *message on a bad value.
-bool fill_options(const cxxopts::ParseResult& r, Options* out, std::string* message) {
-  if (r.count("url") == 0) return fail(message, "missing URL (usage: client http [options] URL)");
-  out->url_text = r["url"].as<std::string>();
-  if (!parse_url(out->url_text, &out->url, message)) return false;
+const char* usage(Command command) {
+  switch (command) {
+    case Command::kHttp:
+      return "client http [options] URL";
+    case Command::kEcho:
+      return "client echo [options] HOST:PORT";
+    case Command::kSweep:
+      return "client sweep [options] HOST:PORT";
+  }
+  return "client http|echo|sweep [options] TARGET";
+}
 
+// The flags every command shares: connections, threads, time, reporting, backend.
+void add_common_options(cxxopts::Options& spec) {
+  // clang-format off
+  spec.add_options()
+    ("c,connections", "Connections in total, spread over the threads", cxxopts::value<int>()->default_value("10"))
+    ("t,threads", "Worker threads, one pinned per core (default: online CPUs)", cxxopts::value<int>()->default_value("0"))
+    ("start-core", "Core of the first worker", cxxopts::value<int>()->default_value("0"))
+    ("no-pin", "Do not pin the workers")
+    ("d,duration", "Run time, warmup included (10s, 500ms, 2m; default 10s without -n)", cxxopts::value<std::string>())
+    ("n,requests", "Stop after N measured requests (with -d: whichever ends first)", cxxopts::value<int64_t>()->default_value("0"))
+    ("warmup", "Leading time excluded from the results", cxxopts::value<std::string>()->default_value("0"))
+    ("timeout", "Connect and response timeout", cxxopts::value<std::string>()->default_value("5s"))
+    ("json", "Write the results as JSON to FILE ('-': stdout)", cxxopts::value<std::string>())
+    ("fail-if", "Exit 3 when crossed, e.g. 'p99>5ms' 'errors>0' 'rps<1000' (repeatable)", cxxopts::value<std::vector<std::string>>())
+    ("io", "I/O backend: auto, epoll or uring", cxxopts::value<std::string>()->default_value("auto"))
+    ("q,quiet", "No progress lines on stderr")
+    ("h,help", "This help")
+    ("target", "Target", cxxopts::value<std::string>());
+  // clang-format on
+}
+
+void add_http_options(cxxopts::Options& spec) {
+  // clang-format off
+  spec.add_options()
+    ("no-keepalive", "A new connection for every request (Connection: close)")
+    ("reconnect-every", "Reconnect after N requests on a connection", cxxopts::value<int64_t>()->default_value("0"))
+    ("pipeline", "Requests in flight per connection", cxxopts::value<int>()->default_value("1"))
+    ("R,rate", "Open loop: total requests per second at constant pace; latency from the intended send time", cxxopts::value<double>()->default_value("0"))
+    ("m,method", "Request method", cxxopts::value<std::string>()->default_value("GET"))
+    ("H,header", "Extra request header 'Name: value' (repeatable)", cxxopts::value<std::vector<std::string>>())
+    ("body-file", "Request body from a file", cxxopts::value<std::string>());
+  // clang-format on
+}
+
+// Checks and copies the shared values into *out; false with a one-line *message on a bad value.
+bool fill_common(const cxxopts::ParseResult& r, Options* out, std::string* message) {
+  if (r.count("target") == 0) {
+    return fail(message, fmt::format("missing target (usage: {})", usage(out->command)));
+  }
+  out->url_text = r["target"].as<std::string>();
   out->connections = r["connections"].as<int>();
   if (out->connections < 1 || out->connections > 1'000'000) {
     return fail(message, "-c/--connections must be between 1 and 1000000");
@@ -75,7 +123,24 @@ bool fill_options(const cxxopts::ParseResult& r, Options* out, std::string* mess
   }
   if (!parse_duration(r["timeout"].as<std::string>(), &out->timeout_ns, message)) return false;
   if (out->timeout_ns < 1'000'000) return fail(message, "--timeout must be at least 1ms");
+  if (r.count("json") > 0) out->json_path = r["json"].as<std::string>();
+  if (r.count("fail-if") > 0) {
+    for (const std::string& t : r["fail-if"].as<std::vector<std::string>>()) {
+      Threshold th;
+      if (!parse_threshold(t, &th, message)) return false;
+      out->fail_if.push_back(th);
+    }
+  }
+  out->quiet = r.count("quiet") > 0;
+  std::string io = r["io"].as<std::string>();
+  if (!io::parse_backend_kind(io, &out->io)) {
+    return fail(message, fmt::format("bad --io '{}': expected auto, epoll or uring", io));
+  }
+  return true;
+}
 
+bool fill_http(const cxxopts::ParseResult& r, Options* out, std::string* message) {
+  if (!parse_url(out->url_text, &out->url, message)) return false;
   out->keepalive = r.count("no-keepalive") == 0;
   int64_t reconnect = r["reconnect-every"].as<int64_t>();
   if (reconnect < 0) return fail(message, "--reconnect-every must be >= 0");
@@ -104,18 +169,18 @@ bool fill_options(const cxxopts::ParseResult& r, Options* out, std::string* mess
       !read_file(r["body-file"].as<std::string>(), &out->body, message)) {
     return false;
   }
-  if (r.count("json") > 0) out->json_path = r["json"].as<std::string>();
-  if (r.count("fail-if") > 0) {
-    for (const std::string& t : r["fail-if"].as<std::vector<std::string>>()) {
-      Threshold th;
-      if (!parse_threshold(t, &th, message)) return false;
-      out->fail_if.push_back(th);
-    }
-  }
-  out->quiet = r.count("quiet") > 0;
-  std::string io = r["io"].as<std::string>();
-  if (!io::parse_backend_kind(io, &out->io)) {
-    return fail(message, fmt::format("bad --io '{}': expected auto, epoll or uring", io));
+  return true;
+}
+
+bool parse_command(std::string_view word, Command* out) {
+  if (word == "http") {
+    *out = Command::kHttp;
+  } else if (word == "echo") {
+    *out = Command::kEcho;
+  } else if (word == "sweep") {
+    *out = Command::kSweep;
+  } else {
+    return false;
   }
   return true;
 }
@@ -124,42 +189,30 @@ bool fill_options(const cxxopts::ParseResult& r, Options* out, std::string* mess
 
 ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::string* message) {
   if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
-    *message = "usage: client http [options] URL   (client http --help for the options)";
+    *message =
+        "usage: client http [options] URL | client echo [options] HOST:PORT | client sweep "
+        "[options] HOST:PORT   (client MODE --help for the options)";
     return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
   }
-  if (std::string_view(argv[1]) != "http") {
-    *message = fmt::format("unknown mode '{}': expected 'client http [options] URL'", argv[1]);
+  if (!parse_command(argv[1], &out->command)) {
+    *message = fmt::format("unknown mode '{}': expected http, echo or sweep", argv[1]);
     return ParseStatus::kError;
   }
-  cxxopts::Options spec("client http",
-                        "HTTP/1.1 load generator: closed loop, or open loop with -R");
+  const bool http = out->command == Command::kHttp;
+  cxxopts::Options spec(
+      std::string("client ") + argv[1],
+      http ? "HTTP/1.1 load generator: closed loop, or open loop with -R"
+           : "TCP echo (RFC 862) load generator: request-response or windowed stream, every "
+             "echoed byte verified");
   spec.custom_help("[options]");
-  spec.positional_help("URL");
-  // clang-format off
-  spec.add_options()
-    ("c,connections", "Connections in total, spread over the threads", cxxopts::value<int>()->default_value("10"))
-    ("t,threads", "Worker threads, one pinned per core (default: online CPUs)", cxxopts::value<int>()->default_value("0"))
-    ("start-core", "Core of the first worker", cxxopts::value<int>()->default_value("0"))
-    ("no-pin", "Do not pin the workers")
-    ("d,duration", "Run time, warmup included (10s, 500ms, 2m; default 10s without -n)", cxxopts::value<std::string>())
-    ("n,requests", "Stop after N measured requests (with -d: whichever ends first)", cxxopts::value<int64_t>()->default_value("0"))
-    ("warmup", "Leading time excluded from the results", cxxopts::value<std::string>()->default_value("0"))
-    ("no-keepalive", "A new connection for every request (Connection: close)")
-    ("reconnect-every", "Reconnect after N requests on a connection", cxxopts::value<int64_t>()->default_value("0"))
-    ("pipeline", "Requests in flight per connection", cxxopts::value<int>()->default_value("1"))
-    ("R,rate", "Open loop: total requests per second at constant pace; latency from the intended send time", cxxopts::value<double>()->default_value("0"))
-    ("m,method", "Request method", cxxopts::value<std::string>()->default_value("GET"))
-    ("H,header", "Extra request header 'Name: value' (repeatable)", cxxopts::value<std::vector<std::string>>())
-    ("body-file", "Request body from a file", cxxopts::value<std::string>())
-    ("timeout", "Connect and response timeout", cxxopts::value<std::string>()->default_value("5s"))
-    ("json", "Write the results as JSON to FILE ('-': stdout)", cxxopts::value<std::string>())
-    ("fail-if", "Exit 3 when crossed, e.g. 'p99>5ms' 'errors>0' 'rps<1000' (repeatable)", cxxopts::value<std::vector<std::string>>())
-    ("io", "I/O backend: auto, epoll or uring", cxxopts::value<std::string>()->default_value("auto"))
-    ("q,quiet", "No progress lines on stderr")
-    ("h,help", "This help")
-    ("url", "Target URL", cxxopts::value<std::string>());
-  // clang-format on
-  spec.parse_positional({"url"});
+  spec.positional_help(http ? "URL" : "HOST:PORT");
+  add_common_options(spec);
+  if (http) {
+    add_http_options(spec);
+  } else {
+    add_echo_options(spec, out->command == Command::kSweep);
+  }
+  spec.parse_positional({"target"});
   try {
     auto result = spec.parse(argc - 1, argv + 1);
     if (result.count("help") > 0) {
@@ -170,7 +223,9 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
       *message = fmt::format("unexpected argument '{}'", result.unmatched().front());
       return ParseStatus::kError;
     }
-    return fill_options(result, out, message) ? ParseStatus::kOk : ParseStatus::kError;
+    if (!fill_common(result, out, message)) return ParseStatus::kError;
+    bool ok = http ? fill_http(result, out, message) : fill_echo(result, out, message);
+    return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
     *message = e.what();
     return ParseStatus::kError;

@@ -1,5 +1,6 @@
-// `client`: the percore load generator. Exit codes: 0 done, 1 runtime failure, 2 usage error or
-// unreachable target, 3 a --fail-if threshold was crossed.
+// `client`: the percore load generator (`client http`, `client echo`, `client sweep`). Exit codes:
+// 0 done, 1 runtime failure, 2 usage error or unreachable target, 3 a --fail-if threshold was
+// crossed.
 #include <signal.h>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include "client/report_json.h"
 #include "client/report_text.h"
 #include "client/runner.h"
+#include "client/sweep.h"
 
 namespace {
 
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  if (options.command == Command::kSweep) return run_sweep(options, &g_stop);
 
   RunResult result;
   if (!run_load(options, &g_stop, &result, &message)) {

@@ -1,4 +1,5 @@
-// Everything `client http` was asked to do, after flag parsing and validation.
+// Everything `client http`, `client echo` or `client sweep` was asked to do, after flag parsing
+// and validation. The echo and sweep fields are unused by `client http`.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +12,31 @@
 
 namespace percore::client {
 
+enum class Command { kHttp, kEcho, kSweep };
+
+// rr: one message in flight per connection (send, wait for the whole echo, repeat).
+// stream: send continuously while at most `window` bytes are unechoed per connection.
+enum class EchoPattern { kRequestResponse, kStream };
+
+inline constexpr uint32_t kDefaultWindow = 64 * 1024;
+inline constexpr uint32_t kMaxPayload = 16 << 20;
+inline constexpr uint32_t kMaxWindow = 64 << 20;
+
+struct EchoOptions {
+  EchoPattern pattern = EchoPattern::kRequestResponse;
+  uint32_t payload = 64;             // bytes per message
+  uint32_t window = kDefaultWindow;  // stream: most unechoed bytes per connection
+};
+
+struct SweepOptions {
+  int max_connections = 512;  // steps 1, 2, 4 ... up to this (and this, if not a power of two)
+  std::string csv_path;
+  std::string png_path;
+  std::string plot_script;  // empty: scripts/plot-sweep.gp next to the build directory
+};
+
 struct Options {
+  Command command = Command::kHttp;
   std::string url_text;
   Url url;
   int connections = 10;
@@ -33,6 +58,8 @@ struct Options {
   std::vector<Threshold> fail_if;
   bool quiet = false;
   io::BackendKind io = io::BackendKind::kAuto;
+  EchoOptions echo;
+  SweepOptions sweep;
 };
 
 }  // namespace percore::client

@@ -28,9 +28,8 @@ std::string render_json(const RunResult& r) {
   for (size_t p = 0; p < s.errors.size(); ++p) {
     for (size_t e = 0; e < s.errors[p].size(); ++e) {
       if (s.errors[p][e] == 0) continue;
-      std::string key = phase_name(static_cast<ErrorPhase>(p));
-      if (e != 0) key.append("/").append(errno_name(static_cast<int>(e)));
-      by_kind[key] = s.errors[p][e];
+      by_kind[error_kind_name(static_cast<ErrorPhase>(p), static_cast<int>(e), '/')] =
+          s.errors[p][e];
     }
   }
   errors["by_kind"] = by_kind;
@@ -70,6 +69,17 @@ std::string render_json(const RunResult& r) {
       {"client_cpu_s", r.cpu_s},
       {"warnings", r.warnings},
   };
+  if (r.mode == "echo") {
+    // "requests" and "rps" above count fully echoed messages, so --fail-if and scripts read
+    // both commands alike.
+    j["target"] = r.url;
+    j["echo"] = {{"pattern", r.pattern},
+                 {"payload", r.payload},
+                 {"window", r.window},
+                 {"messages_per_s", r.rps},
+                 {"echoed_mb_per_s", r.rps * r.payload / 1e6}};
+  }
+  j["mode"] = r.mode;
   return j.dump(2) + "\n";
 }
 

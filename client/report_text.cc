@@ -29,19 +29,36 @@ std::string render_text(const RunResult& r) {
   const WorkerStats& s = r.stats;
   std::string out;
   for (const std::string& w : r.warnings) out += fmt::format("WARNING: {}\n", w);
-  out += fmt::format("{} {}  ({} threads, {} connections, {}, {}{})\n", r.method, r.url, r.threads,
-                     r.connections, r.backend, r.keepalive ? "keep-alive" : "no keep-alive",
-                     r.pipeline > 1 ? fmt::format(", pipeline {}", r.pipeline) : "");
+  double secs = std::max(r.duration_s, 1e-9);
+  if (r.mode == "echo") {
+    out += fmt::format("echo {} {}  ({} threads, {} connections, {}, {} B messages{})\n", r.pattern,
+                       r.url, r.threads, r.connections, r.backend, r.payload,
+                       r.pattern == "stream" ? fmt::format(", window {} B", r.window) : "");
+  } else {
+    out +=
+        fmt::format("{} {}  ({} threads, {} connections, {}, {}{})\n", r.method, r.url, r.threads,
+                    r.connections, r.backend, r.keepalive ? "keep-alive" : "no keep-alive",
+                    r.pipeline > 1 ? fmt::format(", pipeline {}", r.pipeline) : "");
+  }
   out += fmt::format("  measured    {:.2f}s{}{}\n", r.duration_s,
                      r.warmup_s > 0 ? fmt::format(" after {:.2f}s warmup", r.warmup_s) : "",
                      r.interrupted ? " (interrupted)" : "");
-  out += fmt::format("  requests    {} completed, {} sent, {} lost, {} in flight at end",
-                     s.completed, s.sent, s.lost, s.in_flight_at_end);
+  out += fmt::format("  {}    {} completed, {} sent, {} lost, {} in flight at end",
+                     r.mode == "echo" ? "messages" : "requests", s.completed, s.sent, s.lost,
+                     s.in_flight_at_end);
   if (r.target_rate > 0) out += fmt::format(", {} due but not sent", s.not_sent);
   out += "\n";
-  out += fmt::format("  throughput  {:.1f} req/s, {:.2f} MB/s in, {:.2f} MB/s out\n", r.rps,
-                     static_cast<double>(s.bytes_in) / 1e6 / std::max(r.duration_s, 1e-9),
-                     static_cast<double>(s.bytes_out) / 1e6 / std::max(r.duration_s, 1e-9));
+  if (r.mode == "echo") {
+    // Echoed = fully echoed and verified messages; bytes in also counts partial echoes.
+    out += fmt::format(
+        "  throughput  {:.1f} msg/s, {:.2f} MB/s echoed, {:.2f} MB/s in, {:.2f} MB/s out\n", r.rps,
+        r.rps * r.payload / 1e6, static_cast<double>(s.bytes_in) / 1e6 / secs,
+        static_cast<double>(s.bytes_out) / 1e6 / secs);
+  } else {
+    out += fmt::format("  throughput  {:.1f} req/s, {:.2f} MB/s in, {:.2f} MB/s out\n", r.rps,
+                       static_cast<double>(s.bytes_in) / 1e6 / secs,
+                       static_cast<double>(s.bytes_out) / 1e6 / secs);
+  }
   if (r.target_rate > 0) {
     out += fmt::format("  rate        target {:.1f} req/s, achieved {:.1f} req/s ({:.1f}%)\n",
                        r.target_rate, r.achieved_rate, 100 * r.achieved_rate / r.target_rate);
@@ -54,37 +71,39 @@ std::string render_text(const RunResult& r) {
   } else {
     latency_row(&out, "", s.uncorrected);
   }
-  out += "  status     ";
-  bool any = false;
-  for (size_t code = 0; code < s.status.size(); ++code) {
-    if (s.status[code] == 0) continue;
-    out += fmt::format(" {}: {}", code, s.status[code]);
-    any = true;
+  if (r.mode != "echo") {
+    out += "  status     ";
+    bool any = false;
+    for (size_t code = 0; code < s.status.size(); ++code) {
+      if (s.status[code] == 0) continue;
+      out += fmt::format(" {}: {}", code, s.status[code]);
+      any = true;
+    }
+    out += any ? "\n" : " none\n";
   }
-  out += any ? "\n" : " none\n";
   out += fmt::format("  errors      {}", s.error_total());
   for (size_t p = 0; p < s.errors.size(); ++p) {
     for (size_t e = 0; e < s.errors[p].size(); ++e) {
       if (s.errors[p][e] == 0) continue;
-      const char* phase = phase_name(static_cast<ErrorPhase>(p));
-      out += e == 0 ? fmt::format(", {} {}", phase, s.errors[p][e])
-                    : fmt::format(", {} {} {}", phase, errno_name(static_cast<int>(e)),
-                                  s.errors[p][e]);
+      out += fmt::format(", {} {}",
+                         error_kind_name(static_cast<ErrorPhase>(p), static_cast<int>(e), ' '),
+                         s.errors[p][e]);
     }
   }
   out += "\n";
   out += fmt::format("  connections {} established of {} requested, {} closed by the server\n",
                      s.connects_established, s.connects_requested, s.closed_by_server);
   uint64_t total = s.completed + s.warmup_requests;
-  out += fmt::format("  client cpu  {:.2f}s user+sys, {:.2f}us per response\n", r.cpu_s,
-                     total > 0 ? r.cpu_s * 1e6 / static_cast<double>(total) : 0.0);
+  out += fmt::format("  client cpu  {:.2f}s user+sys, {:.2f}us per {}\n", r.cpu_s,
+                     total > 0 ? r.cpu_s * 1e6 / static_cast<double>(total) : 0.0,
+                     r.mode == "echo" ? "message" : "response");
   return out;
 }
 
 std::string render_progress(double elapsed_s, bool warmup, double rps, int64_t p99_ns,
-                            uint64_t errors, double target_rate) {
+                            uint64_t errors, double target_rate, const char* unit) {
   std::string line =
-      fmt::format("[{:6.1f}s] {}{:>10.0f} req/s", elapsed_s, warmup ? "warmup " : "", rps);
+      fmt::format("[{:6.1f}s] {}{:>10.0f} {}", elapsed_s, warmup ? "warmup " : "", rps, unit);
   if (target_rate > 0) line += fmt::format(" (target {:.0f})", target_rate);
   line += fmt::format("  p99 {:>8}  errors {}", format_latency(p99_ns), errors);
   return line;

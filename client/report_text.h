@@ -14,6 +14,6 @@ std::string format_latency(int64_t ns);
 
 // One progress line: elapsed, req/s in the last second, p99 so far, errors.
 std::string render_progress(double elapsed_s, bool warmup, double rps, int64_t p99_ns,
-                            uint64_t errors, double target_rate);
+                            uint64_t errors, double target_rate, const char* unit = "req/s");
 
 }  // namespace percore::client

@@ -2,6 +2,7 @@
 // and --fail-if.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,11 @@ namespace percore::client {
 
 struct RunResult {
   // What ran.
-  std::string url;
+  std::string mode = "http";  // or "echo"
+  std::string url;            // echo: HOST:PORT
+  std::string pattern;        // echo: "rr" or "stream"
+  uint32_t payload = 0;       // echo: bytes per message
+  uint32_t window = 0;        // echo: stream window per connection
   std::string method = "GET";
   std::string backend;
   int threads = 0;
@@ -25,7 +30,7 @@ struct RunResult {
   // What happened.
   WorkerStats stats;
   double duration_s = 0;     // measured time: from the end of the warmup to the end
-  double rps = 0;            // completed responses per second
+  double rps = 0;            // completed responses (echo: fully echoed messages) per second
   double achieved_rate = 0;  // measured requests sent per second
   double cpu_s = 0;          // user+sys CPU of the whole client process
   std::vector<std::string> warnings;

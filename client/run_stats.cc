@@ -23,6 +23,8 @@ const char* phase_name(ErrorPhase phase) {
       return "parse";
     case ErrorPhase::kClosed:
       return "closed_early";
+    case ErrorPhase::kVerify:
+      return "verify";
     case ErrorPhase::kCount:
       break;
   }
@@ -32,6 +34,14 @@ const char* phase_name(ErrorPhase phase) {
 std::string errno_name(int err) {
   const char* name = err > 0 ? strerrorname_np(err) : nullptr;
   return name != nullptr ? std::string(name) : fmt::format("E{}", err);
+}
+
+std::string error_kind_name(ErrorPhase phase, int err, char sep) {
+  std::string key = phase_name(phase);
+  if (err != 0) return key + sep + errno_name(err);
+  // A verification failure has no errno; its kind still reads as a pair like the others.
+  if (phase == ErrorPhase::kVerify) return key + sep + "mismatch";
+  return key;
 }
 
 uint64_t WorkerStats::error_total() const {

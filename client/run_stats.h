@@ -20,6 +20,7 @@ enum class ErrorPhase : uint8_t {
   kReadTimeout,     // no response within --timeout
   kParse,           // the response was not valid HTTP (or arrived unasked)
   kClosed,          // the server closed the connection with requests outstanding
+  kVerify,          // echo: an echoed message differs from what was sent (or was never sent)
   kCount
 };
 
@@ -27,6 +28,9 @@ inline constexpr int kMaxErrno = 140;
 inline constexpr int kStatusSlots = 1000;
 
 const char* phase_name(ErrorPhase phase);
+// The key an error count is reported under: "connect" + sep + "ECONNREFUSED", "parse",
+// "verify" + sep + "mismatch". JSON uses '/', the text report ' '.
+std::string error_kind_name(ErrorPhase phase, int err, char sep);
 // "ECONNREFUSED" for an errno; "E123" for one without a name.
 std::string errno_name(int err);
 

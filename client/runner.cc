@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "client/echo_worker.h"
+#include "client/pattern_table.h"
 #include "client/report_text.h"
 #include "client/request_builder.h"
 #include "client/worker.h"
@@ -67,17 +69,25 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
   if (kind == io::BackendKind::kAuto) return false;
   if (!note.empty() && !o.quiet) fmt::print(stderr, "client: {}\n", note);
 
-  const std::string request = build_request(o);
-  const std::string requests = repeat_request(request, o.pipeline);
+  const bool echo = o.command != Command::kHttp;
+  // Built before the clock starts; only the workers of the run's protocol read them.
+  const std::string request = echo ? std::string() : build_request(o);
+  const std::string requests = echo ? std::string() : repeat_request(request, o.pipeline);
+  std::unique_ptr<PatternTable> pattern;
+  if (echo) pattern = std::make_unique<PatternTable>(std::max(o.echo.window, o.echo.payload));
   double cpu_before = process_cpu_s();
   int64_t start = util::now_ns();
   std::vector<WorkerPlan> plans = plan_workers(o, kind, start);
 
-  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<std::unique_ptr<LoadWorker>> workers;
   std::vector<std::string> errors(plans.size());
   std::vector<std::thread> threads;
   for (const WorkerPlan& p : plans) {
-    workers.push_back(std::make_unique<Worker>(o, requests, request.size(), p, stop));
+    if (echo) {
+      workers.push_back(std::make_unique<EchoWorker>(o, *pattern, p, stop));
+    } else {
+      workers.push_back(std::make_unique<Worker>(o, requests, request.size(), p, stop));
+    }
   }
   for (size_t i = 0; i < workers.size(); ++i) {
     threads.emplace_back([&, i] { workers[i]->run(&errors[i]); });
@@ -116,7 +126,7 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
                                merged.uncorrected.count() > 0 && o.rate > 0
                                    ? merged.corrected.value_at_percentile(99)
                                    : merged.uncorrected.value_at_percentile(99),
-                               merged.error_total(), o.rate));
+                               merged.error_total(), o.rate, echo ? "msg/s" : "req/s"));
   }
   for (auto& t : threads) t.join();
   for (const std::string& e : errors) {
@@ -132,6 +142,12 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
     end = std::max(end, w->finished_ns());
   }
   result->url = o.url_text;
+  if (echo) {
+    result->mode = "echo";
+    result->pattern = o.echo.pattern == EchoPattern::kStream ? "stream" : "rr";
+    result->payload = o.echo.payload;
+    result->window = o.echo.window;
+  }
   result->method = o.method;
   result->backend = io::backend_kind_name(kind);
   result->threads = static_cast<int>(workers.size());

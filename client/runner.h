@@ -1,5 +1,6 @@
-// Runs a whole `client http` load test: plans the workers (connections, quota and rate shares,
-// cores), starts one thread each, prints a progress line a second, and merges the results.
+// Runs a whole `client http` or `client echo` load test: plans the workers (connections, quota and
+// rate shares, cores), starts one thread each, prints a progress line a second, and merges the
+// results.
 #pragma once
 
 #include <atomic>

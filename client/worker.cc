@@ -15,15 +15,6 @@
 #include "core/util/clock.h"
 
 namespace percore::client {
-namespace {
-
-constexpr int kMaxCompletions = 512;
-// A refused or failed connect is retried after this pause, so a dead target costs little CPU.
-constexpr int64_t kBackoffNs = 10 * util::kNsPerMs;
-// The loop looks at the stop flag at least this often.
-constexpr int64_t kMaxWaitNs = 100 * util::kNsPerMs;
-
-}  // namespace
 
 Worker::Worker(const Options& options, const std::string& requests, size_t request_len,
                WorkerPlan plan, const std::atomic<bool>* stop)
@@ -39,7 +30,7 @@ bool Worker::run(std::string* error) {
   if (plan_.cpu >= 0) proc::pin_to_cpu(plan_.cpu);
   backend_ = io::make_backend(plan_.backend, error);
   if (!backend_) {
-    done_.store(true, std::memory_order_release);
+    mark_done(util::now_ns());
     return false;
   }
   auto pipeline = static_cast<uint32_t>(options_.pipeline);
@@ -388,7 +379,6 @@ void Worker::send_batch(Conn& conn, uint32_t count, uint64_t first_k, int64_t no
 
 void Worker::finish(int64_t now) {
   stopping_ = true;
-  finished_ns_ = now;
   if (plan_.rate > 0 && schedule_started_) {
     // Requests the schedule wanted out before the end that no connection was free to send.
     uint64_t due = schedule_.due_by(std::min(now, plan_.end_ns));
@@ -403,18 +393,7 @@ void Worker::finish(int64_t now) {
     util::DeadlineList::cancel(&c);
   }
   backend_.reset();
-  publish();
-  done_.store(true, std::memory_order_release);
-}
-
-void Worker::publish() {
-  std::lock_guard<std::mutex> lock(published_mu_);
-  published_ = stats_;
-}
-
-void Worker::copy_published(WorkerStats* out) {
-  std::lock_guard<std::mutex> lock(published_mu_);
-  *out = published_;
+  mark_done(now);
 }
 
 }  // namespace percore::client

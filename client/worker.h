@@ -5,11 +5,11 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "client/connection.h"
+#include "client/load_worker.h"
 #include "client/options.h"
 #include "client/rate_scheduler.h"
 #include "client/run_stats.h"
@@ -18,34 +18,14 @@
 
 namespace percore::client {
 
-struct WorkerPlan {
-  int index = 0;
-  int cpu = -1;  // -1: not pinned
-  int connections = 1;
-  uint64_t quota = 0;  // measured requests to send; 0: unlimited
-  double rate = 0;     // this worker's share of --rate; 0: closed loop
-  int64_t start_ns = 0;
-  int64_t measure_ns = 0;  // end of the warmup
-  int64_t end_ns = INT64_MAX;
-  io::BackendKind backend = io::BackendKind::kEpoll;
-};
-
-class Worker final : public ResponseSink {
+class Worker final : public LoadWorker, public ResponseSink {
  public:
   // `requests` holds --pipeline copies of the request, each `request_len` bytes; both outlive
   // the worker. `stop` is set by the runner (Ctrl-C).
   Worker(const Options& options, const std::string& requests, size_t request_len, WorkerPlan plan,
          const std::atomic<bool>* stop);
 
-  // The thread body. Returns false with *error when the backend cannot be built.
-  bool run(std::string* error);
-
-  bool done() const { return done_.load(std::memory_order_acquire); }
-  int64_t finished_ns() const { return finished_ns_; }
-  // The statistics as of the last publish (once a second, and at the end).
-  void copy_published(WorkerStats* out);
-  // Only after the thread has finished.
-  const WorkerStats& stats() const { return stats_; }
+  bool run(std::string* error) override;
 
   void on_response(Conn& conn, int status, bool keep_alive) override;
 
@@ -74,7 +54,6 @@ class Worker final : public ResponseSink {
   void dispatch_due(int64_t now);
   void send_batch(Conn& conn, uint32_t count, uint64_t first_k, int64_t now);
   bool quota_reached() const { return plan_.quota > 0 && measured_sent_ >= plan_.quota; }
-  void publish();
 
   const Options& options_;
   const std::string& requests_;
@@ -95,12 +74,6 @@ class Worker final : public ResponseSink {
   uint64_t measured_sent_ = 0;
   uint64_t in_flight_total_ = 0;
   bool stopping_ = false;
-  int64_t finished_ns_ = 0;
-
-  WorkerStats stats_;
-  std::mutex published_mu_;
-  WorkerStats published_;
-  std::atomic<bool> done_{false};
 };
 
 }  // namespace percore::client

@@ -150,8 +150,9 @@ class EpollBackend final : public Backend {
     out_max_ = max;
     out_n_ = 0;
     flush_pending();
-    register_wanted();
     run_ready_list();
+    // After the ready list (whose reads may have just drained a socket), before sleeping.
+    register_wanted();
     if (out_n_ > 0 || !ready_.empty()) timeout_us = 0;
     int n = wait_events(timeout_us);
     if (n < 0) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/client_run.h"
 #include "tests/support/nginx.h"
 #include "tests/support/process.h"
 #include "tests/support/stall_server.h"
@@ -17,27 +18,8 @@
 namespace percore::test {
 namespace {
 
-struct ClientRun {
-  int status = -1;
-  std::string output;
-  nlohmann::json json;
-};
-
-// Runs the client with -q and --json, bounded in time; parses the JSON when there is one.
 ClientRun run_client(const std::string& args, int timeout_s = 30) {
-  char tmpl[] = "/tmp/percore-client-json-XXXXXX";
-  int fd = mkstemp(tmpl);
-  close(fd);
-  std::string path = tmpl;
-  ClientRun run;
-  run.output = run_command(std::string(PERCORE_CLIENT_BIN) + " http -q --json " + path + " " + args,
-                           timeout_s, &run.status);
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (!ss.str().empty()) run.json = nlohmann::json::parse(ss.str(), nullptr, false);
-  unlink(path.c_str());
-  return run;
+  return run_client_mode("http", args, timeout_s);
 }
 
 #define REQUIRE_NGINX(n) \

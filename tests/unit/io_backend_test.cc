@@ -244,6 +244,30 @@ TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
   EXPECT_TRUE(pump.until([&] { return eof2; }, 3000, read_eof, 1));
 }
 
+// A socket whose first read (inside a sleeping wait()) finds nothing must still wake that wait
+// when data comes: epoll registers sockets lazily, and the registration must precede the sleep.
+TEST_P(BackendTest, DataAfterAnEmptyFirstReadWakesTheWait) {
+  constexpr uint64_t kTok = 19;
+  int peer = open_pair(backend_.get(), kTok);
+  Completion out[8];
+  std::thread sender([peer] {
+    usleep(50000);
+    ::send(peer, "ping", 4, MSG_NOSIGNAL);
+  });
+  auto start = std::chrono::steady_clock::now();
+  int got = 0;
+  while (got == 0 && std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
+    int n = backend_->wait(out, 8, 2'000'000);
+    for (int i = 0; i < n; ++i) {
+      if (out[i].token == kTok && out[i].op == Op::kRecv) got += out[i].result;
+    }
+  }
+  auto took = std::chrono::steady_clock::now() - start;
+  sender.join();
+  EXPECT_EQ(got, 4);
+  EXPECT_LT(took, std::chrono::milliseconds(1000)) << "the data waited for a timeout";
+}
+
 TEST_P(BackendTest, EmptySendCompletesWithZero) {
   constexpr uint64_t kTok = 14;
   int server_fd = -1;

@@ -17,21 +17,6 @@ constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
 
 }  // namespace
 
-stats::Counter response_counter(int status) {
-  switch (status / 100) {
-    case 1:
-      return stats::kResp1xx;
-    case 2:
-      return stats::kResp2xx;
-    case 3:
-      return stats::kResp3xx;
-    case 4:
-      return stats::kResp4xx;
-    default:
-      return stats::kResp5xx;
-  }
-}
-
 HttpProxy::HttpProxy(WorkerContext& ctx)
     : ctx_(ctx),
       backend_(*ctx.backend),
@@ -180,7 +165,7 @@ void HttpProxy::reply_error(ClientConn* c, int status, bool close) {
   c->out.append_ref(close ? r->close : r->keep);
   bool head = c->exchange != Exchange::kNone && c->method == HTTP_HEAD;
   if (!head) c->out.append_ref(r->body);
-  stats_.add(response_counter(status));
+  stats_.add(stats::status_class_counter(status));
   if (status == 502) stats_.add(stats::kBadGateway);
   if (status == 504) stats_.add(stats::kGatewayTimeout);
   if (close) c->close_after = true;

@@ -16,9 +16,6 @@
 
 namespace percore::server {
 
-// The responses_Nxx counter for a status code.
-stats::Counter response_counter(int status);
-
 class HttpProxy final : public Mode {
  public:
   explicit HttpProxy(WorkerContext& ctx);

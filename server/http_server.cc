@@ -16,21 +16,6 @@ constexpr size_t kCopyBodyLimit = 2048;
 constexpr size_t kMaxPendingBytes = 256 << 10;
 constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
 
-stats::Counter status_counter(int status) {
-  switch (status / 100) {
-    case 1:
-      return stats::kResp1xx;
-    case 2:
-      return stats::kResp2xx;
-    case 3:
-      return stats::kResp3xx;
-    case 4:
-      return stats::kResp4xx;
-    default:
-      return stats::kResp5xx;
-  }
-}
-
 }  // namespace
 
 HttpServer::HttpServer(WorkerContext& ctx)
@@ -167,7 +152,7 @@ void HttpServer::queue_reply(Conn* c, http::Reply reply) {
   } else {
     c->out.append_ref(body);  // immutable for the life of the worker
   }
-  stats_.add(status_counter(responses_.status(reply)));
+  stats_.add(stats::status_class_counter(responses_.status(reply)));
   if (http::closes_connection(reply)) c->close_after = true;
 }
 

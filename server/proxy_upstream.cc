@@ -198,7 +198,7 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   c->out.append_copy(self->scratch_);
   c->response_started = true;
   if (!keep) c->close_after = true;
-  self->stats_.add(response_counter(status));
+  self->stats_.add(stats::status_class_counter(status));
   self->pool_.on_success(up->backend);
   return up->skip_body ? 1 : 0;
 }

@@ -38,6 +38,22 @@ enum Counter : uint8_t {
       kCounterCount
 };
 
+// The responses_Nxx counter for an HTTP status code.
+inline Counter status_class_counter(int status) {
+  switch (status / 100) {
+    case 1:
+      return kResp1xx;
+    case 2:
+      return kResp2xx;
+    case 3:
+      return kResp3xx;
+    case 4:
+      return kResp4xx;
+    default:
+      return kResp5xx;
+  }
+}
+
 struct CounterInfo {
   const char* metric;
   const char* help;

@@ -128,7 +128,10 @@ TEST(ServerProcess, KilledWorkerComesBackOnTheSameCore) {
     if (replacement == 0) usleep(10000);
   }
   ASSERT_NE(replacement, 0) << "no replacement worker within a second";
-  EXPECT_EQ(cpus_allowed(replacement), core);
+  // The new process pins itself first thing; give it a moment to get there.
+  std::string pinned;
+  for (int i = 0; i < 100 && (pinned = cpus_allowed(replacement)) != core; ++i) usleep(10000);
+  EXPECT_EQ(pinned, core);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(http_get(s.port, "/").status, 200);
   EXPECT_NE(s.log_text().find("killed by signal 9"), std::string::npos) << s.log_text();
   std::string m = s.metrics();

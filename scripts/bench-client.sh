@@ -9,7 +9,7 @@ RUNS=${1:-5}
 SECS=${2:-3}
 CONNS=${3:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CLIENT=${CLIENT:-$ROOT/build/client/client}
+CLIENT=${CLIENT:-$ROOT/build/client}
 TARGET_CORE=${TARGET_CORE:-0}
 GEN_CORE=${GEN_CORE:-1}
 for p in nginx wrk ab taskset /usr/bin/time; do

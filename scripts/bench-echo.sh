@@ -18,14 +18,7 @@ CONNS=${BENCH_CONNS:-"1 8 64 512"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 PNG=${BENCH_PNG:-docs/echo-bench.png}
-work=$(mktemp -d /tmp/percore-bench-echo.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir echo
 
 start_percore() {  # MODE IO PORT [extra...]
   local mode=$1 io=$2 port=$3

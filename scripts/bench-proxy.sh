@@ -8,6 +8,7 @@
 #   scripts/bench-proxy.sh          # BENCH_RUNS=5 BENCH_SECONDS=5 BENCH_CONNS=50 BACKEND=percore
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/bench_common.sh
 
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-5}
@@ -15,29 +16,8 @@ CONNS=${BENCH_CONNS:-50}
 BACKEND=${BACKEND:-percore}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
-work=$(mktemp -d /tmp/percore-bench-proxy.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  [ -n "${KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM PIPE HUP  # so the EXIT trap also runs when killed
-KEEP=${KEEP:-}
+bench_workdir proxy
 
-free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
-wait_port() {
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.1
-  done
-  echo "nothing listening on port $1" >&2
-  return 1
-}
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
-# wrk --latency prints "99%  1.23ms": to microseconds.
 to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); print v} else if (v ~ /ms$/) {sub(/ms/,"",v); print v*1000} else {sub(/s/,"",v); print v*1000000}}'; }
 
 bport=$(free_port)

@@ -16,14 +16,7 @@ SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 AB_REQUESTS=${BENCH_AB_REQUESTS:-100000}
 BODY="Hello from percore"  # nginx adds no newline; percore's 19 bytes include one: same size
-work=$(mktemp -d /tmp/percore-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_workdir server
 
 # Servers under test: percore on each backend it can use here, and nginx.
 names=(); ports=(); workers=()

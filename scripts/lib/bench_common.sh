@@ -63,3 +63,19 @@ CONF
   NGINX_PID=$!
   wait_port "$port"
 }
+
+# bench_workdir NAME: a private temp dir in $work, and an EXIT trap that kills every pid added to
+# the pids array and removes the dir (also when the script is interrupted; KEEP=1 keeps the dir).
+bench_workdir() {
+  work=$(mktemp -d "/tmp/percore-bench-$1.XXXXXX")
+  chmod 755 "$work"  # nginx/haproxy workers may run as another user
+  pids=()
+  trap bench_cleanup EXIT
+  trap 'exit 1' INT TERM PIPE HUP
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}

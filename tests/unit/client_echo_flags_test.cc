@@ -2,20 +2,21 @@
 // keeps its own flags.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <string>
 #include <vector>
 
 #include "client/flags.h"
 #include "client/flags_echo.h"
 #include "client/sweep.h"
+#include "tests/unit/client_flags_util.h"
 
 namespace percore::client {
 namespace {
 
 ParseStatus parse(std::vector<std::string> args, Options* o, std::string* msg) {
-  std::vector<const char*> argv = {"client"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  return parse_flags(static_cast<int>(argv.size()), argv.data(), o, msg);
+  return parse_args(std::move(args), o, msg);
 }
 
 TEST(ClientEchoFlags, DefaultsAreRequestResponseSixtyFourBytes) {

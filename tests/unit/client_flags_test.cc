@@ -2,6 +2,8 @@
 // line naming the problem.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -9,14 +11,13 @@
 #include "client/duration.h"
 #include "client/flags.h"
 #include "client/url.h"
+#include "tests/unit/client_flags_util.h"
 
 namespace percore::client {
 namespace {
 
 ParseStatus parse(std::vector<std::string> args, Options* o, std::string* msg) {
-  std::vector<const char*> argv = {"client"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  return parse_flags(static_cast<int>(argv.size()), argv.data(), o, msg);
+  return parse_args(std::move(args), o, msg);
 }
 
 TEST(ClientUrl, ParsesNumericHostsPortsAndTargets) {

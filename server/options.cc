@@ -10,9 +10,10 @@ namespace percore::server {
 namespace {
 
 cxxopts::Options make_spec() {
-  cxxopts::Options spec("server",
-                        "percore server: one pinned worker per core, each with its own "
-                        "SO_REUSEPORT listener and event loop");
+  cxxopts::Options spec(
+      "server",
+      "percore server: one pinned worker per core, each with its own "
+      "SO_REUSEPORT listener and event loop (`server doctor --help`: check this machine)");
   // clang-format off
   spec.add_options()
     ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<int>())

@@ -1,4 +1,4 @@
-#include "server/programmable/target_options.h"
+#include "server/programmable/target_flags.h"
 
 namespace percore::server::programmable {
 

@@ -31,7 +31,8 @@ struct TargetSpec {
 
 // The reason a query was refused, as text for the 400 body.
 struct SpecError {
-  char text[160] = {};
+  SpecError() { text[0] = '\0'; }  // not the whole buffer: this is built once per request
+  char text[160];
   bool set() const { return text[0] != '\0'; }
 };
 

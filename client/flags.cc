@@ -42,18 +42,6 @@ bool read_file(const std::string& path, std::string* out, std::string* message) 
   return true;
 }
 
-const char* usage(Command command) {
-  switch (command) {
-    case Command::kHttp:
-      return "client http [options] URL";
-    case Command::kEcho:
-      return "client echo [options] HOST:PORT";
-    case Command::kSweep:
-      return "client sweep [options] HOST:PORT";
-  }
-  return "client http|echo|sweep [options] TARGET";
-}
-
 // The flags every command shares: connections, threads, time, reporting, backend.
 void add_common_options(cxxopts::Options& spec) {
   // clang-format off
@@ -89,10 +77,10 @@ void add_http_options(cxxopts::Options& spec) {
 }
 
 // Checks and copies the shared values into *out; false with a one-line *message on a bad value.
-bool fill_common(const cxxopts::ParseResult& r, Options* out, std::string* message) {
-  if (r.count("target") == 0) {
-    return fail(message, fmt::format("missing target (usage: {})", usage(out->command)));
-  }
+bool fill_common(const cxxopts::ParseResult& r, const char* usage, Options* out,
+                 std::string* message) {
+  if (r.count("target") == 0)
+    return fail(message, fmt::format("missing target (usage: {})", usage));
   out->url_text = r["target"].as<std::string>();
   out->connections = r["connections"].as<int>();
   if (out->connections < 1 || out->connections > 1'000'000) {
@@ -172,17 +160,37 @@ bool fill_http(const cxxopts::ParseResult& r, Options* out, std::string* message
   return true;
 }
 
-bool parse_command(std::string_view word, Command* out) {
-  if (word == "http") {
-    *out = Command::kHttp;
-  } else if (word == "echo") {
-    *out = Command::kEcho;
-  } else if (word == "sweep") {
-    *out = Command::kSweep;
-  } else {
-    return false;
+// One row per command: the dispatcher of parse_flags. A new command is one row here plus its
+// add/fill functions (as in flags_echo.cc).
+struct CommandSpec {
+  const char* word;
+  Command command;
+  Protocol protocol;  // what its workers speak
+  const char* usage;
+  const char* target;  // the positional argument's name in --help
+  const char* summary;
+  void (*add_options)(cxxopts::Options& spec);
+  bool (*fill)(const cxxopts::ParseResult& r, Options* out, std::string* message);
+};
+
+constexpr const char* kEchoSummary =
+    "TCP echo (RFC 862) load generator: request-response or windowed stream, every echoed byte "
+    "verified";
+
+const CommandSpec kCommands[] = {
+    {"http", Command::kHttp, Protocol::kHttp, "client http [options] URL", "URL",
+     "HTTP/1.1 load generator: closed loop, or open loop with -R", add_http_options, fill_http},
+    {"echo", Command::kEcho, Protocol::kEcho, "client echo [options] HOST:PORT", "HOST:PORT",
+     kEchoSummary, [](cxxopts::Options& spec) { add_echo_options(spec, false); }, fill_echo},
+    {"sweep", Command::kSweep, Protocol::kEcho, "client sweep [options] HOST:PORT", "HOST:PORT",
+     kEchoSummary, [](cxxopts::Options& spec) { add_echo_options(spec, true); }, fill_echo},
+};
+
+const CommandSpec* find_command(std::string_view word) {
+  for (const CommandSpec& c : kCommands) {
+    if (word == c.word) return &c;
   }
-  return true;
+  return nullptr;
 }
 
 }  // namespace
@@ -194,24 +202,18 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
         "[options] HOST:PORT   (client MODE --help for the options)";
     return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
   }
-  if (!parse_command(argv[1], &out->command)) {
+  const CommandSpec* command = find_command(argv[1]);
+  if (command == nullptr) {
     *message = fmt::format("unknown mode '{}': expected http, echo or sweep", argv[1]);
     return ParseStatus::kError;
   }
-  const bool http = out->command == Command::kHttp;
-  cxxopts::Options spec(
-      std::string("client ") + argv[1],
-      http ? "HTTP/1.1 load generator: closed loop, or open loop with -R"
-           : "TCP echo (RFC 862) load generator: request-response or windowed stream, every "
-             "echoed byte verified");
+  out->command = command->command;
+  out->protocol = command->protocol;
+  cxxopts::Options spec(std::string("client ") + argv[1], command->summary);
   spec.custom_help("[options]");
-  spec.positional_help(http ? "URL" : "HOST:PORT");
+  spec.positional_help(command->target);
   add_common_options(spec);
-  if (http) {
-    add_http_options(spec);
-  } else {
-    add_echo_options(spec, out->command == Command::kSweep);
-  }
+  command->add_options(spec);
   spec.parse_positional({"target"});
   try {
     auto result = spec.parse(argc - 1, argv + 1);
@@ -223,8 +225,8 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
       *message = fmt::format("unexpected argument '{}'", result.unmatched().front());
       return ParseStatus::kError;
     }
-    if (!fill_common(result, out, message)) return ParseStatus::kError;
-    bool ok = http ? fill_http(result, out, message) : fill_echo(result, out, message);
+    bool ok =
+        fill_common(result, command->usage, out, message) && command->fill(result, out, message);
     return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
     *message = e.what();

@@ -24,9 +24,7 @@ bool LoadWorker::run(std::string* error) {
   if (plan_.cpu >= 0) proc::pin_to_cpu(plan_.cpu);
   backend_ = io::make_backend(plan_.backend, error);
   if (!backend_) {
-    finished_ns_ = util::now_ns();
-    publish();
-    done_.store(true, std::memory_order_release);
+    mark_done(util::now_ns());
     return false;
   }
   make_slots();
@@ -320,6 +318,11 @@ void LoadWorker::finish(int64_t now) {
     util::DeadlineList::cancel(s);
   }
   backend_.reset();
+  mark_done(now);
+}
+
+// Publishes the final statistics and lets the runner see the thread is done.
+void LoadWorker::mark_done(int64_t now) {
   finished_ns_ = now;
   publish();
   done_.store(true, std::memory_order_release);

@@ -144,6 +144,7 @@ class LoadWorker {
   void send_batch(Slot& slot, uint32_t count, uint64_t first_k, int64_t now);
   bool quota_reached() const { return plan_.quota > 0 && measured_sent_ >= plan_.quota; }
   void finish(int64_t now);
+  void mark_done(int64_t now);
   void publish() {
     std::lock_guard<std::mutex> lock(published_mu_);
     published_ = stats_;

@@ -99,12 +99,11 @@ void LoadWorker::dispatch(const io::Completion& c) {
 void LoadWorker::start_connect(Slot& slot, int64_t now) {
   if (stopping_) return;
   ++stats_.connects_requested;
-  int fd = net::stream_socket(options_.url.address);
+  int fd = open_socket();
   if (fd < 0) {
     fail(slot, ErrorPhase::kConnect, -fd, now);
     return;
   }
-  net::set_nodelay(fd);
   ++slot.generation;
   slot.fd = fd;
   slot.state = ConnState::kConnecting;
@@ -112,6 +111,12 @@ void LoadWorker::start_connect(Slot& slot, int64_t now) {
   timeouts_.arm(&slot, now);
   int rc = backend_->connect(fd, slot.token(), options_.url.address.sa(), options_.url.address.len);
   if (rc < 0) fail(slot, ErrorPhase::kConnect, -rc, now);  // EADDRNOTAVAIL lands here
+}
+
+int LoadWorker::open_socket() {
+  int fd = net::stream_socket(options_.url.address);
+  if (fd >= 0) net::set_nodelay(fd);
+  return fd;
 }
 
 void LoadWorker::on_connect(Slot& slot, int result, int64_t now) {

@@ -74,6 +74,9 @@ class LoadWorker {
 
   // Sizes the protocol's slots (plan_.connections of them) and hands them over with adopt_slots.
   virtual void make_slots() = 0;
+  // Makes the socket of a new connection: its fd, or -errno. The default is TCP with Nagle off,
+  // since every request is one whole send.
+  virtual int open_socket();
   // A new socket is about to connect in `slot`: forget the previous connection's protocol state.
   virtual void on_new_socket(Slot& slot) = 0;
   // How many more requests `slot`, open and not sending, may take now (0: none).

@@ -1,4 +1,4 @@
-#include "server/backend_pool.h"
+#include "server/proxy/upstream_pool.h"
 
 #include <spdlog/spdlog.h>
 
@@ -7,44 +7,44 @@
 namespace percore::server {
 namespace {
 
-// Long enough to stop hammering a dead backend, short enough that a restarted one is back soon.
+// Long enough to stop hammering a dead upstream, short enough that a restarted one is back soon.
 constexpr int64_t kDownNs = 3 * util::kNsPerSec;
 
 }  // namespace
 
-BackendPool::BackendPool(const ServerOptions& options, stats::WorkerSlot& slot)
+UpstreamPool::UpstreamPool(const ServerOptions& options, stats::WorkerSlot& slot)
     : slot_(slot),
-      idle_timers_(int64_t{options.backend_idle_ms} * util::kNsPerMs),
+      idle_timers_(int64_t{options.upstream_idle_ms} * util::kNsPerMs),
       balance_(options.balance),
-      max_idle_(static_cast<size_t>(options.backend_conns)) {
-  for (const net::Address& addr : options.backends) {
-    Backend b;
+      max_idle_(static_cast<size_t>(options.upstream_conns)) {
+  for (const net::Address& addr : options.upstreams) {
+    Upstream b;
     b.addr = addr;
     b.name = addr.to_string();
-    backends_.push_back(std::move(b));
+    upstreams_.push_back(std::move(b));
   }
-  for (size_t b = 0; b < backends_.size(); ++b) {
-    slot_.backends[b].configured.store(1, std::memory_order_relaxed);
-    slot_.backends[b].up.store(1, std::memory_order_relaxed);
+  for (size_t b = 0; b < upstreams_.size(); ++b) {
+    slot_.upstreams[b].configured.store(1, std::memory_order_relaxed);
+    slot_.upstreams[b].up.store(1, std::memory_order_relaxed);
   }
 }
 
-int BackendPool::pick(uint64_t tried) {
-  size_t n = backends_.size();
+int UpstreamPool::pick(uint64_t tried) {
+  size_t n = upstreams_.size();
   int best = -1;
-  int probe = -1;  // an untried backend that is out of rotation
+  int probe = -1;  // an untried upstream that is out of rotation
   for (size_t i = 0; i < n; ++i) {
     size_t b = (next_ + i) % n;
     if (tried & (uint64_t{1} << b)) continue;
-    const Backend& be = backends_[b];
+    const Upstream& be = upstreams_[b];
     if (!be.up) {
-      if (probe < 0 || be.down_until < backends_[probe].down_until) probe = static_cast<int>(b);
+      if (probe < 0 || be.down_until < upstreams_[probe].down_until) probe = static_cast<int>(b);
       continue;
     }
     if (best < 0) {
       best = static_cast<int>(b);
       if (balance_ == Balance::kRoundRobin) break;
-    } else if (be.busy < backends_[best].busy) {
+    } else if (be.busy < upstreams_[best].busy) {
       best = static_cast<int>(b);
     }
   }
@@ -53,16 +53,16 @@ int BackendPool::pick(uint64_t tried) {
   return best;
 }
 
-UpstreamConn* BackendPool::take_idle(int b) {
-  std::vector<UpstreamConn*>& idle = backends_[b].idle;
+UpstreamConn* UpstreamPool::take_idle(int b) {
+  std::vector<UpstreamConn*>& idle = upstreams_[b].idle;
   if (idle.empty()) return nullptr;
   UpstreamConn* up = idle.back();
   remove_idle(up);
   return up;
 }
 
-bool BackendPool::put_idle(UpstreamConn* up, int64_t now_ns) {
-  std::vector<UpstreamConn*>& idle = backends_[up->backend].idle;
+bool UpstreamPool::put_idle(UpstreamConn* up, int64_t now_ns) {
+  std::vector<UpstreamConn*>& idle = upstreams_[up->upstream].idle;
   if (idle.size() >= max_idle_) return false;
   up->pool_pos = static_cast<int32_t>(idle.size());
   idle.push_back(up);
@@ -70,10 +70,10 @@ bool BackendPool::put_idle(UpstreamConn* up, int64_t now_ns) {
   return true;
 }
 
-void BackendPool::remove_idle(UpstreamConn* up) {
+void UpstreamPool::remove_idle(UpstreamConn* up) {
   util::DeadlineList::cancel(up);
   if (up->pool_pos < 0) return;
-  std::vector<UpstreamConn*>& idle = backends_[up->backend].idle;
+  std::vector<UpstreamConn*>& idle = upstreams_[up->upstream].idle;
   UpstreamConn* last = idle.back();
   idle[static_cast<size_t>(up->pool_pos)] = last;
   last->pool_pos = up->pool_pos;
@@ -81,7 +81,7 @@ void BackendPool::remove_idle(UpstreamConn* up) {
   up->pool_pos = -1;
 }
 
-UpstreamConn* BackendPool::pop_expired(int64_t now_ns) {
+UpstreamConn* UpstreamPool::pop_expired(int64_t now_ns) {
   util::DeadlineLink* link = idle_timers_.pop_expired(now_ns);
   if (link == nullptr) return nullptr;
   auto* up = static_cast<UpstreamConn*>(link);
@@ -89,28 +89,28 @@ UpstreamConn* BackendPool::pop_expired(int64_t now_ns) {
   return up;
 }
 
-void BackendPool::set_up(int b, bool up) {
-  backends_[b].up = up;
-  slot_.backends[b].up.store(up ? 1 : 0, std::memory_order_relaxed);
+void UpstreamPool::set_up(int b, bool up) {
+  upstreams_[b].up = up;
+  slot_.upstreams[b].up.store(up ? 1 : 0, std::memory_order_relaxed);
 }
 
-void BackendPool::on_failure(int b, int64_t now_ns, const char* why) {
-  Backend& be = backends_[b];
+void UpstreamPool::on_failure(int b, int64_t now_ns, const char* why) {
+  Upstream& be = upstreams_[b];
   be.down_until = now_ns + kDownNs;
   if (!be.up) return;
   set_up(b, false);
   spdlog::warn("backend {} out of rotation for {}s: {}", be.name, kDownNs / util::kNsPerSec, why);
 }
 
-void BackendPool::on_success(int b) {
-  if (backends_[b].up) return;
+void UpstreamPool::on_success(int b) {
+  if (upstreams_[b].up) return;
   set_up(b, true);
-  spdlog::info("backend {} back in rotation: it answered", backends_[b].name);
+  spdlog::info("backend {} back in rotation: it answered", upstreams_[b].name);
 }
 
-void BackendPool::on_timer(int64_t now_ns) {
-  for (size_t b = 0; b < backends_.size(); ++b) {
-    Backend& be = backends_[b];
+void UpstreamPool::on_timer(int64_t now_ns) {
+  for (size_t b = 0; b < upstreams_.size(); ++b) {
+    Upstream& be = upstreams_[b];
     if (be.up || now_ns < be.down_until) continue;
     set_up(static_cast<int>(b), true);
     spdlog::info("backend {} back in rotation after {}s", be.name, kDownNs / util::kNsPerSec);

@@ -26,8 +26,8 @@ namespace percore::io {
 //   completion for a slot that was released, and perhaps reused, since is recognised as stale.
 // - Bit 31 (kSubKindTokenBit) is free for a mode with two slabs to tell them apart (the proxy
 //   marks its upstream connections with it); slab indexes stay far below 2^31.
-// - The client has no listeners and one slab: it builds slot, generation and index the same way
-//   (client/load_worker.h, slot_token), its generation reaching into bit 55.
+// - The client has no listeners and one kind of connection: its slot_token (client/load_worker.h)
+//   puts the index in bits 0-31 and a 24-bit generation in bits 32-55.
 //
 // A token must be unique among the sockets registered with one backend. Backends filter stale
 // completions by token, so a closed socket's token must not be given to a new socket of the same

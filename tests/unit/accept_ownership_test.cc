@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <ostream>
 #include <set>
 #include <string>
 
@@ -15,6 +16,12 @@
 #include "server/mode.h"
 
 namespace percore::server {
+
+// Test names and failure messages show the mode by name.
+void PrintTo(ServerMode mode, std::ostream* os) {
+  *os << mode_name(mode);
+}
+
 namespace {
 
 int open_fd_count() {

@@ -238,13 +238,14 @@ TEST_P(ServerProgrammable, ClientCountsInjectedResetsExactly) {
   long long injected = metric_sum(metrics, "percore_injected_resets_total");
   EXPECT_GT(injected, 0);
   EXPECT_EQ(resets, injected) << run.json["errors"].dump();
-  EXPECT_EQ(run.json["status"].value("200", 0LL), metric_sum(metrics, "percore_responses_2xx_total"));
+  EXPECT_EQ(run.json["status"].value("200", 0LL),
+            metric_sum(metrics, "percore_responses_2xx_total"));
 }
 
 TEST_P(ServerProgrammable, DelayDistributionDelaysEveryAnswer) {
   start({"--programmable", "-k", "--delay-dist", "uniform:2ms..4ms"});
-  ClientRun run = run_client_mode(
-      "http", "-c 4 -t 1 -n 200 -d 60s --io " + GetParam() + " " + plain_url(), 90);
+  ClientRun run =
+      run_client_mode("http", "-c 4 -t 1 -n 200 -d 60s --io " + GetParam() + " " + plain_url(), 90);
   ASSERT_FALSE(run.json.is_null()) << run.output;
   EXPECT_EQ(run.json["status"].value("200", 0LL), 200);
   // No answer can come sooner than its smallest delay.
@@ -256,16 +257,16 @@ TEST_P(ServerProgrammable, DelayDistributionDelaysEveryAnswer) {
 TEST_P(ServerProgrammable, ProxyTurnsResetInto502AndLongDelayInto504) {
   ServerProcess backend = start_server(GetParam(), {"--programmable", "-k", "-w", "1"});
   ASSERT_TRUE(backend.ok()) << backend.process->stderr_text();
-  ServerProcess proxy =
-      start_proxy(GetParam(), {"127.0.0.1:" + std::to_string(backend.port)},
-                  {"-k", "-w", "1", "--backend-timeout", "1"});
+  ServerProcess proxy = start_proxy(GetParam(), {"127.0.0.1:" + std::to_string(backend.port)},
+                                    {"-k", "-w", "1", "--backend-timeout", "1"});
   ASSERT_TRUE(proxy.ok()) << proxy.process->stderr_text();
   auto via_proxy = [&](const std::string& target) {
     int status = 0;
-    return run_command("curl -s --max-time 10 -o /dev/null -w '%{http_code}' "
-                       "'http://127.0.0.1:" +
-                           std::to_string(proxy.port) + target + "'",
-                       20, &status);
+    return run_command(
+        "curl -s --max-time 10 -o /dev/null -w '%{http_code}' "
+        "'http://127.0.0.1:" +
+            std::to_string(proxy.port) + target + "'",
+        20, &status);
   };
   EXPECT_EQ(via_proxy("/?status=418"), "418");
   EXPECT_EQ(via_proxy("/?reset=1"), "502");

@@ -217,11 +217,19 @@ if pgrep -x irqbalance >/dev/null 2>&1; then
 else
   echo "ok         irqbalance is not running"
 fi
-# Per-queue interrupts are named after the interface: eth0-TxRx-3, eth0-rx-0, eth0:q1 ...
+# Per-queue interrupts are named after the interface (eth0-TxRx-3, eth0-rx-0, eth0:q1 ...) or,
+# for virtio-net, after its device with one receive interrupt per queue (virtio0-input.2).
 mapfile -t irqs < <(awk -v ifc="$iface" '
   NR > 1 { name = $NF; irq = $1; sub(":", "", irq)
            if (name == ifc || index(name, ifc "-") == 1 || index(name, ifc ":") == 1 ||
                index(name, ifc ".") == 1) print irq }' "$PROC/interrupts")
+device=$(basename "$(readlink "/sys/class/net/$iface/device" 2>/dev/null || true)")
+if [ ${#irqs[@]} -eq 0 ] && [[ $device == virtio* ]]; then
+  mapfile -t irqs < <(awk -v dev="$device-input." '
+    NR > 1 { name = $NF; irq = $1; sub(":", "", irq)
+             if (index(name, dev) == 1) print substr(name, length(dev) + 1), irq }' \
+    "$PROC/interrupts" | sort -n | awk '{print $2}')
+fi
 if [ ${#irqs[@]} -eq 0 ]; then
   echo "skip       interrupts: none named after $iface (virtual NIC?); RPS does the spreading"
 fi
@@ -246,8 +254,11 @@ if [ "$rps" -eq 1 ]; then
 fi
 for q in /sys/class/net/"$iface"/queues/tx-*; do
   i=${q##*-}
-  if [ -e "$q/xps_cpus" ]; then
+  # A single-queue device has the file but refuses to read or write it: nothing to steer.
+  if [ -e "$q/xps_cpus" ] && cat "$q/xps_cpus" >/dev/null 2>&1; then
     set_value "$q/xps_cpus" "$(cpu_mask "$ncpu_ids" "$(core_of_queue "$i")")"
+  elif [ -e "$q/xps_cpus" ]; then
+    echo "skip       $q/xps_cpus: not readable on this device (single transmit queue?)"
   fi
 done
 

@@ -1,10 +1,14 @@
 // Entry point of `server`: parse flags, then hand over to the master process.
 #include <fmt/format.h>
 
+#include "server/doctor/doctor_main.h"
 #include "server/master.h"
 #include "server/options.h"
 
 int main(int argc, char** argv) {
+  if (percore::server::doctor::wants_doctor(argc, argv)) {
+    return percore::server::doctor::run_doctor(argc, argv);
+  }
   percore::server::ServerOptions options;
   std::string message;
   switch (percore::server::parse_server_options(argc, argv, &options, &message)) {

@@ -2,15 +2,19 @@
 // 0 done, 1 runtime failure, 2 usage error or unreachable target, 3 a --fail-if threshold was
 // crossed.
 #include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
 #include "client/fail_if.h"
 #include "client/flags.h"
+#include "client/merge_command.h"
 #include "client/preflight.h"
 #include "client/report_json.h"
 #include "client/report_text.h"
@@ -25,6 +29,18 @@ void on_signal(int) {
   g_stop.store(true);
 }
 
+std::string this_host_name() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+int64_t wall_clock_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
+}
+
 int usage_error(const std::string& message) {
   fmt::print(stderr, "client: {}\n", message);
   return 2;
@@ -34,6 +50,7 @@ int usage_error(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace percore::client;
+  if (argc >= 2 && std::string_view(argv[1]) == "merge") return merge_main(argc, argv);
   Options options;
   std::string message;
   switch (parse_flags(argc, argv, &options, &message)) {
@@ -56,6 +73,8 @@ int main(int argc, char** argv) {
   if (options.command == Command::kSweep) return run_sweep(options, &g_stop);
 
   RunResult result;
+  result.host = this_host_name();
+  result.start_unix_ms = wall_clock_ms();
   if (!run_load(options, &g_stop, &result, &message)) {
     fmt::print(stderr, "client: {}\n", message);
     return 1;

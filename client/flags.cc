@@ -13,6 +13,7 @@
 
 #include "client/duration.h"
 #include "client/flags_echo.h"
+#include "client/flags_multi_host.h"
 
 namespace percore::client {
 namespace {
@@ -191,7 +192,8 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
   if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
     *message =
         "usage: client http [options] URL | client echo [options] HOST:PORT | client sweep "
-        "[options] HOST:PORT   (client MODE --help for the options)";
+        "[options] HOST:PORT | client merge RESULT.json...   (client MODE --help for the "
+        "options)";
     return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
   }
   if (!parse_command(argv[1], &out->command)) {
@@ -207,6 +209,7 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
   spec.custom_help("[options]");
   spec.positional_help(http ? "URL" : "HOST:PORT");
   add_common_options(spec);
+  add_multi_host_options(spec);
   if (http) {
     add_http_options(spec);
   } else {
@@ -225,6 +228,7 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
     }
     if (!fill_common(result, out, message)) return ParseStatus::kError;
     bool ok = http ? fill_http(result, out, message) : fill_echo(result, out, message);
+    ok = ok && fill_multi_host(result, out, message);
     return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
     *message = e.what();

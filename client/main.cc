@@ -5,7 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <string_view>
@@ -14,6 +16,7 @@
 
 #include "client/fail_if.h"
 #include "client/flags.h"
+#include "client/merge.h"
 #include "client/merge_command.h"
 #include "client/preflight.h"
 #include "client/report_json.h"
@@ -39,6 +42,17 @@ int64_t wall_clock_ms() {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
+}
+
+// Sleeps until the wall clock reaches `unix_ms` (at once if it has); false when interrupted.
+bool wait_until(int64_t unix_ms) {
+  timespec when{static_cast<time_t>(unix_ms / 1000), static_cast<long>(unix_ms % 1000) * 1'000'000};
+  while (!g_stop.load()) {
+    int rc = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &when, nullptr);
+    if (rc == 0) return true;
+    if (rc != EINTR) return true;
+  }
+  return false;
 }
 
 int usage_error(const std::string& message) {
@@ -74,11 +88,19 @@ int main(int argc, char** argv) {
 
   RunResult result;
   result.host = this_host_name();
+  result.segment_index = options.segment.index;
+  result.segment_count = options.segment.count;
+  result.start_at_unix_ms = options.start_at_ms;
+  if (options.start_at_ms > 0 && !wait_until(options.start_at_ms)) return 1;
   result.start_unix_ms = wall_clock_ms();
+  if (options.start_at_ms > 0) {
+    result.late_start_ms = std::max<double>(0, result.start_unix_ms - options.start_at_ms);
+  }
   if (!run_load(options, &g_stop, &result, &message)) {
     fmt::print(stderr, "client: {}\n", message);
     return 1;
   }
+  add_late_start_warning(&result);
   for (const std::string& w : result.warnings) fmt::print(stderr, "client: WARNING: {}\n", w);
   fmt::print("{}", render_text(result));
   std::fflush(stdout);

@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl apache2-utils wrk nginx-light haproxy gnuplot-nox iproute2 procps time python3
   # Multi-host runs: the launcher and the transport it drives (the e2e test runs its own sshd).
-  pdsh openssh-client openssh-server
+  pdsh openssh-client openssh-server python3-yaml
   # HdrHistogram's own library, to check percore's interval logs both ways in the tests.
   libhdrhistogram-java openjdk-17-jdk-headless
 )

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# The remote commands are built here on purpose (SC2029): every word is quoted with printf %q.
+# shellcheck disable=SC2029
 # Runs one percore client load from several hosts at once and prints one merged report.
 #
 #   scripts/multi-host.sh --hosts h1,h2,h3 [options] -- CLIENT http|echo [client options] TARGET
@@ -25,7 +27,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
+  sed -n '4,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
 }
 
 die() {
@@ -103,10 +105,6 @@ done
 [ -z "$ssh_config" ] || [ -r "$ssh_config" ] || die "--ssh-config $ssh_config: cannot read it"
 command -v pdsh >/dev/null || die "pdsh is not installed (Debian package pdsh; scripts/deps.sh)"
 command -v ssh >/dev/null || die "ssh is not installed (Debian package openssh-client)"
-if [ -z "$merge_client" ]; then
-  if [ -x "$1" ]; then merge_client=$1; else merge_client=client; fi
-fi
-command -v "$merge_client" >/dev/null || die "no local client for the merge ($merge_client); use --merge-client"
 
 IFS=, read -r -a host_list <<<"$hosts"
 count=${#host_list[@]}
@@ -116,6 +114,10 @@ for h in "${host_list[@]}"; do
   [ -z "${seen[$h]:-}" ] || die "--hosts names $h twice"
   seen[$h]=1
 done
+if [ -z "$merge_client" ]; then
+  if [ -x "$1" ]; then merge_client=$1; else merge_client=client; fi
+fi
+command -v "$merge_client" >/dev/null || die "no local client for the merge ($merge_client); use --merge-client"
 out=${out:-./multi-host-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)

@@ -92,6 +92,13 @@ int merge_main(int argc, const char* const* argv) {
       return 1;
     }
   }
+  for (size_t i = 1; i < hosts.size(); ++i) {
+    if (hosts[i].mode != hosts[0].mode) {
+      fmt::print(stderr, "client: {} is a {} result and {} an {} one: they do not merge\n",
+                 paths[0], protocol_name(hosts[0].mode), paths[i], protocol_name(hosts[i].mode));
+      return 1;
+    }
+  }
   MergedRun merged = merge_runs(std::move(hosts), paths);
   for (const std::string& w : merged.total.warnings) fmt::print(stderr, "client: WARNING: {}\n", w);
   fmt::print("{}{}", render_text(merged.total), render_hosts_text(merged));

@@ -79,7 +79,7 @@ std::string render_json(const RunResult& r) {
       {"client_cpu_s", r.cpu_s},
       {"warnings", r.warnings},
   };
-  if (r.mode == "echo") {
+  if (r.mode == Protocol::kEcho) {
     // "requests" and "rps" above count fully echoed messages, so --fail-if and scripts read
     // both commands alike.
     j["target"] = r.url;
@@ -93,7 +93,7 @@ std::string render_json(const RunResult& r) {
   j["histograms"] = {{"corrected", stats::histogram_to_json(s.corrected)},
                      {"uncorrected", stats::histogram_to_json(s.uncorrected)}};
   j["run"] = run_identity_json(r);
-  j["mode"] = r.mode;
+  j["mode"] = protocol_name(r.mode);
   return j.dump(2) + "\n";
 }
 

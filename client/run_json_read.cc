@@ -63,7 +63,14 @@ bool read_run_json(const std::string& text, RunResult* out, std::string* error) 
   }
   try {
     RunResult r;
-    r.mode = j["mode"].get<std::string>();
+    std::string mode = j["mode"].get<std::string>();
+    if (mode == protocol_name(Protocol::kHttp)) {
+      r.mode = Protocol::kHttp;
+    } else if (mode == protocol_name(Protocol::kEcho)) {
+      r.mode = Protocol::kEcho;
+    } else {
+      return fail(error, "unknown mode '" + mode + "'");
+    }
     r.url = j.value("url", "");
     r.method = j.value("method", "GET");
     r.backend = j.value("backend", "");

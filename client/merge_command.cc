@@ -94,7 +94,7 @@ int merge_main(int argc, const char* const* argv) {
   }
   for (size_t i = 1; i < hosts.size(); ++i) {
     if (hosts[i].mode != hosts[0].mode) {
-      fmt::print(stderr, "client: {} is a {} result and {} an {} one: they do not merge\n",
+      fmt::print(stderr, "client: {} holds {} results but {} holds {}: they do not merge\n",
                  paths[0], protocol_name(hosts[0].mode), paths[i], protocol_name(hosts[i].mode));
       return 1;
     }

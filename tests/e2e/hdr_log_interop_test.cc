@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -15,7 +16,9 @@
 
 #include "core/stats/hdr_encoding.h"
 #include "core/stats/hdr_log.h"
+#include "core/stats/histogram_json.h"
 #include "tests/support/process.h"
+#include "tests/support/server_process.h"
 
 namespace percore::test {
 namespace {
@@ -180,6 +183,56 @@ TEST_F(HdrLogInterop, WeDecodeALogWrittenByHdrHistogram) {
   }
   EXPECT_TRUE(saw_start);
   EXPECT_EQ(k, values.size());
+}
+
+// A real run's --hdr-log: its intervals add up, slot for slot, to the histogram the run's JSON
+// carries, and HdrHistogram's log processor counts every response.
+TEST_F(HdrLogInterop, ClientIntervalLogAddsUpToItsResult) {
+  if (!have_program("python3")) GTEST_SKIP() << "python3 is not installed";
+  ServerProcess server = start_server("epoll", {"-w", "1", "-k"});
+  ASSERT_TRUE(server.ok());
+  std::string hlog = dir_ / "client.hlog", json = dir_ / "client.json";
+  int status = 0;
+  std::string out = run_command(
+      std::string(PERCORE_CLIENT_BIN) + " http -q -c 4 -t 1 -n 3000 -R 1500 --hdr-log " + hlog +
+          " --json " + json + " http://127.0.0.1:" + std::to_string(server.port) + "/",
+      60, &status);
+  ASSERT_EQ(status, 0) << out;
+  std::ifstream in(json);
+  auto result = nlohmann::json::parse(in);
+  std::string error;
+  auto whole = stats::histogram_from_json(result["histograms"]["corrected"], &error);
+  ASSERT_NE(whole, nullptr) << error;
+  EXPECT_EQ(whole->count(), 3000u);
+  std::string decoded = run_command(
+      "python3 " PERCORE_SOURCE_DIR "/tests/tools/hdr_log_decode.py " + hlog, 30, &status);
+  ASSERT_EQ(status, 0) << decoded;
+  auto log = nlohmann::json::parse(decoded);
+  // Two seconds of load: one interval per tick and the last from the final figures.
+  EXPECT_GE(log["intervals"].size(), 2u) << decoded;
+  std::map<size_t, uint64_t> summed;
+  double previous_end = 0;
+  for (const auto& interval : log["intervals"]) {
+    EXPECT_NEAR(interval["start"].get<double>(), previous_end, 0.0015);
+    previous_end = interval["start"].get<double>() + interval["length"].get<double>();
+    for (const auto& [index, count] : interval["counts"].items()) {
+      summed[std::stoul(index)] += count.get<uint64_t>();
+    }
+  }
+  size_t occupied = 0;
+  for (size_t i = 0; i < whole->bucket_slots(); ++i) {
+    if (whole->count_at_index(i) == 0) continue;
+    ++occupied;
+    ASSERT_EQ(summed[i], whole->count_at_index(i)) << "slot " << i;
+  }
+  EXPECT_EQ(summed.size(), occupied);
+  if (!have_hdr_java()) return;
+  out = run_command(std::string("java -cp ") + kHdrJar +
+                        " org.HdrHistogram.HistogramLogProcessor -i " + hlog +
+                        " -outputValueUnitRatio 1",
+                    120, &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("Total count    =         3000"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 
 #include "client/duration.h"
 #include "client/flags_echo.h"
+#include "client/flags_multi_host.h"
 
 namespace percore::client {
 namespace {
@@ -208,7 +209,8 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
   if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
     *message =
         "usage: client http [options] URL | client echo [options] HOST:PORT | client sweep "
-        "[options] HOST:PORT   (client MODE --help for the options)";
+        "[options] HOST:PORT | client merge RESULT.json...   (client MODE --help for the "
+        "options)";
     return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
   }
   const CommandSpec* command = find_command(argv[1]);
@@ -222,6 +224,7 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
   spec.custom_help("[options]");
   spec.positional_help(command->target);
   add_common_options(spec, command->paced);
+  add_multi_host_options(spec);
   command->add_options(spec);
   spec.parse_positional({"target"});
   try {
@@ -235,7 +238,7 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
       return ParseStatus::kError;
     }
     bool ok = fill_common(result, command->usage, command->paced, out, message) &&
-              command->fill(result, out, message);
+              command->fill(result, out, message) && fill_multi_host(result, out, message);
     return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
     *message = e.what();

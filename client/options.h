@@ -8,6 +8,7 @@
 
 #include "client/fail_if.h"
 #include "client/protocol.h"
+#include "client/segment.h"
 #include "client/url.h"
 #include "core/io/factory.h"
 
@@ -63,6 +64,10 @@ struct Options {
   io::BackendKind io = io::BackendKind::kAuto;
   EchoOptions echo;
   SweepOptions sweep;
+  // Several hosts sharing one run (flags_multi_host.h).
+  Segment segment;           // this client's share; {0, 1}: the whole run
+  int64_t start_at_ms = 0;   // wall clock to start at, ms since the epoch; 0: at once
+  std::string hdr_log_path;  // HdrHistogram interval log; empty: none
 };
 
 }  // namespace percore::client

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/stats/histogram_json.h"
+
 namespace percore::client {
 namespace {
 
@@ -17,6 +19,14 @@ nlohmann::json latency_json(const stats::Histogram& h) {
           {"min", us(h.min())},
           {"mean", h.mean() / 1e3},
           {"count", h.count()}};
+}
+
+nlohmann::json run_identity_json(const RunResult& r) {
+  return {{"host", r.host},
+          {"segment", {{"index", r.segment_index + 1}, {"count", r.segment_count}}},
+          {"start_unix_ms", r.start_unix_ms},
+          {"start_at_unix_ms", r.start_at_unix_ms},
+          {"late_start_ms", r.late_start_ms}};
 }
 
 }  // namespace
@@ -79,6 +89,10 @@ std::string render_json(const RunResult& r) {
                  {"messages_per_s", r.rps},
                  {"echoed_mb_per_s", r.rps * r.payload / 1e6}};
   }
+  // The whole histograms, so that `client merge` computes percentiles of several hosts exactly.
+  j["histograms"] = {{"corrected", stats::histogram_to_json(s.corrected)},
+                     {"uncorrected", stats::histogram_to_json(s.uncorrected)}};
+  j["run"] = run_identity_json(r);
   j["mode"] = protocol_name(r.mode);
   return j.dump(2) + "\n";
 }

@@ -36,6 +36,14 @@ struct RunResult {
   double cpu_s = 0;          // user+sys CPU of the whole client process
   std::vector<std::string> warnings;
 
+  // Where and when it ran, so that results of several hosts can be merged and judged.
+  std::string host;              // this machine's name
+  int segment_index = 0;         // --segment I/N: I (0-based here; 1-based on the command line)
+  int segment_count = 1;         // N; 1 when not segmented
+  int64_t start_unix_ms = 0;     // wall clock when the load began
+  int64_t start_at_unix_ms = 0;  // --start-at, 0 when not given
+  double late_start_ms = 0;      // how far after --start-at the load began
+
   // Latency summary in microseconds from the histogram that counts: corrected under --rate.
   const stats::Histogram& latency() const {
     return target_rate > 0 ? stats.corrected : stats.uncorrected;

@@ -3,6 +3,7 @@
 #include "client/runner.h"
 
 #include <sys/resource.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "client/interval_log.h"
 #include "client/load_worker.h"
 #include "client/protocols.h"
 #include "client/report_text.h"
@@ -68,9 +70,9 @@ bool all_done(const Workers& workers) {
 }
 
 // Until every worker is done: once a second, merges the workers' published snapshots into a
-// progress line on stderr (unless -q).
-void watch_progress(const Options& o, const Workers& workers, int64_t start,
-                    const char* rate_unit) {
+// progress line on stderr (unless -q) and an interval of the --hdr-log (if open).
+void watch_progress(const Options& o, const Workers& workers, int64_t start, const char* rate_unit,
+                    IntervalLog* log) {
   int64_t next = start + util::kNsPerSec;
   uint64_t last_completed = 0;
   WorkerStats snap;
@@ -79,7 +81,7 @@ void watch_progress(const Options& o, const Workers& workers, int64_t start,
     int64_t now = util::now_ns();
     if (now < next) continue;
     next += util::kNsPerSec;
-    if (o.quiet) continue;
+    if (o.quiet && !log->is_open()) continue;
     WorkerStats merged;
     uint64_t done_requests = 0;
     for (auto& w : workers) {
@@ -91,6 +93,8 @@ void watch_progress(const Options& o, const Workers& workers, int64_t start,
     double rps = static_cast<double>(done_requests - last_completed);
     last_completed = done_requests;
     double elapsed = static_cast<double>(now - start) / 1e9;
+    if (log->is_open()) log->tick(merged, elapsed);
+    if (o.quiet) continue;
     bool warmup = now < start + o.warmup_ns;
     fmt::print(stderr, "{}\n",
                render_progress(elapsed, warmup, rps,
@@ -136,6 +140,13 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
   // Before the clock starts: request bytes, pattern table.
   WorkerFactory make_worker = protocol.workers(o);
   double cpu_before = process_cpu_s();
+  IntervalLog log;
+  if (!o.hdr_log_path.empty()) {
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t wall_ms = int64_t{wall.tv_sec} * 1000 + wall.tv_nsec / 1'000'000;
+    if (!log.open(o.hdr_log_path, wall_ms, o.rate > 0, error)) return false;
+  }
   int64_t start = util::now_ns();
   Workers workers;
   for (const WorkerPlan& p : plan_workers(o, kind, start)) workers.push_back(make_worker(p, stop));
@@ -144,7 +155,7 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
   for (size_t i = 0; i < workers.size(); ++i) {
     threads.emplace_back([&, i] { workers[i]->run(&errors[i]); });
   }
-  watch_progress(o, workers, start, protocol.rate_unit);
+  watch_progress(o, workers, start, protocol.rate_unit, &log);
   for (auto& t : threads) t.join();
   for (const std::string& e : errors) {
     if (!e.empty()) {
@@ -153,6 +164,11 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
     }
   }
   collect(o, workers, kind, start, result);
+  if (log.is_open() &&
+      !log.finish(result->stats, static_cast<double>(util::now_ns() - start) / 1e9)) {
+    *error = "--hdr-log " + o.hdr_log_path + ": writing failed";
+    return false;
+  }
   result->interrupted = stop->load();
   result->cpu_s = process_cpu_s() - cpu_before;
   finalize(result);

@@ -5,9 +5,13 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ccache clang-format
-  libspdlog-dev libfmt-dev libcxxopts-dev libhttp-parser-dev liburing-dev nlohmann-json3-dev
+  libspdlog-dev libfmt-dev libcxxopts-dev libhttp-parser-dev liburing-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   curl apache2-utils wrk nginx-light haproxy gnuplot-nox iproute2 procps time python3 ethtool
+  # Multi-host runs: the launcher and the transport it drives (the e2e test runs its own sshd).
+  pdsh openssh-client openssh-server python3-yaml
+  # HdrHistogram's own library, to check percore's interval logs both ways in the tests.
+  libhdrhistogram-java openjdk-17-jdk-headless
 )
 
 missing=()

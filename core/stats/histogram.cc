@@ -92,6 +92,37 @@ bool Histogram::merge(const Histogram& other) {
   return true;
 }
 
+bool Histogram::record_at_index(size_t index, uint64_t n) {
+  if (index >= counts_.size()) return false;
+  if (n == 0) return true;
+  int64_t low = value_from_index(index);
+  if (low > highest_) return false;
+  int64_t high = std::min(highest_equivalent(low), highest_);
+  counts_[index] += n;
+  total_ += n;
+  sum_ += (static_cast<double>(low) + static_cast<double>(high)) / 2 * static_cast<double>(n);
+  if (low < min_) min_ = low;
+  if (high > max_) max_ = high;
+  return true;
+}
+
+bool Histogram::restore_exact(int64_t min, int64_t max, double sum, uint64_t clamped) {
+  if (clamped > total_) return false;
+  if (total_ == 0) {
+    if (min != 0 || max != 0 || sum != 0) return false;
+  } else {
+    if (min < 0 || max > highest_ || min > max) return false;
+    if (counts_index(min) != counts_index(min_) || counts_index(max) != counts_index(max_)) {
+      return false;
+    }
+    min_ = min;
+    max_ = max;
+  }
+  sum_ = sum;
+  clamped_ = clamped;
+  return true;
+}
+
 void Histogram::reset() {
   std::fill(counts_.begin(), counts_.end(), 0);
   total_ = clamped_ = 0;

@@ -28,7 +28,9 @@ class Histogram {
   int64_t min() const { return total_ == 0 ? 0 : min_; }
   int64_t max() const { return max_; }
   double mean() const { return total_ == 0 ? 0.0 : sum_ / static_cast<double>(total_); }
+  double sum() const { return sum_; }
   int64_t highest() const { return highest_; }
+  int significant_digits() const { return digits_; }
 
   // The smallest recorded value v such that at least `percentile` % of the values are <= v, as
   // the highest value equivalent to it at this precision (never above max()). 0 when empty.
@@ -39,6 +41,19 @@ class Histogram {
   int64_t highest_equivalent(int64_t value) const;
 
   size_t bucket_slots() const { return counts_.size(); }
+
+  // Slot-level access for serialisation. The slot layout is HdrHistogram's with a lowest
+  // discernible value of 1, so slot i here is slot i in any HdrHistogram of the same shape.
+  uint64_t count_at_index(size_t index) const { return counts_[index]; }
+  int64_t value_at_index(size_t index) const { return value_from_index(index); }
+  // Adds n values known only by their slot (a decoded histogram): min and max widen to the
+  // slot's bounds and the sum grows by its middle value, until restore_exact() says better.
+  // False when the slot does not exist.
+  bool record_at_index(size_t index, uint64_t n);
+  // Puts back the figures an encoding of the counts alone cannot carry. False (and nothing
+  // changed) when they contradict the counts: min and max must lie in the lowest and highest
+  // occupied slots, clamped may not exceed the count.
+  bool restore_exact(int64_t min, int64_t max, double sum, uint64_t clamped);
 
  private:
   int bucket_index(int64_t value) const;

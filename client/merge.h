@@ -1,0 +1,36 @@
+// `client merge`: one report from the results of several hosts (or segments) of one run.
+// Counts are summed, the latency histograms merged (so percentiles are those of all samples,
+// never averages), rates are the sums of what each host achieved, and every host is judged on
+// its own: one that could not keep up or started late is named in a warning.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "client/run_result.h"
+
+namespace percore::client {
+
+// A host's start later than this after --start-at is reported, as is a spread of start times
+// this wide among hosts that were not given one.
+inline constexpr double kLateStartMs = 100;
+
+struct MergedRun {
+  RunResult total;                   // the combined result, in the shape of a single run's
+  std::vector<RunResult> hosts;      // as read, with their warnings re-judged from their data
+  std::vector<std::string> sources;  // where each host's result came from
+};
+
+// `hosts` must not be empty.
+MergedRun merge_runs(std::vector<RunResult> hosts, std::vector<std::string> sources);
+
+// The warnings a single run gives about itself for a late start (finalize() gives the others).
+void add_late_start_warning(RunResult* result);
+
+// The per-host table appended to the text report, and the "hosts" array of the JSON.
+std::string render_hosts_text(const MergedRun& merged);
+nlohmann::json hosts_json(const MergedRun& merged);
+
+}  // namespace percore::client

@@ -1,0 +1,10 @@
+// `client merge [--json FILE] [--fail-if T] RESULT.json...`: flags, reading, printing.
+#pragma once
+
+namespace percore::client {
+
+// argv[1] is "merge". Exit codes as for a run: 0, 1 (a result could not be read or written),
+// 2 (usage), 3 (a --fail-if threshold crossed).
+int merge_main(int argc, const char* const* argv);
+
+}  // namespace percore::client

@@ -90,6 +90,8 @@ void EchoWorker::dispatch(const io::Completion& c) {
       on_recv(conn, c.data, c.result, now);
       break;
     case io::Op::kAccept:
+    case io::Op::kRecvFrom:
+    case io::Op::kSendTo:
       break;
   }
 }

@@ -322,7 +322,7 @@ void Master::handle_signals() {
 }
 
 void Master::loop() {
-  StatsPrinter printer(*slots_, backend_names(o_));
+  StatsPrinter printer(*slots_, backend_names(o_), is_udp_mode(o_.mode));
   int64_t next_tick = util::now_ns() + util::kNsPerSec;
   while (true) {
     int64_t now = util::now_ns();
@@ -373,7 +373,7 @@ int Master::run() {
   print_ready_lines();
   loop();
   double elapsed = static_cast<double>(util::now_ns() - start_ns_) / 1e9;
-  StatsPrinter(*slots_).print_summary(stdout, elapsed);
+  StatsPrinter(*slots_, backend_names(o_), is_udp_mode(o_.mode)).print_summary(stdout, elapsed);
   spdlog::info("stopped");
   return 0;
 }

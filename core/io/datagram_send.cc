@@ -54,14 +54,20 @@ int SendSlots::init(uint32_t count) {
 
 bool SendSlots::push(SlotQueue& q, int fd, uint64_t token, const OutDatagram& d, bool gso) {
   if (d.len > kMaxUdpPayload) return false;
-  if (gso && q.tail >= 0) {
-    SendSlot& last = at(q.tail);
-    if (extends_run(last, d)) {
-      std::memcpy(last.bytes + last.used, d.data, d.len);
-      last.used += d.len;
-      ++last.count;
-      if (d.len < last.segment) last.run_closed = true;
-      return true;
+  if (gso) {
+    // The newest slot to the same destination with the same tag is the only one d may join:
+    // joining an older one would reorder that destination's datagrams.
+    for (int k = q.nrecent - 1; k >= 0; --k) {
+      SendSlot& last = at(q.recent[k]);
+      if (last.tag != d.tag || !same_peer(last, d.to)) continue;
+      if (extends_run(last, d)) {
+        std::memcpy(last.bytes + last.used, d.data, d.len);
+        last.used += d.len;
+        ++last.count;
+        if (d.len < last.segment) last.run_closed = true;
+        return true;
+      }
+      break;
     }
   }
   if (free_head_ < 0) return false;
@@ -86,6 +92,11 @@ bool SendSlots::push(SlotQueue& q, int fd, uint64_t token, const OutDatagram& d,
     q.head = i;
   }
   q.tail = i;
+  if (q.nrecent == SlotQueue::kRecent) {
+    for (int k = 1; k < SlotQueue::kRecent; ++k) q.recent[k - 1] = q.recent[k];
+    --q.nrecent;
+  }
+  q.recent[q.nrecent++] = i;
   return true;
 }
 
@@ -95,6 +106,13 @@ int32_t SendSlots::pop(SlotQueue& q) {
   SendSlot& s = at(i);
   q.head = s.next;
   if (q.head < 0) q.tail = -1;
+  // A slot on its way to the kernel takes no more datagrams.
+  for (int k = 0; k < q.nrecent; ++k) {
+    if (q.recent[k] != i) continue;
+    for (int j = k + 1; j < q.nrecent; ++j) q.recent[j - 1] = q.recent[j];
+    --q.nrecent;
+    break;
+  }
   s.next = -1;
   s.iov.iov_base = s.bytes;
   s.iov.iov_len = s.used;
@@ -132,6 +150,7 @@ void SendSlots::release_all(SlotQueue& q) {
     release(i);
   }
   q.tail = -1;
+  q.nrecent = 0;
 }
 
 }  // namespace percore::io

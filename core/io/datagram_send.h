@@ -31,10 +31,15 @@ struct SendSlot {
   int32_t next;  // the free list, or the socket's queue
 };
 
-// A FIFO of slot indices threaded through SendSlot::next, one per socket.
+// A FIFO of slot indices threaded through SendSlot::next, one per socket. The last few slots are
+// remembered so that datagrams to several destinations interleaved (a fan-out, an echo to many
+// clients) still join their destination's run.
 struct SlotQueue {
+  static constexpr int kRecent = 8;
   int32_t head = -1;
   int32_t tail = -1;
+  int32_t recent[kRecent] = {};
+  int nrecent = 0;  // valid entries of recent, oldest first
   bool empty() const { return head < 0; }
 };
 

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -16,6 +17,7 @@
 #include "client/report_text.h"
 #include "client/runner.h"
 #include "client/sweep.h"
+#include "client/udp_command.h"
 
 namespace {
 
@@ -34,6 +36,13 @@ int usage_error(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace percore::client;
+  struct sigaction stop_sa {};
+  stop_sa.sa_handler = on_signal;
+  if (argc > 1 && std::string_view(argv[1]) == "udp") {
+    sigaction(SIGINT, &stop_sa, nullptr);
+    sigaction(SIGTERM, &stop_sa, nullptr);
+    return udp_command(argc, argv, &g_stop);
+  }
   Options options;
   std::string message;
   switch (parse_flags(argc, argv, &options, &message)) {

@@ -82,10 +82,14 @@ bool UdpWorker::run(std::string* error) {
   int64_t tail_end = INT64_MAX;
   for (;;) {
     bool stopped = stop_->load(std::memory_order_relaxed);
-    if (sending_ && (now >= plan_.end_ns || stopped)) {
+    // Under -R the datagrams due before the end still go out when the loop runs a little behind
+    // (up to --timeout); only what is left after that counts as not sent.
+    bool behind = schedule_.active() && next_k_ < schedule_.due_by(plan_.end_ns - 1) &&
+                  now < plan_.end_ns + options_.timeout_ns;
+    if (sending_ && ((now >= plan_.end_ns && !behind) || stopped)) {
       sending_ = false;
       if (schedule_.active()) {
-        stats_.planned = schedule_.due_by(plan_.end_ns);
+        stats_.planned = schedule_.due_by(plan_.end_ns - 1);
         stats_.not_sent = stats_.planned > next_k_ ? stats_.planned - next_k_ : 0;
       }
     }
@@ -135,7 +139,7 @@ void UdpWorker::send_due(int64_t now) {
     }
     return;
   }
-  uint64_t due = schedule_.due_by(now);
+  uint64_t due = schedule_.due_by(now < plan_.end_ns ? now : plan_.end_ns - 1);
   uint64_t limit = next_k_ + kMaxDuePerTurn;
   while (next_k_ < due && next_k_ < limit) {
     Sock& s = socks_[next_sock_];

@@ -86,7 +86,9 @@ struct OutDatagram {
 
 // What a backend's datagram sockets have seen since it was built.
 struct DatagramStats {
-  uint64_t kernel_drops = 0;    // SO_RXQ_OVFL: dropped by the kernel, receive buffer full
+  // SO_RXQ_OVFL: dropped by the kernel (receive buffer full). The kernel counts packets as they
+  // arrived: a GSO run delivered whole to a GRO socket (loopback) counts once.
+  uint64_t kernel_drops = 0;
   uint64_t syscalls = 0;        // datagram send/receive/wait system calls the backend made
   uint64_t gso_batches = 0;     // sends that carried several datagrams (UDP_SEGMENT)
   uint64_t gro_receives = 0;    // receives that carried several datagrams (UDP_GRO)

@@ -138,7 +138,7 @@ bool Master::prepare() {
       return false;
     }
     net::local_address(metrics_.fd(), &*o_.metrics);
-    metrics_.set_backend_names(backend_names(o_));
+    metrics_.set_upstream_names(upstream_names(o_));
   }
   slots_.reset(stats::WorkerSlots::create(o_.workers));
   int pipe_fds[2];
@@ -326,7 +326,7 @@ void Master::handle_signals() {
 }
 
 void Master::loop() {
-  StatsPrinter printer(*slots_, backend_names(o_), is_udp_mode(o_.mode));
+  StatsPrinter printer(*slots_, upstream_names(o_), is_udp_mode(o_.mode));
   int64_t next_tick = util::now_ns() + util::kNsPerSec;
   while (true) {
     int64_t now = util::now_ns();
@@ -381,7 +381,7 @@ int Master::run() {
   print_ready_lines();
   loop();
   double elapsed = static_cast<double>(util::now_ns() - start_ns_) / 1e9;
-  StatsPrinter(*slots_, backend_names(o_), is_udp_mode(o_.mode)).print_summary(stdout, elapsed);
+  StatsPrinter(*slots_, upstream_names(o_), is_udp_mode(o_.mode)).print_summary(stdout, elapsed);
   spdlog::info("stopped");
   return 0;
 }

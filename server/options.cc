@@ -26,7 +26,7 @@ cxxopts::Options make_spec() {
     ("v,verbose", "print per-worker statistics every second")
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
-    ("mode", "http, echo, udp-echo or udp-relay (proxy is chosen by -x with http)", cxxopts::value<std::string>()->default_value("http"))
+    ("mode", "http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else http)", cxxopts::value<std::string>())
     ("io", "event loop: epoll, uring or auto", cxxopts::value<std::string>()->default_value("epoll"))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
@@ -103,8 +103,8 @@ ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::stri
       *message = "--balance: udp-relay balances rr only (or use --fanout)";
       return ParseOutcome::kUsageError;
     }
-    for (const net::Address& b : o->backends) {
-      if (b.family() != o->backends.front().family() || b.port() == 0) {
+    for (const net::Address& b : o->upstreams) {
+      if (b.family() != o->upstreams.front().family() || b.port() == 0) {
         *message = "-x/--backend: udp-relay backends need one address family and a port";
         return ParseOutcome::kUsageError;
       }
@@ -121,7 +121,7 @@ ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::stri
         *message = "--bind-source: " + error;
         return ParseOutcome::kUsageError;
       }
-      if (a.family() != o->backends.front().family()) {
+      if (a.family() != o->upstreams.front().family()) {
         *message = "--bind-source must be of the backends' address family";
         return ParseOutcome::kUsageError;
       }
@@ -129,6 +129,42 @@ ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::stri
     }
   }
   return ParseOutcome::kRun;
+}
+
+// Every mode is chosen with --mode; -x without --mode also means proxy, as it always has. An
+// explicit mode that contradicts -x (http or echo with upstreams, proxy without) is a usage
+// error rather than a guess.
+bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
+  bool has_upstreams = !o->upstreams.empty();
+  if (r.count("mode") == 0) {
+    o->mode = has_upstreams ? ServerMode::kProxy : ServerMode::kHttp;
+    return true;
+  }
+  std::string mode = r["mode"].as<std::string>();
+  if (mode == "http") {
+    o->mode = ServerMode::kHttp;
+  } else if (mode == "proxy") {
+    o->mode = ServerMode::kProxy;
+  } else if (mode == "echo") {
+    o->mode = ServerMode::kEcho;
+  } else if (mode == "udp-echo") {
+    o->mode = ServerMode::kUdpEcho;
+  } else if (mode == "udp-relay") {
+    o->mode = ServerMode::kUdpRelay;
+  } else {
+    *message = "--mode must be http, proxy, echo, udp-echo or udp-relay (got '" + mode + "')";
+    return false;
+  }
+  bool forwards = o->mode == ServerMode::kProxy || o->mode == ServerMode::kUdpRelay;
+  if (forwards && !has_upstreams) {
+    *message = "--mode " + mode + " needs at least one -x/--backend ip:port";
+    return false;
+  }
+  if (!forwards && has_upstreams) {
+    *message = "--mode " + mode + " does not take -x/--backend (that is --mode proxy)";
+    return false;
+  }
+  return true;
 }
 
 ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
@@ -153,7 +189,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     return ParseOutcome::kUsageError;
   }
   if (r.count("backend") && !parse_addresses(r["backend"].as<std::vector<std::string>>(),
-                                             "-x/--backend", &o->backends, message)) {
+                                             "-x/--backend", &o->upstreams, message)) {
     return ParseOutcome::kUsageError;
   }
   o->log_file = r["log"].as<std::string>();
@@ -161,33 +197,19 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   o->debug = r.count("debug") > 0;
   o->keepalive = r.count("keepalive") > 0;
 
-  std::string mode = r["mode"].as<std::string>();
-  if (mode == "http") {
-    o->mode = o->backends.empty() ? ServerMode::kHttp : ServerMode::kProxy;
-  } else if ((mode == "echo" || mode == "udp-echo") && o->backends.empty()) {
-    o->mode = mode == "echo" ? ServerMode::kEcho : ServerMode::kUdpEcho;
-  } else if (mode == "udp-relay" && !o->backends.empty()) {
-    o->mode = ServerMode::kUdpRelay;
-  } else {
-    *message = mode == "echo" || mode == "udp-echo"
-                   ? "--mode " + mode + " does not take -x/--backend"
-               : mode == "udp-relay"
-                   ? "--mode udp-relay needs at least one -x/--backend"
-                   : "--mode must be http, echo, udp-echo or udp-relay (got '" + mode + "')";
-    return ParseOutcome::kUsageError;
-  }
+  if (!parse_mode(r, o, message)) return ParseOutcome::kUsageError;
   if (ParseOutcome rc = fill_udp(r, o, message); rc != ParseOutcome::kRun) return rc;
-  if (o->backends.size() > stats::kMaxBackends) {
-    *message = "-x/--backend: at most " + std::to_string(stats::kMaxBackends) + " backends";
+  if (o->upstreams.size() > stats::kMaxUpstreams) {
+    *message = "-x/--backend: at most " + std::to_string(stats::kMaxUpstreams) + " backends";
     return ParseOutcome::kUsageError;
   }
-  o->backend_conns = r["backend-conns"].as<int>();
-  if (o->backend_conns < 0 || o->backend_conns > 100000) {
+  o->upstream_conns = r["backend-conns"].as<int>();
+  if (o->upstream_conns < 0 || o->upstream_conns > 100000) {
     *message = "--backend-conns must be between 0 and 100000";
     return ParseOutcome::kUsageError;
   }
-  if (!parse_seconds(r, "backend-timeout", &o->backend_timeout_ms, message) ||
-      !parse_seconds(r, "backend-idle-timeout", &o->backend_idle_ms, message)) {
+  if (!parse_seconds(r, "backend-timeout", &o->upstream_timeout_ms, message) ||
+      !parse_seconds(r, "backend-idle-timeout", &o->upstream_idle_ms, message)) {
     return ParseOutcome::kUsageError;
   }
   std::string balance = r["balance"].as<std::string>();
@@ -239,9 +261,9 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
 
 }  // namespace
 
-std::vector<std::string> backend_names(const ServerOptions& o) {
+std::vector<std::string> upstream_names(const ServerOptions& o) {
   std::vector<std::string> names;
-  for (const net::Address& a : o.backends) names.push_back(a.to_string());
+  for (const net::Address& a : o.upstreams) names.push_back(a.to_string());
   return names;
 }
 

@@ -12,11 +12,11 @@ namespace percore::server {
 
 class StatsPrinter {
  public:
-  // backend_names: the proxy's -x backends (empty outside proxy mode: no proxy lines).
+  // upstream_names: the proxy's -x backends (empty outside proxy mode: no proxy lines).
   // udp: the UDP modes' lines (packets, Mbps, kernel drops, errors by errno) replace the HTTP
-  // ones, and backend_names are udp-relay destinations.
+  // ones, and upstream_names are udp-relay destinations.
   explicit StatsPrinter(const stats::WorkerSlots& slots,
-                        std::vector<std::string> backend_names = {}, bool udp = false);
+                        std::vector<std::string> upstream_names = {}, bool udp = false);
   // Prints one line per worker and a total, as rates since the previous call.
   void print_rates(FILE* out, int64_t now_ns);
   void print_summary(FILE* out, double elapsed_s) const;
@@ -29,7 +29,7 @@ class StatsPrinter {
   void print_udp_totals(FILE* out) const;
   const stats::WorkerSlots& slots_;
   bool udp_ = false;
-  std::vector<std::string> backend_names_;
+  std::vector<std::string> upstream_names_;
   std::vector<stats::Totals> previous_;
   int64_t previous_ns_;
   int64_t start_ns_;

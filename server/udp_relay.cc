@@ -27,16 +27,16 @@ UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx) {
       spdlog::error("udp-relay: cannot register socket: {}", strerror(-rc));
     }
   }
-  for (size_t b = 0; b < options_.backends.size(); ++b) {
-    const net::Address& a = options_.backends[b];
+  for (size_t b = 0; b < options_.upstreams.size(); ++b) {
+    const net::Address& a = options_.upstreams[b];
     io::PeerAddress p{};
     std::memcpy(&p.addr, a.sa(), a.len);
     p.len = a.len;
     backends_.push_back(p);
-    slot_.backends[b].configured.store(1, std::memory_order_relaxed);
-    slot_.backends[b].up.store(1, std::memory_order_relaxed);
+    slot_.upstreams[b].configured.store(1, std::memory_order_relaxed);
+    slot_.upstreams[b].up.store(1, std::memory_order_relaxed);
   }
-  net::Address source = options_.bind_source.value_or(any_address(options_.backends[0].family()));
+  net::Address source = options_.bind_source.value_or(any_address(options_.upstreams[0].family()));
   int fd = net::bind_udp(source);
   if (fd >= 0) net::set_udp_buffers(fd, 0, options_.sndbuf);
   egress_ = fd < 0 ? fd : add_socket(fd);
@@ -70,7 +70,7 @@ void UdpRelay::forward(const char* data, uint32_t len) {
   if (egress_ < 0) return;
   auto add = [&](size_t b) {
     out_.push_back(io::OutDatagram{data, len, &backends_[b], static_cast<uint32_t>(b)});
-    slot_.backends[b].add(slot_.backends[b].requests);
+    slot_.upstreams[b].add(slot_.upstreams[b].requests);
   };
   if (options_.fanout) {
     for (size_t b = 0; b < backends_.size(); ++b) add(b);
@@ -89,7 +89,7 @@ void UdpRelay::flush() {
 
 void UdpRelay::on_send_error(int, const io::Completion& c) {
   if (c.tag >= backends_.size()) return;
-  stats::BackendSlot& b = slot_.backends[c.tag];
+  stats::UpstreamSlot& b = slot_.upstreams[c.tag];
   b.add(b.failures, c.count);
   b.add(b.udp_errors[stats::udp_errno_index(-c.result)], c.count);
 }

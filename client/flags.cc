@@ -209,13 +209,14 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
   if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
     *message =
         "usage: client http [options] URL | client echo [options] HOST:PORT | client sweep "
-        "[options] HOST:PORT | client merge RESULT.json...   (client MODE --help for the "
+        "[options] HOST:PORT | client udp [options] HOST:PORT | client merge RESULT.json...   "
+        "(client MODE --help for the "
         "options)";
     return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
   }
   const CommandSpec* command = find_command(argv[1]);
   if (command == nullptr) {
-    *message = fmt::format("unknown mode '{}': expected http, echo or sweep", argv[1]);
+    *message = fmt::format("unknown mode '{}': expected http, echo, sweep or udp", argv[1]);
     return ParseStatus::kError;
   }
   out->command = command->command;

@@ -92,6 +92,8 @@ void LoadWorker::dispatch(const io::Completion& c) {
       on_recv(slot, c.data, c.result, now);
       break;
     case io::Op::kAccept:
+    case io::Op::kRecvFrom:
+    case io::Op::kSendTo:
       break;
   }
 }

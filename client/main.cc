@@ -23,6 +23,7 @@
 #include "client/report_text.h"
 #include "client/runner.h"
 #include "client/sweep.h"
+#include "client/udp_command.h"
 
 namespace {
 
@@ -65,6 +66,13 @@ int usage_error(const std::string& message) {
 int main(int argc, char** argv) {
   using namespace percore::client;
   if (argc >= 2 && std::string_view(argv[1]) == "merge") return merge_main(argc, argv);
+  struct sigaction stop_sa {};
+  stop_sa.sa_handler = on_signal;
+  if (argc > 1 && std::string_view(argv[1]) == "udp") {
+    sigaction(SIGINT, &stop_sa, nullptr);
+    sigaction(SIGTERM, &stop_sa, nullptr);
+    return udp_command(argc, argv, &g_stop);
+  }
   Options options;
   std::string message;
   switch (parse_flags(argc, argv, &options, &message)) {

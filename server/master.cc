@@ -99,8 +99,10 @@ void Master::fail(const std::string& message) {
 bool Master::reserve_ports() {
   // The master binds each address first: errors surface here, once, and port 0 becomes a real
   // port that every worker then shares. Bound but not listening, this socket takes no traffic.
+  // A UDP socket in the SO_REUSEPORT group would take its share of datagrams: the UDP
+  // reservations are closed once the workers hold the port (release_udp_reservations).
   for (net::Address& addr : o_.listen) {
-    int fd = net::bind_reuseport(addr, 0);
+    int fd = is_udp_mode(o_.mode) ? net::bind_udp_reuseport(addr) : net::bind_reuseport(addr, 0);
     if (fd < 0) {
       fail(fmt::format("cannot listen on {}: {}", addr.to_string(), strerror(-fd)));
       return false;
@@ -185,6 +187,8 @@ void Master::spawn(int index) {
     close(sigfd_);
     close(ready_rd_);
     metrics_.close_listener();
+    // The reservations are the master's: a UDP one held open here would take datagrams.
+    for (int fd : reservations_) close(fd);
     WorkerLaunch launch{index, w.core, backend_, ready_wr_, master_pid};
     int code = run_worker(o_, launch, &slots_->slot(index));
     spdlog::shutdown();
@@ -322,7 +326,7 @@ void Master::handle_signals() {
 }
 
 void Master::loop() {
-  StatsPrinter printer(*slots_, upstream_names(o_));
+  StatsPrinter printer(*slots_, upstream_names(o_), is_udp_mode(o_.mode));
   int64_t next_tick = util::now_ns() + util::kNsPerSec;
   while (true) {
     int64_t now = util::now_ns();
@@ -370,10 +374,14 @@ int Master::run() {
   if (!prepare()) return 1;
   for (int i = 0; i < o_.workers; ++i) spawn(i);
   if (!wait_until_ready()) return 1;
+  if (is_udp_mode(o_.mode)) {
+    for (int fd : reservations_) close(fd);
+    reservations_.clear();
+  }
   print_ready_lines();
   loop();
   double elapsed = static_cast<double>(util::now_ns() - start_ns_) / 1e9;
-  StatsPrinter(*slots_).print_summary(stdout, elapsed);
+  StatsPrinter(*slots_, upstream_names(o_), is_udp_mode(o_.mode)).print_summary(stdout, elapsed);
   spdlog::info("stopped");
   return 0;
 }

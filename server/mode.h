@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "core/io/backend.h"
 #include "core/stats/worker_slots.h"
@@ -17,6 +18,8 @@ struct WorkerContext {
   io::Backend* backend = nullptr;
   stats::WorkerSlot* slot = nullptr;
   const ServerOptions* options = nullptr;
+  // UDP modes: the worker's bound SO_REUSEPORT datagram sockets, one per -a address.
+  std::vector<int> datagram_fds;
 };
 
 class Mode {

@@ -3,6 +3,8 @@
 #include "server/mode.h"
 #include "server/proxy/http_proxy.h"
 #include "server/tcp_echo.h"
+#include "server/udp_echo.h"
+#include "server/udp_relay.h"
 
 namespace percore::server {
 
@@ -12,6 +14,10 @@ std::unique_ptr<Mode> make_mode(WorkerContext& ctx) {
       return std::make_unique<TcpEcho>(ctx);
     case ServerMode::kProxy:
       return std::make_unique<HttpProxy>(ctx);
+    case ServerMode::kUdpEcho:
+      return std::make_unique<UdpEcho>(ctx);
+    case ServerMode::kUdpRelay:
+      return std::make_unique<UdpRelay>(ctx);
     case ServerMode::kHttp:
       break;
   }

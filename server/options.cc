@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cxxopts.hpp>
+#include <string_view>
 
 #include "core/stats/worker_slots.h"
 #include "server/programmable/target_flags.h"
@@ -11,21 +12,23 @@ namespace percore::server {
 namespace {
 
 cxxopts::Options make_spec() {
-  cxxopts::Options spec(
-      "server",
-      "percore server: one pinned worker per core, each with its own "
-      "SO_REUSEPORT listener and event loop (`server doctor --help`: check this machine)");
+  cxxopts::Options spec("server",
+                        "percore server: one pinned worker per core, each with its own "
+                        "SO_REUSEPORT listener and event loop. udp-echo returns every datagram "
+                        "to its sender; udp-relay forwards every datagram to the -x backends and "
+                        "does not route their replies back (a relay, not a NAT). "
+                        "`server doctor --help`: check this machine");
   // clang-format off
   spec.add_options()
     ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<int>())
     ("c,start-core", "core of the first worker; worker i goes on core K+i", cxxopts::value<int>()->default_value("0"))
     ("a,listen", "listen address ip:port or [v6]:port, repeatable (default 0.0.0.0:8080)", cxxopts::value<std::vector<std::string>>())
-    ("x,backend", "proxy mode: backend ip:port, repeatable", cxxopts::value<std::vector<std::string>>())
+    ("x,backend", "proxy or udp-relay: backend ip:port, repeatable", cxxopts::value<std::vector<std::string>>())
     ("o,log", "log file", cxxopts::value<std::string>()->default_value("./percore.log"))
     ("v,verbose", "print per-worker statistics every second")
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
-    ("mode", "http, proxy or echo (default: proxy with -x, else http)", cxxopts::value<std::string>())
+    ("mode", "http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else http)", cxxopts::value<std::string>())
     ("io", "event loop: epoll, uring or auto", cxxopts::value<std::string>()->default_value("epoll"))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
@@ -36,7 +39,11 @@ cxxopts::Options make_spec() {
     ("backend-conns", "proxy: idle keep-alive connections kept per backend per worker", cxxopts::value<int>()->default_value("64"))
     ("backend-timeout", "proxy: seconds without progress from a backend before 504", cxxopts::value<double>()->default_value("10"))
     ("backend-idle-timeout", "proxy: seconds a pooled backend connection is kept idle", cxxopts::value<double>()->default_value("15"))
-    ("balance", "proxy: rr or least-conn", cxxopts::value<std::string>()->default_value("rr"))
+    ("balance", "proxy: rr or least-conn; udp-relay: rr (one backend per datagram)", cxxopts::value<std::string>()->default_value("rr"))
+    ("fanout", "udp-relay: send every datagram to every backend (1:N relay)")
+    ("bind-source", "udp-relay: source IP of forwarded datagrams", cxxopts::value<std::string>())
+    ("rcvbuf", "UDP modes: socket receive buffer bytes", cxxopts::value<long>()->default_value("4194304"))
+    ("sndbuf", "UDP modes: socket send buffer bytes", cxxopts::value<long>()->default_value("4194304"))
     ("metrics", "serve Prometheus metrics at http://ip:port/metrics", cxxopts::value<std::string>())
     ("h,help", "show this help");
   // clang-format on
@@ -69,6 +76,64 @@ bool parse_addresses(const std::vector<std::string>& texts, const char* flag,
   return true;
 }
 
+// The UDP modes' flags; they are usage errors with any other mode.
+ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
+  bool relay = o->mode == ServerMode::kUdpRelay;
+  if (!is_udp_mode(o->mode)) {
+    for (const char* flag : {"fanout", "bind-source", "rcvbuf", "sndbuf"}) {
+      if (r.count(flag)) {
+        *message = std::string("--") + flag + " applies to the udp-echo and udp-relay modes only";
+        return ParseOutcome::kUsageError;
+      }
+    }
+    return ParseOutcome::kRun;
+  }
+  if (!relay && (r.count("fanout") || r.count("bind-source"))) {
+    *message = "--fanout and --bind-source apply to --mode udp-relay only";
+    return ParseOutcome::kUsageError;
+  }
+  for (const char* flag : {"rcvbuf", "sndbuf"}) {
+    long v = r[flag].as<long>();
+    if (v < 1024 || v > (1L << 30)) {
+      *message = std::string("--") + flag + " must be between 1024 and 1073741824 bytes";
+      return ParseOutcome::kUsageError;
+    }
+    (std::string_view(flag) == "rcvbuf" ? o->rcvbuf : o->sndbuf) = static_cast<int>(v);
+  }
+  if (relay) {
+    o->fanout = r.count("fanout") > 0;
+    if (r["balance"].as<std::string>() != "rr") {
+      *message = "--balance: udp-relay balances rr only (or use --fanout)";
+      return ParseOutcome::kUsageError;
+    }
+    for (const net::Address& b : o->upstreams) {
+      if (b.family() != o->upstreams.front().family() || b.port() == 0) {
+        *message = "-x/--backend: udp-relay backends need one address family and a port";
+        return ParseOutcome::kUsageError;
+      }
+    }
+    if (r.count("bind-source")) {
+      std::string text = r["bind-source"].as<std::string>();
+      net::Address a;
+      std::string error;
+      // An address without a port: the kernel picks the source port.
+      std::string with_port = text.find(':') == std::string::npos || text.front() == '['
+                                  ? text + ":0"
+                                  : "[" + text + "]:0";
+      if (!net::parse_address(with_port, &a, &error)) {
+        *message = "--bind-source: " + error;
+        return ParseOutcome::kUsageError;
+      }
+      if (a.family() != o->upstreams.front().family()) {
+        *message = "--bind-source must be of the backends' address family";
+        return ParseOutcome::kUsageError;
+      }
+      o->bind_source = a;
+    }
+  }
+  return ParseOutcome::kRun;
+}
+
 // Every mode is chosen with --mode; -x without --mode also means proxy, as it always has. An
 // explicit mode that contradicts -x (http or echo with upstreams, proxy without) is a usage
 // error rather than a guess.
@@ -85,15 +150,20 @@ bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* me
     o->mode = ServerMode::kProxy;
   } else if (mode == "echo") {
     o->mode = ServerMode::kEcho;
+  } else if (mode == "udp-echo") {
+    o->mode = ServerMode::kUdpEcho;
+  } else if (mode == "udp-relay") {
+    o->mode = ServerMode::kUdpRelay;
   } else {
-    *message = "--mode must be http, proxy or echo (got '" + mode + "')";
+    *message = "--mode must be http, proxy, echo, udp-echo or udp-relay (got '" + mode + "')";
     return false;
   }
-  if (o->mode == ServerMode::kProxy && !has_upstreams) {
-    *message = "--mode proxy needs at least one -x/--backend ip:port";
+  bool forwards = o->mode == ServerMode::kProxy || o->mode == ServerMode::kUdpRelay;
+  if (forwards && !has_upstreams) {
+    *message = "--mode " + mode + " needs at least one -x/--backend ip:port";
     return false;
   }
-  if (o->mode != ServerMode::kProxy && has_upstreams) {
+  if (!forwards && has_upstreams) {
     *message = "--mode " + mode + " does not take -x/--backend (that is --mode proxy)";
     return false;
   }
@@ -131,6 +201,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   o->keepalive = r.count("keepalive") > 0;
 
   if (!parse_mode(r, o, message)) return ParseOutcome::kUsageError;
+  if (ParseOutcome rc = fill_udp(r, o, message); rc != ParseOutcome::kRun) return rc;
   if (o->upstreams.size() > stats::kMaxUpstreams) {
     *message = "-x/--backend: at most " + std::to_string(stats::kMaxUpstreams) + " backends";
     return ParseOutcome::kUsageError;
@@ -214,6 +285,10 @@ const char* mode_name(ServerMode mode) {
       return "proxy";
     case ServerMode::kEcho:
       return "echo";
+    case ServerMode::kUdpEcho:
+      return "udp-echo";
+    case ServerMode::kUdpRelay:
+      return "udp-relay";
   }
   return "?";
 }

@@ -11,7 +11,7 @@
 
 namespace percore::server {
 
-enum class ServerMode { kHttp, kProxy, kEcho };
+enum class ServerMode { kHttp, kProxy, kEcho, kUdpEcho, kUdpRelay };
 enum class Balance { kRoundRobin, kLeastConn };
 
 struct ServerOptions {
@@ -39,7 +39,16 @@ struct ServerOptions {
   Balance balance = Balance::kRoundRobin;
   // HTTP mode with --programmable: answers chosen per request (server/programmable/).
   programmable::TargetOptions target;
+  // UDP modes. Seed 000 defaults its socket buffers to 4 MiB.
+  int rcvbuf = 4 << 20;
+  int sndbuf = 4 << 20;
+  bool fanout = false;                      // udp-relay: every datagram to every backend
+  std::optional<net::Address> bind_source;  // udp-relay: egress source address
 };
+
+inline bool is_udp_mode(ServerMode m) {
+  return m == ServerMode::kUdpEcho || m == ServerMode::kUdpRelay;
+}
 
 // "ip:port" of each -x backend, for labels and log lines.
 std::vector<std::string> upstream_names(const ServerOptions& o);

@@ -50,8 +50,50 @@ void StatsPrinter::print_proxy_line(FILE* out, const std::string& who, const Tot
              stats::latency_quantile_us(now.latency, 0.99), ups, upstream_names_.size());
 }
 
-StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots, std::vector<std::string> upstream_names)
+// UDP: packets/s and Mbps each way, kernel drops and errors over the interval.
+void StatsPrinter::print_udp_line(FILE* out, const std::string& who, const Totals& now,
+                                  const Totals& before, double secs) const {
+  auto rate = [&](stats::Counter c) {
+    return static_cast<double>(now.counters[c] - before.counters[c]) / secs;
+  };
+  fmt::print(out,
+             "{:<10} pkts/s in {:>9.0f} out {:>9.0f}  Mbps in {:>8.1f} out {:>8.1f}  "
+             "kernel drops {:>7}  send errors {:>7}  queue full {:>6}\n",
+             who, rate(stats::kUdpPacketsIn), rate(stats::kUdpPacketsOut),
+             rate(stats::kUdpBytesIn) * 8 / 1e6, rate(stats::kUdpBytesOut) * 8 / 1e6,
+             now.counters[stats::kUdpKernelDrops], now.counters[stats::kUdpSendErrors],
+             now.counters[stats::kUdpQueueFull]);
+}
+
+// Errors by errno over the whole run, in total and, for a relay, per destination.
+void StatsPrinter::print_udp_totals(FILE* out) const {
+  std::string line;
+  for (int e = 0; e < stats::kUdpErrnoKinds; ++e) {
+    uint64_t n = 0;
+    for (int w = 0; w < slots_.count(); ++w) n += slots_.slot(w).udp_errors[e].load();
+    if (n > 0) line += fmt::format(" {} {}", stats::kUdpErrnoNames[e], n);
+  }
+  if (!line.empty()) fmt::print(out, "udp errors by errno:{}\n", line);
+  for (size_t b = 0; b < upstream_names_.size(); ++b) {
+    uint64_t sent = 0, failed = 0;
+    std::string errs;
+    for (int e = 0; e < stats::kUdpErrnoKinds; ++e) {
+      uint64_t n = 0;
+      for (int w = 0; w < slots_.count(); ++w)
+        n += slots_.slot(w).upstreams[b].udp_errors[e].load();
+      if (n > 0) errs += fmt::format(" {} {}", stats::kUdpErrnoNames[e], n);
+      failed += n;
+    }
+    for (int w = 0; w < slots_.count(); ++w) sent += slots_.slot(w).upstreams[b].requests.load();
+    fmt::print(out, "destination {:<21} forwarded {:>10}  failed {:>8}{}\n", upstream_names_[b],
+               sent, failed, errs);
+  }
+}
+
+StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots, std::vector<std::string> upstream_names,
+                           bool udp)
     : slots_(slots),
+      udp_(udp),
       upstream_names_(std::move(upstream_names)),
       previous_(static_cast<size_t>(slots.count())),
       previous_ns_(util::now_ns()),
@@ -66,8 +108,12 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
     Totals t;
     t.add(slots_.slot(w));
     std::string who = fmt::format("w{} cpu{}", w, slots_.slot(w).core.load());
-    print_line(out, who, t, previous_[w], secs);
-    if (!upstream_names_.empty()) {
+    if (udp_) {
+      print_udp_line(out, who, t, previous_[w], secs);
+    } else {
+      print_line(out, who, t, previous_[w], secs);
+    }
+    if (!upstream_names_.empty() && !udp_) {
       int ups = 0;
       for (size_t b = 0; b < upstream_names_.size(); ++b) {
         ups += slots_.slot(w).upstreams[b].up.load() != 0;
@@ -80,6 +126,13 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
     }
     sum_now.active += t.active;
     previous_[w] = t;
+  }
+  if (udp_) {
+    print_udp_line(out, "total", sum_now, sum_before, secs);
+    print_udp_totals(out);
+    previous_ns_ = now_ns;
+    fflush(out);
+    return;
   }
   print_line(out, "total", sum_now, sum_before, secs);
   if (!upstream_names_.empty()) {
@@ -108,6 +161,19 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
 
 void StatsPrinter::print_summary(FILE* out, double elapsed_s) const {
   Totals total = slots_.total();
+  if (udp_) {
+    fmt::print(out,
+               "percore: summary after {:.1f}s: udp packets_in {} packets_out {} bytes_in {} "
+               "bytes_out {} kernel_drops {} send_errors {} recv_errors {} queue_full {}\n",
+               elapsed_s, total.counters[stats::kUdpPacketsIn],
+               total.counters[stats::kUdpPacketsOut], total.counters[stats::kUdpBytesIn],
+               total.counters[stats::kUdpBytesOut], total.counters[stats::kUdpKernelDrops],
+               total.counters[stats::kUdpSendErrors], total.counters[stats::kUdpRecvErrors],
+               total.counters[stats::kUdpQueueFull]);
+    print_udp_totals(out);
+    fflush(out);
+    return;
+  }
   fmt::print(out,
              "percore: summary after {:.1f}s: requests {} accepted {} closed {} parse_errors {} "
              "timeouts {} io_errors {} accept_errors {} bytes_in {} bytes_out {}\n",

@@ -13,8 +13,10 @@ namespace percore::server {
 class StatsPrinter {
  public:
   // upstream_names: the proxy's -x backends (empty outside proxy mode: no proxy lines).
+  // udp: the UDP modes' lines (packets, Mbps, kernel drops, errors by errno) replace the HTTP
+  // ones, and upstream_names are udp-relay destinations.
   explicit StatsPrinter(const stats::WorkerSlots& slots,
-                        std::vector<std::string> upstream_names = {});
+                        std::vector<std::string> upstream_names = {}, bool udp = false);
   // Prints one line per worker and a total, as rates since the previous call.
   void print_rates(FILE* out, int64_t now_ns);
   void print_summary(FILE* out, double elapsed_s) const;
@@ -22,7 +24,11 @@ class StatsPrinter {
  private:
   void print_proxy_line(FILE* out, const std::string& who, const stats::Totals& now,
                         const stats::Totals& before, double secs, int ups) const;
+  void print_udp_line(FILE* out, const std::string& who, const stats::Totals& now,
+                      const stats::Totals& before, double secs) const;
+  void print_udp_totals(FILE* out) const;
   const stats::WorkerSlots& slots_;
+  bool udp_ = false;
   std::vector<std::string> upstream_names_;
   std::vector<stats::Totals> previous_;
   int64_t previous_ns_;

@@ -83,7 +83,20 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
     return 1;
   }
   auto listeners = std::make_unique<Listeners>(*backend);
+  WorkerContext ctx;
   for (const net::Address& addr : options.listen) {
+    if (is_udp_mode(options.mode)) {
+      int fd = net::bind_udp_reuseport(addr);
+      int rc = fd < 0 ? fd : net::set_udp_buffers(fd, options.rcvbuf, options.sndbuf);
+      if (rc < 0) {
+        if (fd >= 0) close(fd);
+        report(launch.ready_fd, launch.index, -rc,
+               "cannot bind UDP " + addr.to_string() + ": " + strerror(-rc));
+        return 1;
+      }
+      ctx.datagram_fds.push_back(fd);
+      continue;
+    }
     int fd = net::bind_reuseport(addr, options.backlog);
     if (fd < 0 || listeners->add(fd) < 0) {
       int err = fd < 0 ? -fd : EINVAL;
@@ -92,7 +105,6 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
       return 1;
     }
   }
-  WorkerContext ctx;
   ctx.index = launch.index;
   ctx.core = launch.core;
   ctx.backend = backend.get();

@@ -3,6 +3,7 @@
 // operation and later receives a Completion. Backends never call protocol code.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -44,15 +45,74 @@ enum class Op : uint8_t {
   kRecv,     // result: bytes in `data` (> 0), 0 on orderly EOF, or -errno
   kSend,     // result: total bytes sent (the whole request) or -errno
   kConnect,  // result: 0 once connected, or -errno
+  // Datagram sockets (see open_datagram):
+  kRecvFrom,  // result: payload bytes (0 is a valid empty datagram) with `data` and `peer`,
+              // or -errno (the socket keeps receiving)
+  kSendTo,    // result: datagrams handed to the kernel (> 0), or -errno for the `count`
+              // datagrams tagged `tag`
+};
+
+// A datagram peer, IPv4 or IPv6. A small struct of its own rather than sockaddr_storage or
+// mmsghdr, so that a backend on another system fills it the same way.
+struct PeerAddress {
+  union {
+    sockaddr sa;
+    sockaddr_in v4;
+    sockaddr_in6 v6;
+  } addr;
+  socklen_t len;
 };
 
 struct Completion {
   uint64_t token;
   Op op;
   int32_t result;
-  // kRecv only: the received bytes. Owned by the backend and valid until the next wait() call;
-  // protocol code that needs them longer copies them.
+  // kRecv and kRecvFrom: the received bytes. Owned by the backend and valid until the next
+  // wait() call; protocol code that needs them longer copies them.
   const char* data;
+  // kRecvFrom: the sender, valid as long as `data`.
+  const PeerAddress* peer = nullptr;
+  // kSendTo with an error: the tag of the datagrams that failed and how many they were (a GSO
+  // run, whose datagrams all share one tag and one destination).
+  uint32_t tag = 0;
+  uint16_t count = 0;
+  // kRecvFrom: when the kernel coalesced several datagrams of one sender (UDP GRO), `data` holds
+  // them back to back, each `segment` bytes but the last (which may be shorter); 0 otherwise.
+  uint16_t segment = 0;
+};
+
+// Calls fn(bytes, len) for every datagram a kRecvFrom completion carries.
+template <typename Fn>
+void for_each_datagram(const Completion& c, Fn&& fn) {
+  if (c.result < 0) return;
+  uint32_t total = static_cast<uint32_t>(c.result);
+  if (c.segment == 0 || total <= c.segment) {
+    fn(c.data, total);
+    return;
+  }
+  for (uint32_t off = 0; off < total; off += c.segment) {
+    uint32_t left = total - off;
+    fn(c.data + off, left < c.segment ? left : c.segment);
+  }
+}
+
+// One datagram for send_datagrams(). The bytes are copied before the call returns.
+struct OutDatagram {
+  const void* data;
+  uint32_t len;
+  const PeerAddress* to;  // nullptr: the socket's connected peer
+  uint32_t tag;           // handed back in this datagram's error completion (a destination index)
+};
+
+// What a backend's datagram sockets have seen since it was built.
+struct DatagramStats {
+  // SO_RXQ_OVFL: dropped by the kernel (receive buffer full). The kernel counts packets as they
+  // arrived: a GSO run delivered whole to a GRO socket (loopback) counts once.
+  uint64_t kernel_drops = 0;
+  uint64_t syscalls = 0;        // datagram send/receive/wait system calls the backend made
+  uint64_t gso_batches = 0;     // sends that carried several datagrams (UDP_SEGMENT)
+  uint64_t gro_receives = 0;    // receives that carried several datagrams (UDP_GRO)
+  uint64_t datagrams_sent = 0;  // handed to the kernel without error
 };
 
 // Ownership and ordering rules:
@@ -84,6 +144,16 @@ struct Completion {
 //   0 on timeout, or -errno (-EINTR when a signal arrived: not an error; it may also come
 //   without a signal of the program's, e.g. io_uring task work interrupting epoll_wait).
 // - send() on a socket whose connect has not completed fails (-ENOTCONN or -EBADF).
+// - Datagram sockets (open_datagram) receive continuously: one kRecvFrom per datagram (or per
+//   GRO-coalesced run, see Completion::segment) until close(). Errors never stop the receive.
+//   send_datagrams() copies the datagrams and queues them; they reach the kernel at the next
+//   wait() at the latest, in batches (sendmmsg, or one io_uring submit per wait), with runs of
+//   equal-sized datagrams to one destination sent as one UDP GSO send where the kernel has it.
+//   Success comes back as kSendTo completions counting datagrams (one or more per batch); every
+//   send that fails (EHOSTUNREACH, ENETUNREACH, EAGAIN, ENOBUFS ...) as a kSendTo carrying its
+//   errno, tag and datagram count. Only datagrams with equal tags share a GSO send, so a tag
+//   that names the destination gives per-destination error counts. A datagram that fails is
+//   dropped, never retried: UDP semantics.
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -122,6 +192,14 @@ class Backend {
   // state stays on the server side. No completion for the socket follows this call, not even
   // that send's; a send that fails is simply followed by the close.
   virtual int close_when_sent(int fd) = 0;
+
+  // Registers a bound (maybe connected) datagram socket and starts receiving on it; sets the
+  // options the backend needs (SO_RXQ_OVFL, UDP_GRO where the kernel has it).
+  virtual int open_datagram(int fd, uint64_t token) = 0;
+  // Queues datagrams for sending; returns how many were taken (fewer than `count` when the
+  // backend's send buffers are full: the caller counts the rest as dropped), or -errno.
+  virtual int send_datagrams(int fd, const OutDatagram* batch, int count) = 0;
+  virtual DatagramStats datagram_stats() const = 0;
 
   // Waits up to timeout_us microseconds (-1: forever, 0: poll) for completions and writes at
   // most `max`. Microseconds, not milliseconds, so that an open-loop load generator can sleep

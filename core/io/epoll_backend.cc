@@ -3,12 +3,17 @@
 #include "core/io/iovec_cursor.h"
 
 #include <errno.h>
+#include <spdlog/spdlog.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
 #include <vector>
+
+#include "core/io/datagram_send.h"
+#include "core/io/udp_offload.h"
 
 namespace percore::io {
 namespace {
@@ -20,8 +25,15 @@ constexpr size_t kMaxRecvBytes = 64 << 10;
 constexpr size_t kMinRecvBytes = 4 << 10;
 constexpr int kMaxAcceptsPerTurn = 64;
 constexpr int kMaxEvents = 512;
+// Datagram receive: one wait() hands out at most kDgramSlots datagrams, each in a buffer large
+// enough for the largest datagram or GRO run; recvmmsg takes up to kDgramBatch per call.
+constexpr int kDgramSlots = 256;
+constexpr size_t kDgramSlotBytes = 65536;
+constexpr int kDgramBatch = 64;
+constexpr size_t kDgramControlBytes = 64;
+constexpr uint32_t kSendSlots = 1024;
 
-enum class Kind : uint8_t { kNone, kListener, kStream, kConnecting };
+enum class Kind : uint8_t { kNone, kListener, kStream, kConnecting, kDatagram };
 
 struct Pending {
   int fd;
@@ -44,6 +56,23 @@ struct FdState {
   iovec* iov = nullptr;  // pending send
   int iovcnt = 0;
   int64_t sent = 0;
+  SlotQueue dgram_queue;     // datagrams waiting for the next flush
+  bool dgram_dirty = false;  // listed in dirty_
+  uint32_t last_drops = 0;   // the socket's SO_RXQ_OVFL count last seen
+};
+
+// Receive buffers of one wait() for datagram sockets.
+struct DgramArena {
+  char* bytes = nullptr;
+  mmsghdr hdrs[kDgramBatch];
+  iovec iovs[kDgramSlots];
+  PeerAddress peers[kDgramSlots];
+  alignas(cmsghdr) char control[kDgramSlots][kDgramControlBytes];
+  int used = 0;
+
+  ~DgramArena() {
+    if (bytes != nullptr) munmap(bytes, kDgramSlots * kDgramSlotBytes);
+  }
 };
 
 class EpollBackend final : public Backend {
@@ -55,6 +84,40 @@ class EpollBackend final : public Backend {
     }
     ::close(epfd_);
   }
+
+  int open_datagram(int fd, uint64_t token) override {
+    if (int rc = ensure_datagram_buffers(); rc < 0) return rc;
+    if (int rc = prepare_datagram_socket(fd); rc < 0) return rc;
+    FdState& s = state(fd);
+    if (s.kind != Kind::kNone) return -EEXIST;
+    s = FdState{};
+    s.kind = Kind::kDatagram;
+    s.token = token;
+    s.active = true;
+    s.readable = true;
+    if (int rc = ensure_registered(fd, s); rc < 0) {
+      s = FdState{};
+      return rc;
+    }
+    enqueue(fd, s);
+    return 0;
+  }
+
+  int send_datagrams(int fd, const OutDatagram* batch, int count) override {
+    if (!valid(fd) || fds_[fd].kind != Kind::kDatagram) return -EBADF;
+    FdState& s = fds_[fd];
+    int taken = 0;
+    for (; taken < count; ++taken) {
+      if (!send_slots_.push(s.dgram_queue, fd, s.token, batch[taken], gso_)) break;
+    }
+    if (taken > 0 && !s.dgram_dirty) {
+      s.dgram_dirty = true;
+      dirty_.push_back(fd);
+    }
+    return taken;
+  }
+
+  DatagramStats datagram_stats() const override { return dgram_stats_; }
 
   const char* name() const override { return "epoll"; }
 
@@ -142,6 +205,7 @@ class EpollBackend final : public Backend {
 
   int close(int fd) override {
     if (!valid(fd) || fds_[fd].kind == Kind::kNone) return -EBADF;
+    if (send_slots_.ready()) send_slots_.release_all(fds_[fd].dgram_queue);
     fds_[fd] = FdState{};
     return ::close(fd) < 0 ? -errno : 0;
   }
@@ -152,12 +216,15 @@ class EpollBackend final : public Backend {
     out_ = out;
     out_max_ = max;
     out_n_ = 0;
+    dgram_.used = 0;
+    flush_datagrams();
     flush_pending();
     run_ready_list();
     // After the ready list (whose reads may have just drained a socket), before sleeping.
     register_wanted();
     if (out_n_ > 0 || !ready_.empty()) timeout_us = 0;
     int n = wait_events(timeout_us);
+    if (dgram_.bytes != nullptr) ++dgram_stats_.syscalls;
     if (n < 0) {
       int err = errno;
       out_ = nullptr;
@@ -277,6 +344,7 @@ class EpollBackend final : public Backend {
       if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) s.hup = true;
       if (s.active) enqueue(fd, s);
     }
+    if (s.kind == Kind::kDatagram) return;
     if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) {
       s.writable = true;
       if (s.iov != nullptr) try_send(fd, s);
@@ -342,6 +410,8 @@ class EpollBackend final : public Backend {
         accept_some(fd, s);
       } else if (s.kind == Kind::kStream) {
         recv_once(fd, s);
+      } else if (s.kind == Kind::kDatagram) {
+        recv_datagrams(fd, s);
       }
       ready_[i] = -1;
     }
@@ -416,6 +486,159 @@ class EpollBackend final : public Backend {
     }
   }
 
+  int ensure_datagram_buffers() {
+    if (dgram_.bytes != nullptr) return 0;
+    void* mem = mmap(nullptr, kDgramSlots * kDgramSlotBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (mem == MAP_FAILED) return -errno;
+    if (int rc = send_slots_.init(kSendSlots); rc < 0) {
+      munmap(mem, kDgramSlots * kDgramSlotBytes);
+      return rc;
+    }
+    dgram_.bytes = static_cast<char*>(mem);
+    for (int i = 0; i < kDgramSlots; ++i) {
+      dgram_.iovs[i].iov_base = dgram_.bytes + static_cast<size_t>(i) * kDgramSlotBytes;
+      dgram_.iovs[i].iov_len = kDgramSlotBytes;
+    }
+    gso_ = udp_offload().gso;
+    return 0;
+  }
+
+  // One recvmmsg per socket per turn: a full batch means more may wait, so the socket stays on
+  // the ready list; a short one means it was drained and the next datagram raises an edge.
+  void recv_datagrams(int fd, FdState& s) {
+    if (!s.readable) return;
+    int room = kDgramSlots - dgram_.used;
+    if (room > kDgramBatch) room = kDgramBatch;
+    if (room > out_max_ - out_n_) room = out_max_ - out_n_;
+    if (room <= 0) {
+      enqueue(fd, s);
+      return;
+    }
+    int base = dgram_.used;
+    for (int i = 0; i < room; ++i) {
+      msghdr& m = dgram_.hdrs[i].msg_hdr;
+      m.msg_name = &dgram_.peers[base + i].addr;
+      m.msg_namelen = sizeof(PeerAddress::addr);
+      m.msg_iov = &dgram_.iovs[base + i];
+      m.msg_iovlen = 1;
+      m.msg_control = dgram_.control[base + i];
+      m.msg_controllen = kDgramControlBytes;
+      m.msg_flags = 0;
+    }
+    int n;
+    do {
+      n = ::recvmmsg(fd, dgram_.hdrs, static_cast<unsigned>(room), MSG_DONTWAIT, nullptr);
+      ++dgram_stats_.syscalls;
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      if (errno == EAGAIN) {
+        s.readable = false;
+        return;
+      }
+      push(fd, Op::kRecvFrom, -errno);  // e.g. ECONNREFUSED on a connected socket
+      enqueue(fd, s);
+      return;
+    }
+    dgram_.used += n;
+    for (int i = 0; i < n; ++i) {
+      msghdr& m = dgram_.hdrs[i].msg_hdr;
+      DatagramControl ctl;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+        read_control_message(c, &ctl);
+      }
+      note_drops(s, ctl);
+      if (ctl.segment != 0) ++dgram_stats_.gro_receives;
+      PeerAddress& peer = dgram_.peers[base + i];
+      peer.len = m.msg_namelen;
+      Completion c{s.token, Op::kRecvFrom, static_cast<int32_t>(dgram_.hdrs[i].msg_len),
+                   static_cast<const char*>(dgram_.iovs[base + i].iov_base)};
+      c.peer = &peer;
+      c.segment = ctl.segment;
+      push_completion(fd, c);
+    }
+    if (n == room) {
+      enqueue(fd, s);
+    } else {
+      s.readable = false;
+    }
+  }
+
+  void note_drops(FdState& s, const DatagramControl& ctl) {
+    if (!ctl.has_drops) return;
+    dgram_stats_.kernel_drops += static_cast<uint32_t>(ctl.drops - s.last_drops);
+    s.last_drops = ctl.drops;
+  }
+
+  void push_completion(int fd, const Completion& c) {
+    if (out_ != nullptr && out_n_ < out_max_) {
+      out_[out_n_++] = c;
+    } else {
+      pending_.push_back(Pending{fd, c});
+    }
+  }
+
+  // Hands every queued datagram to the kernel: sendmmsg in batches, each entry a single datagram
+  // or a GSO run. sendmmsg stops at the first entry that fails; that entry's error is reported
+  // and the rest go out in the next call.
+  void flush_datagrams() {
+    for (int fd : dirty_) {
+      FdState& s = fds_[fd];
+      if (!s.dgram_dirty) continue;  // closed since
+      s.dgram_dirty = false;
+      while (!s.dgram_queue.empty()) flush_batch(fd, s);
+    }
+    dirty_.clear();
+  }
+
+  void flush_batch(int fd, FdState& s) {
+    int32_t ids[kDgramBatch];
+    int n = 0;
+    while (n < kDgramBatch) {
+      int32_t i = send_slots_.pop(s.dgram_queue);
+      if (i < 0) break;
+      ids[n] = i;
+      send_hdrs_[n].msg_hdr = send_slots_.at(i).msg;
+      send_hdrs_[n].msg_len = 0;
+      ++n;
+    }
+    uint32_t sent = 0;
+    for (int done = 0; done < n;) {
+      int rc = ::sendmmsg(fd, send_hdrs_ + done, static_cast<unsigned>(n - done),
+                          MSG_NOSIGNAL | MSG_DONTWAIT);
+      ++dgram_stats_.syscalls;
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc <= 0) {
+        fail_slot(fd, s, send_slots_.at(ids[done]), rc < 0 ? errno : EIO);
+        ++done;
+        continue;
+      }
+      for (int k = done; k < done + rc; ++k) {
+        const SendSlot& slot = send_slots_.at(ids[k]);
+        sent += slot.count;
+        if (slot.count > 1) ++dgram_stats_.gso_batches;
+      }
+      done += rc;
+    }
+    for (int k = 0; k < n; ++k) send_slots_.release(ids[k]);
+    if (sent > 0) {
+      dgram_stats_.datagrams_sent += sent;
+      push_completion(fd, Completion{s.token, Op::kSendTo, static_cast<int32_t>(sent), nullptr});
+    }
+  }
+
+  void fail_slot(int fd, FdState& s, const SendSlot& slot, int err) {
+    if (err == EIO && slot.count > 1 && gso_) {
+      // The route's device cannot segment: stop building GSO runs on this backend.
+      gso_ = false;
+      spdlog::warn("UDP GSO send failed with EIO; sending datagrams one by one from now on");
+    }
+    Completion c{s.token, Op::kSendTo, -err, nullptr};
+    c.tag = slot.tag;
+    c.count = slot.count;
+    push_completion(fd, c);
+  }
+
   int epfd_;
   std::vector<FdState> fds_;
   std::vector<int> ready_;
@@ -429,6 +652,12 @@ class EpollBackend final : public Backend {
   int out_n_ = 0;
   bool have_pwait2_ = true;
   epoll_event events_[kMaxEvents];
+  DgramArena dgram_;
+  SendSlots send_slots_;
+  std::vector<int> dirty_;  // datagram sockets with queued sends
+  mmsghdr send_hdrs_[kDgramBatch];
+  DatagramStats dgram_stats_;
+  bool gso_ = false;
 };
 
 }  // namespace

@@ -15,8 +15,12 @@
 #include <cstring>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "core/io/buffer_ring.h"
+#include "core/io/datagram_send.h"
 #include "core/io/token_map.h"
+#include "core/io/udp_offload.h"
 
 #ifndef IORING_SETUP_COOP_TASKRUN
 #define IORING_SETUP_COOP_TASKRUN (1U << 8)
@@ -32,18 +36,27 @@ namespace percore::io {
 namespace {
 
 constexpr uint16_t kBufferGroup = 0;
+// Datagram sockets receive into their own group of buffers, each large enough for the largest
+// datagram or GRO run plus the io_uring_recvmsg_out header, the sender and the control messages.
+constexpr uint16_t kDgramGroup = 1;
+constexpr uint32_t kDgramBuffers = 512;
+constexpr uint32_t kDgramControlBytes = 64;
+constexpr uint32_t kDgramBufferBytes =
+    65536 + sizeof(io_uring_recvmsg_out) + sizeof(PeerAddress) + kDgramControlBytes;
+constexpr uint32_t kSendSlots = 1024;
 constexpr int kFdChunkBits = 8;
 constexpr int kFdChunk = 1 << kFdChunkBits;
 constexpr uint32_t kRecvPerSocketPerWait = 4;
 
 // user_data: the operation in the top 8 bits, the socket's token in the low kTokenBits.
-enum class Ud : uint8_t { kNone, kAccept, kRecv, kSend, kConnect, kCancel };
+// For kSendTo the low bits hold the send slot's index instead of a token.
+enum class Ud : uint8_t { kNone, kAccept, kRecv, kSend, kConnect, kCancel, kRecvFrom, kSendTo };
 
 uint64_t pack(Ud op, uint64_t token) {
   return (uint64_t{static_cast<uint8_t>(op)} << kTokenBits) | (token & kTokenMask);
 }
 
-enum class Kind : uint8_t { kNone, kListener, kStream, kConnecting };
+enum class Kind : uint8_t { kNone, kListener, kStream, kConnecting, kDatagram };
 
 struct FdState {
   uint64_t token = 0;
@@ -62,6 +75,10 @@ struct FdState {
   int64_t sent = 0;
   msghdr msg{};
   sockaddr_storage addr{};
+  msghdr rmsg{};  // the multishot recvmsg's layout: name and control sizes
+  SlotQueue dgram_queue;
+  bool dgram_dirty = false;  // listed in dirty_
+  uint32_t last_drops = 0;   // the socket's SO_RXQ_OVFL count last seen
 };
 
 // A completion that waits in the backend: found outside wait(), or held back while the socket's
@@ -198,6 +215,7 @@ class UringBackend final : public Backend {
     FdState* s = live(fd);
     if (s == nullptr) return -EBADF;
     tokens_.erase(s->token);
+    if (send_slots_.ready()) send_slots_.release_all(s->dgram_queue);
     if (s->armed || s->send_busy || s->kind == Kind::kConnecting) {
       // Cancel by fd must reach the kernel while the fd still names this socket: submit now.
       if (io_uring_sqe* sqe = get_sqe(); sqe != nullptr) {
@@ -211,6 +229,32 @@ class UringBackend final : public Backend {
     s->kind = Kind::kNone;
     return ::close(fd) < 0 ? -errno : 0;
   }
+
+  int open_datagram(int fd, uint64_t token) override {
+    if (int rc = ensure_datagram_buffers(); rc < 0) return rc;
+    if (int rc = prepare_datagram_socket(fd); rc < 0) return rc;
+    FdState* s = slot(fd);
+    if (s == nullptr) return -EBADF;
+    if (s->kind != Kind::kNone) return -EEXIST;
+    if (int rc = claim(fd, s, Kind::kDatagram, token); rc < 0) return rc;
+    return arm_recvmsg(fd, *s);
+  }
+
+  int send_datagrams(int fd, const OutDatagram* batch, int count) override {
+    FdState* s = live(fd);
+    if (s == nullptr || s->kind != Kind::kDatagram) return -EBADF;
+    int taken = 0;
+    for (; taken < count; ++taken) {
+      if (!send_slots_.push(s->dgram_queue, fd, s->token, batch[taken], gso_)) break;
+    }
+    if (taken > 0 && !s->dgram_dirty) {
+      s->dgram_dirty = true;
+      dirty_.push_back(fd);
+    }
+    return taken;
+  }
+
+  DatagramStats datagram_stats() const override { return dgram_stats_; }
 
   int wait(Completion* out, int max, int64_t timeout_us) override;
 
@@ -248,6 +292,11 @@ class UringBackend final : public Backend {
   void submit_now() { enter_raw(flush_sq(), 0, 0, nullptr, 0); }
   int enter_raw(unsigned to_submit, unsigned min_complete, unsigned flags, void* arg, size_t sz);
 
+  int ensure_datagram_buffers();
+  int arm_recvmsg(int fd, FdState& s);
+  void flush_datagrams();
+  int on_recvfrom(int fd, FdState& s, int32_t res, bool more, int32_t bid, Completion* out);
+  int on_sendto(const io_uring_cqe& cqe, Completion* out);
   int arm_accept(int fd, FdState& s);
   int arm_recv(int fd, FdState& s);
   int submit_send(int fd, FdState& s);
@@ -290,6 +339,15 @@ class UringBackend final : public Backend {
   std::vector<Starved> starved_;
   uint64_t inflight_ = 0;  // SQEs whose final CQE has not been seen
   uint32_t wait_seq_ = 0;
+  // Datagram sockets, set up by the first open_datagram().
+  BufferRing dbufs_;
+  bool dgram_ready_ = false;
+  std::vector<uint16_t> dhanded_;
+  std::vector<Starved> dstarved_;
+  SendSlots send_slots_;
+  std::vector<int> dirty_;  // datagram sockets with queued sends
+  DatagramStats dgram_stats_;
+  bool gso_ = false;
 };
 
 int UringBackend::init(const UringOptions& options, std::string* error) {
@@ -343,6 +401,8 @@ UringBackend::~UringBackend() {
   }
   for (const Pending& p : pending_) discard(p);
   pending_.clear();
+  for (uint16_t bid : dhanded_) dbufs_.give_back(bid);
+  dhanded_.clear();
   for (int round = 0; round < 200 && inflight_ > 0; ++round) {
     enter(flush_sq(), 1, 10);
     io_uring_cqe* cqe;
@@ -355,6 +415,7 @@ UringBackend::~UringBackend() {
     }
   }
   bufs_.destroy();
+  dbufs_.destroy();
   io_uring_queue_exit(&ring_);
 }
 
@@ -381,6 +442,7 @@ unsigned UringBackend::flush_sq() {
 int UringBackend::enter_raw(unsigned to_submit, unsigned min_complete, unsigned flags, void* arg,
                             size_t sz) {
   if (to_submit == 0 && flags == 0) return 0;
+  if (dgram_ready_) ++dgram_stats_.syscalls;
   long rc = syscall(__NR_io_uring_enter, ring_.ring_fd, to_submit, min_complete, flags, arg, sz);
   return rc < 0 ? -errno : static_cast<int>(rc);
 }
@@ -459,6 +521,12 @@ int UringBackend::wait(Completion* out, int max, int64_t timeout_us) {
   ++wait_seq_;
   for (uint16_t bid : handed_) bufs_.give_back(bid);
   handed_.clear();
+  if (dgram_ready_) {
+    for (uint16_t bid : dhanded_) dbufs_.give_back(bid);
+    dhanded_.clear();
+    dbufs_.publish();
+    flush_datagrams();
+  }
   const int64_t deadline = timeout_us > 0 ? now_us() + timeout_us : 0;
   int n = 0;
   for (;;) {
@@ -536,16 +604,18 @@ int UringBackend::reap(Completion* out, int room) {
 int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
   bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
   if (!more) --inflight_;
+  Ud op = static_cast<Ud>(cqe.user_data >> kTokenBits);
+  if (op == Ud::kSendTo) return on_sendto(cqe, out);
+  BufferRing& ring = op == Ud::kRecvFrom ? dbufs_ : bufs_;
   int32_t bid = -1;
   if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
     bid = static_cast<int32_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
-    if (bufs_.owns(static_cast<uint32_t>(bid))) {
-      bufs_.taken();
+    if (ring.owns(static_cast<uint32_t>(bid))) {
+      ring.taken();
     } else {
       bid = -1;
     }
   }
-  Ud op = static_cast<Ud>(cqe.user_data >> kTokenBits);
   uint64_t token = cqe.user_data & kTokenMask;
   int fd = -1;
   FdState* s = nullptr;
@@ -555,7 +625,7 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
   }
   if (s == nullptr || s->token != token) {
     // A cancel's own completion, or a stale one for a closed socket: recycle what it carries.
-    if (bid >= 0) bufs_.give_back(static_cast<uint32_t>(bid));
+    if (bid >= 0) ring.give_back(static_cast<uint32_t>(bid));
     if (op == Ud::kAccept && cqe.res >= 0) ::close(cqe.res);
     return 0;
   }
@@ -568,6 +638,8 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
       return on_send(fd, *s, cqe.res, out);
     case Ud::kConnect:
       return on_connect(fd, *s, cqe.res, out);
+    case Ud::kRecvFrom:
+      return on_recvfrom(fd, *s, cqe.res, more, bid, out);
     default:
       return 0;
   }
@@ -677,6 +749,15 @@ int UringBackend::on_connect(int fd, FdState& s, int32_t res, Completion* out) {
 // buffers are out. A receive re-armed here either gets data or was beaten to the buffers by
 // receives that did: each round makes progress, none spins.
 void UringBackend::rearm_starved() {
+  if (!dstarved_.empty() && dbufs_.out() < dbufs_.count() && io_uring_cq_ready(&ring_) == 0) {
+    for (const Starved& e : dstarved_) {
+      FdState* s = live(e.fd);
+      if (s == nullptr || s->token != e.token) continue;
+      s->starved = false;
+      if (!s->armed) arm_recvmsg(e.fd, *s);
+    }
+    dstarved_.clear();
+  }
   if (starved_.empty() || bufs_.out() >= bufs_.count() || io_uring_cq_ready(&ring_) > 0) return;
   for (const Starved& e : starved_) {
     FdState* s = live(e.fd);
@@ -685,6 +766,138 @@ void UringBackend::rearm_starved() {
     if (s->active && !s->armed && !s->recv_done) arm_recv(e.fd, *s);
   }
   starved_.clear();
+}
+
+int UringBackend::ensure_datagram_buffers() {
+  if (dgram_ready_) return 0;
+  if (int rc = dbufs_.init(&ring_, kDgramGroup, kDgramBuffers, kDgramBufferBytes); rc < 0)
+    return rc;
+  if (int rc = send_slots_.init(kSendSlots); rc < 0) {
+    dbufs_.destroy();
+    return rc;
+  }
+  dhanded_.reserve(kDgramBuffers);
+  dstarved_.reserve(256);
+  dirty_.reserve(256);
+  gso_ = udp_offload().gso;
+  dgram_ready_ = true;
+  return 0;
+}
+
+// The name area is sized as a whole PeerAddress so that a completion can point into the buffer:
+// the kernel writes the address, on_recvfrom() fills in the length behind it.
+int UringBackend::arm_recvmsg(int fd, FdState& s) {
+  io_uring_sqe* sqe = get_sqe();
+  if (sqe == nullptr) return -EAGAIN;
+  s.rmsg = msghdr{};
+  s.rmsg.msg_namelen = sizeof(PeerAddress);
+  s.rmsg.msg_controllen = kDgramControlBytes;
+  io_uring_prep_recvmsg_multishot(sqe, fd, &s.rmsg, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT;
+  sqe->buf_group = kDgramGroup;
+  io_uring_sqe_set_data64(sqe, pack(Ud::kRecvFrom, s.token));
+  s.armed = true;
+  return 0;
+}
+
+int UringBackend::on_recvfrom(int fd, FdState& s, int32_t res, bool more, int32_t bid,
+                              Completion* out) {
+  if (!more) s.armed = false;
+  if (res == -ENOBUFS) {
+    if (bid >= 0) dbufs_.give_back(static_cast<uint32_t>(bid));
+    if (!s.starved) {
+      s.starved = true;
+      dstarved_.push_back(Starved{fd, s.token});
+    }
+    return 0;
+  }
+  if (!s.armed && !s.starved && res != -EBADF && res != -ENOTSOCK) arm_recvmsg(fd, s);
+  if (res == -ECANCELED) return 0;
+  Completion c{s.token, Op::kRecvFrom, res, nullptr};
+  if (res >= 0) {
+    io_uring_recvmsg_out* o =
+        bid >= 0 ? io_uring_recvmsg_validate(dbufs_.data(static_cast<uint32_t>(bid)), res, &s.rmsg)
+                 : nullptr;
+    if (o == nullptr) {
+      if (bid >= 0) dbufs_.give_back(static_cast<uint32_t>(bid));
+      c.result = -EIO;  // cannot happen: buffers are sized for the header
+      *out = c;
+      return 1;
+    }
+    DatagramControl ctl;
+    for (cmsghdr* cm = io_uring_recvmsg_cmsg_firsthdr(o, &s.rmsg); cm != nullptr;
+         cm = io_uring_recvmsg_cmsg_nexthdr(o, &s.rmsg, cm)) {
+      read_control_message(cm, &ctl);
+    }
+    if (ctl.has_drops) {
+      dgram_stats_.kernel_drops += static_cast<uint32_t>(ctl.drops - s.last_drops);
+      s.last_drops = ctl.drops;
+    }
+    if (ctl.segment != 0) ++dgram_stats_.gro_receives;
+    auto* peer = static_cast<PeerAddress*>(io_uring_recvmsg_name(o));
+    peer->len = o->namelen < sizeof(peer->addr) ? o->namelen : sizeof(peer->addr);
+    c.data = static_cast<const char*>(io_uring_recvmsg_payload(o, &s.rmsg));
+    c.result = static_cast<int32_t>(io_uring_recvmsg_payload_length(o, res, &s.rmsg));
+    c.peer = peer;
+    c.segment = ctl.segment;
+    dhanded_.push_back(static_cast<uint16_t>(bid));
+  } else if (bid >= 0) {
+    dbufs_.give_back(static_cast<uint32_t>(bid));
+  }
+  *out = c;
+  return 1;
+}
+
+// Prepares one sendmsg per queued slot of every socket that queued datagrams this turn; the
+// wait() that follows submits them all with one io_uring_enter.
+void UringBackend::flush_datagrams() {
+  for (int fd : dirty_) {
+    FdState* s = live(fd);
+    if (s == nullptr || !s->dgram_dirty) continue;
+    s->dgram_dirty = false;
+    for (int32_t i = send_slots_.pop(s->dgram_queue); i >= 0; i = send_slots_.pop(s->dgram_queue)) {
+      SendSlot& slot = send_slots_.at(i);
+      io_uring_sqe* sqe = get_sqe();
+      if (sqe == nullptr) {
+        Completion c{s->token, Op::kSendTo, -EBUSY, nullptr};
+        c.tag = slot.tag;
+        c.count = slot.count;
+        park(fd, -1, c, *s);
+        send_slots_.release(i);
+        continue;
+      }
+      io_uring_prep_sendmsg(sqe, fd, &slot.msg, MSG_NOSIGNAL);
+      io_uring_sqe_set_data64(sqe, pack(Ud::kSendTo, static_cast<uint64_t>(i)));
+    }
+  }
+  dirty_.clear();
+}
+
+int UringBackend::on_sendto(const io_uring_cqe& cqe, Completion* out) {
+  int32_t i = static_cast<int32_t>(cqe.user_data & kTokenMask);
+  SendSlot& slot = send_slots_.at(i);
+  FdState* s = live(slot.fd);
+  int produced = 0;
+  if (s != nullptr && s->token == slot.token) {
+    Completion c{slot.token, Op::kSendTo, 0, nullptr};
+    if (cqe.res >= 0) {
+      c.result = slot.count;
+      dgram_stats_.datagrams_sent += slot.count;
+      if (slot.count > 1) ++dgram_stats_.gso_batches;
+    } else {
+      if (cqe.res == -EIO && slot.count > 1 && gso_) {
+        gso_ = false;
+        spdlog::warn("UDP GSO send failed with EIO; sending datagrams one by one from now on");
+      }
+      c.result = cqe.res;
+      c.tag = slot.tag;
+      c.count = slot.count;
+    }
+    *out = c;
+    produced = 1;
+  }
+  send_slots_.release(i);
+  return produced;
 }
 
 }  // namespace

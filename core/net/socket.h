@@ -12,6 +12,15 @@ int bind_reuseport(const Address& addr, int listen_backlog);
 // A non-blocking, close-on-exec TCP socket of the address's family, unconnected.
 int stream_socket(const Address& addr);
 
+// A non-blocking, close-on-exec UDP socket bound to addr with SO_REUSEPORT, so that every worker
+// binds its own socket to the same address and the kernel spreads senders over them.
+int bind_udp_reuseport(const Address& addr);
+// A non-blocking, close-on-exec UDP socket bound to addr (port 0: an ephemeral port).
+int bind_udp(const Address& addr);
+// Sets SO_RCVBUF / SO_SNDBUF (bytes; 0 leaves the default), forcing past net.core.*mem_max when
+// the process may (CAP_NET_ADMIN). Returns 0 or -errno.
+int set_udp_buffers(int fd, int rcvbuf, int sndbuf);
+
 // TCP_NODELAY on; returns 0 or -errno.
 int set_nodelay(int fd);
 

@@ -33,7 +33,19 @@ namespace percore::stats {
   X(kInjectedFailures, "injected_failures_total", "Answers made --fail-rate errors")     \
   X(kInjectedResets, "injected_resets_total", "Connections reset by --reset-rate")       \
   X(kDroppedRequests, "dropped_requests_total", "Requests never answered (drop=1)")      \
-  X(kDelayedRequests, "delayed_requests_total", "Answers sent after a delay")
+  X(kDelayedRequests, "delayed_requests_total", "Answers sent after a delay")            \
+  X(kUdpPacketsIn, "udp_packets_in_total", "Datagrams received")                         \
+  X(kUdpPacketsOut, "udp_packets_out_total", "Datagrams handed to the kernel")           \
+  X(kUdpBytesIn, "udp_bytes_in_total", "Datagram payload bytes received")                \
+  X(kUdpBytesOut, "udp_bytes_out_total", "Datagram payload bytes handed to the kernel")  \
+  X(kUdpKernelDrops, "udp_kernel_drops_total",                                           \
+    "Datagrams the kernel dropped, a GRO run counting once (SO_RXQ_OVFL)")               \
+  X(kUdpSendErrors, "udp_send_errors_total", "Datagrams whose send failed")              \
+  X(kUdpRecvErrors, "udp_recv_errors_total", "Datagram receive errors")                  \
+  X(kUdpQueueFull, "udp_queue_full_total", "Datagrams dropped: send queue full")         \
+  X(kUdpIgnored, "udp_ignored_total",                                                    \
+    "Datagrams received on relay egress sockets (not routed back)")                      \
+  X(kUdpSyscalls, "udp_syscalls_total", "System calls of the datagram path")
 
 enum Counter : uint8_t {
 #define PERCORE_COUNTER_ENUM(name, metric, help) name,

@@ -35,6 +35,18 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
       }
     }
   }
+  out += "# HELP percore_backend_udp_errors_total udp-relay: failed sends by errno\n";
+  out += "# TYPE percore_backend_udp_errors_total counter\n";
+  for (int w = 0; w < slots.count(); ++w) {
+    for (size_t b = 0; b < n; ++b) {
+      for (int e = 0; e < kUdpErrnoKinds; ++e) {
+        fmt::format_to(
+            it,
+            "percore_backend_udp_errors_total{{worker=\"{}\",backend=\"{}\",errno=\"{}\"}} {}\n", w,
+            names[b], kUdpErrnoNames[e], slots.slot(w).upstreams[b].udp_errors[e].load());
+      }
+    }
+  }
   out += "# HELP percore_backend_up 1 while the worker keeps the backend in rotation\n";
   out += "# TYPE percore_backend_up gauge\n";
   for (int w = 0; w < slots.count(); ++w) {
@@ -102,6 +114,14 @@ std::string render_prometheus(const WorkerSlots& slots,
     fmt::format_to(it, "percore_worker_starts_total{{worker=\"{}\",cpu=\"{}\"}} {}\n", w,
                    slots.slot(w).core.load(std::memory_order_relaxed),
                    slots.slot(w).starts.load(std::memory_order_relaxed));
+  }
+  out += "# HELP percore_udp_errors_total Datagram send/receive errors by errno\n";
+  out += "# TYPE percore_udp_errors_total counter\n";
+  for (int w = 0; w < slots.count(); ++w) {
+    for (int e = 0; e < kUdpErrnoKinds; ++e) {
+      fmt::format_to(it, "percore_udp_errors_total{{worker=\"{}\",errno=\"{}\"}} {}\n", w,
+                     kUdpErrnoNames[e], slots.slot(w).udp_errors[e].load());
+    }
   }
   if (!upstream_names.empty()) render_backends(slots, upstream_names, out);
   return out;

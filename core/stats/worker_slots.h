@@ -9,6 +9,7 @@
 
 #include "core/stats/counters.h"
 #include "core/stats/latency_buckets.h"
+#include "core/stats/udp_errors.h"
 
 namespace percore::stats {
 
@@ -16,12 +17,13 @@ namespace percore::stats {
 inline constexpr int kMaxUpstreams = 16;
 
 struct UpstreamSlot {
-  std::atomic<uint64_t> requests;    // requests forwarded
-  std::atomic<uint64_t> connects;    // connections opened
-  std::atomic<uint64_t> reuses;      // requests sent on a pooled connection
-  std::atomic<uint64_t> failures;    // connect/IO failures and timeouts
-  std::atomic<uint32_t> up;          // 1 while in rotation
-  std::atomic<uint32_t> configured;  // 1 when this index is a -x backend
+  std::atomic<uint64_t> requests;                    // requests forwarded
+  std::atomic<uint64_t> connects;                    // connections opened
+  std::atomic<uint64_t> reuses;                      // requests sent on a pooled connection
+  std::atomic<uint64_t> failures;                    // connect/IO failures and timeouts
+  std::atomic<uint32_t> up;                          // 1 while in rotation
+  std::atomic<uint32_t> configured;                  // 1 when this index is a -x backend
+  std::atomic<uint64_t> udp_errors[kUdpErrnoKinds];  // udp-relay: failed sends by errno
 
   void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
@@ -35,6 +37,7 @@ struct alignas(64) WorkerSlot {
   std::atomic<int32_t> core;
   std::atomic<uint32_t> starts;  // 1 + restarts
   UpstreamSlot upstreams[kMaxUpstreams];
+  std::atomic<uint64_t> udp_errors[kUdpErrnoKinds];  // datagram errors by errno
   // Time from a request's head being queued for a backend to the response head arriving.
   std::atomic<uint64_t> upstream_latency[kLatencyBuckets];
 
@@ -51,6 +54,11 @@ struct alignas(64) WorkerSlot {
     active.store(active.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
   }
   uint64_t get(Counter c) const { return counters[c].load(std::memory_order_relaxed); }
+  void set(Counter c, uint64_t v) { counters[c].store(v, std::memory_order_relaxed); }
+  void add_udp_error(int err, uint64_t n = 1) {
+    std::atomic<uint64_t>& c = udp_errors[udp_errno_index(err)];
+    c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
 };
 
 // A snapshot of every counter, summed or per worker, for reporting.

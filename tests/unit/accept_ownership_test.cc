@@ -53,6 +53,9 @@ class RefusingBackend final : public io::Backend {
   int close(int fd) override { return registered.count(fd) != 0 ? ::close(fd) : -EBADF; }
   int close_when_sent(int fd) override { return close(fd); }
   int wait(io::Completion*, int, int64_t) override { return 0; }
+  int open_datagram(int, uint64_t) override { return -ENOSYS; }
+  int send_datagrams(int, const io::OutDatagram*, int) override { return -EBADF; }
+  io::DatagramStats datagram_stats() const override { return {}; }
 
   std::set<int> registered;  // stays empty: open() never succeeds
   int opens = 0;

@@ -1,0 +1,16 @@
+// Runs `client udp`: one pinned UdpWorker thread per -t, a progress line a second, then the
+// merged result (with a loud warning when -R could not be kept).
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "client/udp_options.h"
+#include "client/udp_result.h"
+
+namespace percore::client {
+
+bool run_udp(const UdpOptions& options, const std::atomic<bool>* stop, UdpResult* result,
+             std::string* error);
+
+}  // namespace percore::client

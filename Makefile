@@ -4,7 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?= --output-on-failure --timeout 300
 
-.PHONY: all build deps run test asan bench bench-proxy format clean
+.PHONY: all build deps run test asan bench bench-proxy fuzz soak format clean
 
 all: build
 
@@ -39,8 +39,13 @@ bench: build
 bench-proxy: build
 	scripts/bench-proxy.sh
 
+# libFuzzer targets, built with clang in build-fuzz; each runs FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
 format:
 	find core server client tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) compile_commands.json
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz compile_commands.json

@@ -10,6 +10,11 @@ packages=(
   curl apache2-utils wrk nginx-light haproxy gnuplot-nox iproute2 procps time python3
 )
 
+# `scripts/deps.sh fuzz` (run by `make fuzz`) adds clang and its libFuzzer runtime.
+if [ "${1:-}" = fuzz ]; then
+  packages+=(clang libclang-rt-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

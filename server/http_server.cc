@@ -15,6 +15,9 @@ constexpr size_t kCopyBodyLimit = 2048;
 // Pipelined answers beyond this many unsent bytes stop reading the client until they drain.
 constexpr size_t kMaxPendingBytes = 256 << 10;
 constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
+// On a graceful stop, how long an idle connection may still send the request it may already have
+// on the way before it is closed.
+constexpr int64_t kDrainGraceNs = 1 * util::kNsPerSec;
 
 }  // namespace
 
@@ -25,7 +28,8 @@ HttpServer::HttpServer(WorkerContext& ctx)
       responses_(ctx.options->body_size),
       header_timers_(int64_t{ctx.options->header_timeout_ms} * util::kNsPerMs),
       idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs),
-      linger_timers_(kLingerNs) {
+      linger_timers_(kLingerNs),
+      drain_grace_timers_(kDrainGraceNs) {
   http_parser_set_max_header_size(ctx.options->max_header_bytes);
   http_parser_settings_init(&settings_);
   settings_.on_message_begin = &HttpServer::on_message_begin;
@@ -183,11 +187,14 @@ void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
     close_once_sent(c);
     return;
   }
-  bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
-  if (c->close_after || c->peer_closed || (draining_ && idle)) {
+  if (c->close_after || c->peer_closed) {
     finish(c, now_ns);
     return;
   }
+  // The answer just sent said keep-alive, so the next request may already be on its way: the
+  // same grace as idle connections get when the drain began (see begin_drain).
+  bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
+  if (draining_ && idle) drain_grace_timers_.arm(c, now_ns);
   if (c->recv_paused) {
     c->recv_paused = false;
     backend_.resume_recv(c->fd);
@@ -270,7 +277,8 @@ void HttpServer::expire(Conn* c) {
 void HttpServer::on_timer(int64_t now_ns) {
   now_ns_ = now_ns;
   responses_.refresh(time(nullptr));
-  for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
+  for (util::DeadlineList* list :
+       {&header_timers_, &idle_timers_, &linger_timers_, &drain_grace_timers_}) {
     while (util::DeadlineLink* link = list->pop_expired(now_ns)) expire(static_cast<Conn*>(link));
   }
 }
@@ -279,15 +287,19 @@ int64_t HttpServer::next_deadline_ns() const {
   int64_t next = header_timers_.next_deadline();
   if (idle_timers_.next_deadline() < next) next = idle_timers_.next_deadline();
   if (linger_timers_.next_deadline() < next) next = linger_timers_.next_deadline();
+  if (drain_grace_timers_.next_deadline() < next) next = drain_grace_timers_.next_deadline();
   return next;
 }
 
 void HttpServer::begin_drain(int64_t now_ns) {
   draining_ = true;
   now_ns_ = now_ns;
-  conns_.for_each_live([this](Conn* c) {
+  // Closing an idle connection at once would reset the request a keep-alive client may have
+  // sent the moment its last answer arrived, or the first request of a connection accepted just
+  // now: each gets a short grace instead, and a request in it is answered with Connection: close.
+  conns_.for_each_live([this, now_ns](Conn* c) {
     bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
-    if (idle && !c->out.in_flight() && !c->out.has_pending()) close_conn(c);
+    if (idle && !c->out.in_flight() && !c->out.has_pending()) drain_grace_timers_.arm(c, now_ns);
   });
 }
 

@@ -69,6 +69,7 @@ class HttpServer final : public Mode {
   util::DeadlineList header_timers_;
   util::DeadlineList idle_timers_;
   util::DeadlineList linger_timers_;
+  util::DeadlineList drain_grace_timers_;
   int64_t now_ns_ = 0;  // time of the completion being handled, for the parser callbacks
   bool draining_ = false;
 };

@@ -44,6 +44,11 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
+# Soak under faults (worker SIGKILLed every 5 s under wrk + ab + client http -R).
+SOAK_SECONDS ?= 60
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
+
 format:
 	find core server client tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
 

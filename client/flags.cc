@@ -13,6 +13,7 @@
 
 #include "client/duration.h"
 #include "client/flags_echo.h"
+#include "core/util/printable.h"
 
 namespace percore::client {
 namespace {
@@ -187,7 +188,9 @@ bool parse_command(std::string_view word, Command* out) {
 
 }  // namespace
 
-ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::string* message) {
+namespace {
+
+ParseStatus parse_flags_raw(int argc, const char* const* argv, Options* out, std::string* message) {
   if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
     *message =
         "usage: client http [options] URL | client echo [options] HOST:PORT | client sweep "
@@ -230,6 +233,15 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
     *message = e.what();
     return ParseStatus::kError;
   }
+}
+
+}  // namespace
+
+ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::string* message) {
+  ParseStatus status = parse_flags_raw(argc, argv, out, message);
+  // Errors quote the user's arguments, which may hold any byte: keep them on one line.
+  if (status == ParseStatus::kError) *message = util::printable(*message);
+  return status;
 }
 
 }  // namespace percore::client

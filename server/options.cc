@@ -5,6 +5,7 @@
 #include <cxxopts.hpp>
 
 #include "core/stats/worker_slots.h"
+#include "core/util/printable.h"
 
 namespace percore::server {
 namespace {
@@ -186,7 +187,9 @@ const char* mode_name(ServerMode mode) {
   return "?";
 }
 
-ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message) {
+namespace {
+
+ParseOutcome parse_raw(int argc, char** argv, ServerOptions* out, std::string* message) {
   cxxopts::Options spec = make_spec();
   try {
     cxxopts::ParseResult r = spec.parse(argc, argv);
@@ -199,6 +202,15 @@ ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std
     *message = e.what();
     return ParseOutcome::kUsageError;
   }
+}
+
+}  // namespace
+
+ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message) {
+  ParseOutcome outcome = parse_raw(argc, argv, out, message);
+  // Errors quote the user's arguments, which may hold any byte: keep them on one line.
+  if (outcome == ParseOutcome::kUsageError) *message = util::printable(*message);
+  return outcome;
 }
 
 }  // namespace percore::server

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "client/connection.h"
+#include "client/flags.h"
+#include "client/url.h"
 #include "tests/fuzz/harness/mode_driver.h"
 #include "tests/fuzz/harness/targets.h"
 
@@ -87,6 +90,55 @@ TEST(FuzzHarness, ServerAnswersPipelinedRequests) {
   ASSERT_EQ(d.client_output().size(), 1u);
   std::string out = d.client_output()[0];
   EXPECT_NE(out.find("200 OK"), out.rfind("200 OK")) << out;
+}
+
+// What the fuzzers found, as plain tests (the reproducers are under tests/fuzz/regressions/).
+
+// A backend status of "20" passed as an interim answer and reached the client as a broken head.
+TEST(FoundByFuzzing, ProxyAnswers502ToAStatusOutside100To599) {
+  ModeDriver d(server::ServerMode::kProxy);
+  d.client_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  d.complete_io();
+  d.complete_io();
+  d.upstream_bytes("HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n");
+  d.finish();
+  ASSERT_EQ(d.client_output().size(), 1u);
+  EXPECT_EQ(d.client_output()[0].rfind("HTTP/1.1 502 ", 0), 0u) << d.client_output()[0];
+}
+
+class NoSink final : public client::ResponseSink {
+ public:
+  void on_response(client::Conn& conn, int, bool) override { conn.pop(); }
+};
+
+// http-parser takes "HTTP/0.1 2 OK"; the client counted it as a response with status 2.
+TEST(FoundByFuzzing, ClientRefusesAMalformedStatusLine) {
+  for (std::string bad : {"HTTP/1.1 2 OK\r\n\r\n", "HTTP/0.1 200 OK\r\n\r\n"}) {
+    client::InFlight ring[1];
+    client::Conn conn;
+    NoSink sink;
+    conn.ring = ring;
+    conn.capacity = 1;
+    conn.sink = &sink;
+    conn.push({0, 0});
+    client::reset_parser(conn);
+    EXPECT_EQ(client::feed_response(conn, bad.data(), bad.size()), client::FeedResult::kError)
+        << bad;
+  }
+}
+
+// Errors quoting a URL or an argument with a newline in it spread over two lines.
+TEST(FoundByFuzzing, ErrorsQuotingUserTextStayOnOneLine) {
+  client::Url u;
+  std::string error;
+  EXPECT_FALSE(client::parse_url("ht\ntp://x/", &u, &error));
+  EXPECT_EQ(error.find('\n'), std::string::npos) << error;
+  EXPECT_NE(error.find("ht\\x0atp"), std::string::npos) << error;
+  const char* argv[] = {"client", "ht\ntp", nullptr};
+  client::Options o;
+  std::string message;
+  EXPECT_EQ(client::parse_flags(2, argv, &o, &message), client::ParseStatus::kError);
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
 
 }  // namespace

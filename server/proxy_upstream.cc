@@ -179,6 +179,10 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   // takes "20", which would otherwise pass as an interim answer (found by fuzzing).
   if (status == 101 || status < 100 || status > 599 || p->http_major != 1) return -1;
   if (status < 200) {
+    // An interim answer has no content (RFC 9110 15.2), so framing headers on one are a broken
+    // backend; forwarded, they would make the client read the next answer as its body (found by
+    // fuzzing).
+    if ((p->flags & F_CHUNKED) != 0 || p->content_length != ULLONG_MAX) return -1;
     // Interim (100 Continue, 103): passed on to HTTP/1.1 clients; the final answer follows.
     up->interim = true;
     if (c->minor >= 1) {

@@ -106,6 +106,19 @@ TEST(FoundByFuzzing, ProxyAnswers502ToAStatusOutside100To599) {
   EXPECT_EQ(d.client_output()[0].rfind("HTTP/1.1 502 ", 0), 0u) << d.client_output()[0];
 }
 
+// A "100 Continue" carrying Content-Length was forwarded as is; the client then read the final
+// answer's first bytes as the interim answer's body.
+TEST(FoundByFuzzing, ProxyAnswers502ToAnInterimAnswerWithFraming) {
+  ModeDriver d(server::ServerMode::kProxy);
+  d.client_bytes("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  d.complete_io();
+  d.complete_io();
+  d.upstream_bytes("HTTP/1.1 100 Continue\r\nContent-Length: 1\r\n\r\nx");
+  d.finish();
+  ASSERT_EQ(d.client_output().size(), 1u);
+  EXPECT_EQ(d.client_output()[0].rfind("HTTP/1.1 502 ", 0), 0u) << d.client_output()[0];
+}
+
 class NoSink final : public client::ResponseSink {
  public:
   void on_response(client::Conn& conn, int, bool) override { conn.pop(); }

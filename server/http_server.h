@@ -4,10 +4,10 @@
 
 #include <http_parser.h>
 
+#include "core/http/head_scanner.h"
 #include "core/http/response_cache.h"
-#include "core/io/send_queue.h"
-#include "core/util/deadline_list.h"
 #include "core/util/slab.h"
+#include "server/client_conn.h"
 #include "server/mode.h"
 
 namespace percore::server {
@@ -28,18 +28,13 @@ class HttpServer final : public Mode {
  private:
   enum class Phase : uint8_t { kWaiting, kHeaders, kBody, kIdle, kLinger };
 
-  struct Conn : util::SlabEntry, util::DeadlineLink {
+  struct Conn : ClientSocket {
     HttpServer* owner = nullptr;
-    int fd = -1;
     http_parser parser;
-    io::SendQueue out;
+    http::HeadScanner scanner{http::HeadScanner::StartLine::kRequest};
     Phase phase = Phase::kWaiting;
     bool head_request = false;
     bool bad_version = false;
-    bool close_after = false;   // the last queued response closes the connection
-    bool unread_input = false;  // the client may still be sending: close gently (linger)
-    bool peer_closed = false;
-    bool recv_paused = false;
     bool sent_before = false;  // TCP_NODELAY is set before the second send, not at accept
     bool nodelay = false;
   };
@@ -49,13 +44,13 @@ class HttpServer final : public Mode {
   static int on_message_complete(http_parser* p);
 
   void on_recv(Conn* c, const io::Completion& comp, int64_t now_ns);
+  void parse(Conn* c, const char* data, size_t len);
   void on_sent(Conn* c, int result, int64_t now_ns);
   void queue_reply(Conn* c, http::Reply reply);
   void flush(Conn* c);
   void finish(Conn* c, int64_t now_ns);
   void close_conn(Conn* c);
   bool close_once_sent(Conn* c);
-  void release(Conn* c);
   void set_phase(Conn* c, Phase phase, int64_t now_ns);
   util::DeadlineList& timers_for(Phase phase);
   void expire(Conn* c);
@@ -65,11 +60,8 @@ class HttpServer final : public Mode {
   stats::WorkerSlot& stats_;
   http::ResponseCache responses_;
   http_parser_settings settings_{};
+  ClientLifecycle life_;
   util::Slab<Conn> conns_;
-  util::DeadlineList header_timers_;
-  util::DeadlineList idle_timers_;
-  util::DeadlineList linger_timers_;
-  util::DeadlineList drain_grace_timers_;
   int64_t now_ns_ = 0;  // time of the completion being handled, for the parser callbacks
   bool draining_ = false;
 };

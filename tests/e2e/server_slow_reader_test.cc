@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
@@ -133,9 +134,15 @@ TEST_P(SlowReader, ServerStopsReadingAndOthersAreServed) {
   for (int fd : fds) close(fd);
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, SlowReader,
-                         ::testing::Values(Mode{"http", "epoll"}, Mode{"http", "uring"},
-                                           Mode{"echo", "epoll"}, Mode{"echo", "uring"}),
+std::vector<Mode> every_mode() {
+  std::vector<Mode> out;
+  for (const char* mode : {"http", "echo"}) {
+    for (const std::string& io : kEveryBackend) out.push_back({mode, io});
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, SlowReader, ::testing::ValuesIn(every_mode()),
                          [](const auto& info) { return info.param.name + "_" + info.param.io; });
 
 }  // namespace

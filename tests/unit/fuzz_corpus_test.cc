@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "client/connection.h"
+#include "client/http_conn.h"
 #include "client/flags.h"
 #include "client/url.h"
 #include "tests/fuzz/harness/mode_driver.h"
@@ -121,14 +121,14 @@ TEST(FoundByFuzzing, ProxyAnswers502ToAnInterimAnswerWithFraming) {
 
 class NoSink final : public client::ResponseSink {
  public:
-  void on_response(client::Conn& conn, int, bool) override { conn.pop(); }
+  void on_response(client::HttpConn& conn, int, bool) override { conn.pop(); }
 };
 
 // http-parser takes "HTTP/0.1 2 OK"; the client counted it as a response with status 2.
 TEST(FoundByFuzzing, ClientRefusesAMalformedStatusLine) {
   for (std::string bad : {"HTTP/1.1 2 OK\r\n\r\n", "HTTP/0.1 200 OK\r\n\r\n"}) {
     client::InFlight ring[1];
-    client::Conn conn;
+    client::HttpConn conn;
     NoSink sink;
     conn.ring = ring;
     conn.capacity = 1;

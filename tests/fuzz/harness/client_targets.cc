@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "client/connection.h"
+#include "client/http_conn.h"
 #include "client/flags.h"
 #include "client/url.h"
 #include "server/options.h"
@@ -19,7 +19,7 @@ void check(bool ok) {
 
 class CountingSink final : public client::ResponseSink {
  public:
-  void on_response(client::Conn& conn, int status, bool) override {
+  void on_response(client::HttpConn& conn, int status, bool) override {
     check(conn.in_flight > 0);
     check(status >= 100 && status <= 999);
     conn.pop();
@@ -38,7 +38,7 @@ int client_response(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   constexpr uint32_t kRequests = 4;
   client::InFlight ring[kRequests];
-  client::Conn conn;
+  client::HttpConn conn;
   CountingSink sink;
   conn.ring = ring;
   conn.capacity = kRequests;

@@ -24,7 +24,7 @@ ModeDriver::ModeDriver(server::ServerMode mode) : slot_(std::make_unique<stats::
     std::string err;
     // Never connected for real: the fake backend completes the connect itself.
     net::parse_address("127.0.0.1:9", &a, &err);
-    options_.backends.push_back(a);
+    options_.upstreams.push_back(a);
   }
   ctx_.backend = &backend_;
   ctx_.slot = slot_.get();

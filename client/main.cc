@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "client/fail_if.h"
+#include "client/fd_budget.h"
 #include "client/flags.h"
 #include "client/preflight.h"
 #include "client/report_json.h"
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
       return usage_error(message);
     case ParseStatus::kOk:
       break;
+  }
+  if (!check_fd_budget(options.connections, options.threads, &message)) {
+    return usage_error(message);
   }
   if (preflight_connect(options.url.address, options.timeout_ns, &message) < 0) {
     return usage_error(message);

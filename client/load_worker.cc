@@ -3,11 +3,14 @@
 // every failure becomes a counter in stats_ and a reconnect.
 #include "client/load_worker.h"
 
+#include "client/source_addresses.h"
+
 #include <errno.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "client/source_addresses.h"
 #include "core/net/socket.h"
 #include "core/proc/affinity.h"
 
@@ -116,7 +119,18 @@ void LoadWorker::start_connect(Slot& slot, int64_t now) {
 
 int LoadWorker::open_socket() {
   int fd = net::stream_socket(options_.url.address);
-  if (fd >= 0) net::set_nodelay(fd);
+  if (fd < 0) return fd;
+  net::set_nodelay(fd);
+  if (!options_.sources.empty()) {
+    // Workers start at different sources so that small -c still spreads over them.
+    const auto& sources = options_.sources;
+    size_t i = (next_source_++ + static_cast<size_t>(plan_.index)) % sources.size();
+    int rc = bind_source(fd, sources[i]);
+    if (rc < 0) {
+      ::close(fd);
+      return rc;
+    }
+  }
   return fd;
 }
 

@@ -165,6 +165,7 @@ class LoadWorker {
   util::DeadlineList timeouts_;
   util::DeadlineList backoff_;
   util::DeadlineList resource_backoff_;
+  size_t next_source_ = 0;  // --source: round-robin position
   RateScheduler schedule_;
   bool schedule_started_ = false;
   int initial_pending_ = 0;

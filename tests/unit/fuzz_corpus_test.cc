@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "client/http_conn.h"
 #include "client/flags.h"
+#include "client/http_conn.h"
 #include "client/url.h"
 #include "tests/fuzz/harness/mode_driver.h"
 #include "tests/fuzz/harness/targets.h"

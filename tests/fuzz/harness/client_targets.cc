@@ -4,8 +4,8 @@
 #include <string_view>
 #include <vector>
 
-#include "client/http_conn.h"
 #include "client/flags.h"
+#include "client/http_conn.h"
 #include "client/url.h"
 #include "server/options.h"
 #include "tests/fuzz/harness/targets.h"

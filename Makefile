@@ -4,7 +4,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?= --output-on-failure --timeout 300
 
-.PHONY: all build deps run test asan bench bench-proxy format format-check clean
+.PHONY: all build deps run test asan bench bench-proxy fuzz soak format format-check clean
 
 all: build
 
@@ -39,6 +39,16 @@ bench: build
 bench-proxy: build
 	scripts/bench-proxy.sh
 
+# libFuzzer targets, built with clang in build-fuzz; each runs FUZZ_SECONDS (default 60).
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+# Soak under faults (worker SIGKILLed every 5 s under wrk + ab + client http -R).
+SOAK_SECONDS ?= 60
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
+
 # Every C++ source and header, for `make format` and the CI check.
 FORMAT_FILES = find core server client tests \( -name '*.h' -o -name '*.cc' \) -print0
 
@@ -50,4 +60,4 @@ format-check:
 	$(FORMAT_FILES) | xargs -0 clang-format --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) compile_commands.json
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz compile_commands.json

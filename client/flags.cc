@@ -15,6 +15,8 @@
 #include "client/duration.h"
 #include "client/flags_echo.h"
 #include "client/flags_multi_host.h"
+#include "client/source_addresses.h"
+#include "core/util/printable.h"
 
 namespace percore::client {
 namespace {
@@ -60,6 +62,7 @@ void add_common_options(cxxopts::Options& spec, bool paced) {
     ("json", "Write the results as JSON to FILE ('-': stdout)", cxxopts::value<std::string>())
     ("fail-if", "Exit 3 when crossed, e.g. 'p99>5ms' 'errors>0' 'rps<1000' (repeatable)", cxxopts::value<std::vector<std::string>>())
     ("io", "I/O backend: auto, epoll or uring", cxxopts::value<std::string>()->default_value("auto"))
+    ("source", "Local addresses to connect from, round-robin: list and ranges, e.g. 127.0.0.2-127.0.0.40 (past 64k connections)", cxxopts::value<std::string>())
     ("q,quiet", "No progress lines on stderr")
     ("h,help", "This help")
     ("target", "Target", cxxopts::value<std::string>());
@@ -205,7 +208,9 @@ const CommandSpec* find_command(std::string_view word) {
 
 }  // namespace
 
-ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::string* message) {
+namespace {
+
+ParseStatus parse_flags_raw(int argc, const char* const* argv, Options* out, std::string* message) {
   if (argc < 2 || std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help") {
     *message =
         "usage: client http [options] URL | client echo [options] HOST:PORT | client sweep "
@@ -240,11 +245,25 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
     }
     bool ok = fill_common(result, command->usage, command->paced, out, message) &&
               command->fill(result, out, message) && fill_multi_host(result, out, message);
+    // After the target: the sources must be of its family.
+    if (ok && result.count("source") > 0) {
+      ok = parse_sources(result["source"].as<std::string>(), out->url.address.family(),
+                         &out->sources, message);
+    }
     return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
     *message = e.what();
     return ParseStatus::kError;
   }
+}
+
+}  // namespace
+
+ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::string* message) {
+  ParseStatus status = parse_flags_raw(argc, argv, out, message);
+  // Errors quote the user's arguments, which may hold any byte: keep them on one line.
+  if (status == ParseStatus::kError) *message = util::printable(*message);
+  return status;
 }
 
 }  // namespace percore::client

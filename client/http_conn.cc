@@ -7,6 +7,9 @@ namespace {
 
 int on_headers_complete(http_parser* parser) {
   auto* conn = static_cast<HttpConn*>(parser->data);
+  // http-parser takes any 1-3 digit status and versions like 0.1; a response is HTTP/1.x with a
+  // three-digit status (RFC 9112 4), anything else is malformed (found by fuzzing).
+  if (parser->http_major != 1 || parser->status_code < 100 || parser->status_code > 999) return -1;
   // Returning 1 tells http-parser the response has no body, which is what HEAD means.
   return conn->head_method ? 1 : 0;
 }

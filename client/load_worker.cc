@@ -3,11 +3,14 @@
 // every failure becomes a counter in stats_ and a reconnect.
 #include "client/load_worker.h"
 
+#include "client/source_addresses.h"
+
 #include <errno.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "client/source_addresses.h"
 #include "core/net/socket.h"
 #include "core/proc/affinity.h"
 
@@ -18,7 +21,8 @@ LoadWorker::LoadWorker(const Options& options, WorkerPlan plan, const std::atomi
       plan_(plan),
       stop_(stop),
       timeouts_(options.timeout_ns),
-      backoff_(kBackoffNs) {}
+      backoff_(kBackoffNs),
+      resource_backoff_(kResourceBackoffNs) {}
 
 bool LoadWorker::run(std::string* error) {
   if (plan_.cpu >= 0) proc::pin_to_cpu(plan_.cpu);
@@ -64,8 +68,8 @@ void LoadWorker::loop() {
 }
 
 int64_t LoadWorker::wait_timeout_us(int64_t now) const {
-  int64_t next = std::min(
-      {plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(), now + kMaxWaitNs});
+  int64_t next = std::min({plan_.end_ns, timeouts_.next_deadline(), backoff_.next_deadline(),
+                           resource_backoff_.next_deadline(), now + kMaxWaitNs});
   if (plan_.rate > 0 && schedule_started_ && !ready_.empty()) {
     next = std::min(next, schedule_.intended_ns(next_k_));
   }
@@ -117,7 +121,18 @@ void LoadWorker::start_connect(Slot& slot, int64_t now) {
 
 int LoadWorker::open_socket() {
   int fd = net::stream_socket(options_.url.address);
-  if (fd >= 0) net::set_nodelay(fd);
+  if (fd < 0) return fd;
+  net::set_nodelay(fd);
+  if (!options_.sources.empty()) {
+    // Workers start at different sources so that small -c still spreads over them.
+    const auto& sources = options_.sources;
+    size_t i = (next_source_++ + static_cast<size_t>(plan_.index)) % sources.size();
+    int rc = bind_source(fd, sources[i]);
+    if (rc < 0) {
+      ::close(fd);
+      return rc;
+    }
+  }
   return fd;
 }
 
@@ -186,9 +201,12 @@ void LoadWorker::fail(Slot& slot, ErrorPhase phase, int err, int64_t now) {
   if (connecting) initial_done(slot);
   close_conn(slot, true);
   if (connecting) {
-    // Back off before retrying so a refused port does not turn into a busy loop.
+    // Back off before retrying so a refused port does not turn into a busy loop. The errors
+    // stay counted by kind (connect EMFILE ...) in the report.
     slot.state = ConnState::kBackoff;
-    if (!stopping_) backoff_.arm(&slot, now);
+    bool short_of_resources =
+        err == EMFILE || err == ENFILE || err == EADDRNOTAVAIL || err == ENOBUFS || err == ENOMEM;
+    if (!stopping_) (short_of_resources ? resource_backoff_ : backoff_).arm(&slot, now);
   } else {
     start_connect(slot, now);
   }
@@ -242,8 +260,10 @@ void LoadWorker::expire(int64_t now) {
         break;
     }
   }
-  while (util::DeadlineLink* link = backoff_.pop_expired(now)) {
-    start_connect(*static_cast<Slot*>(link), now);
+  for (util::DeadlineList* list : {&backoff_, &resource_backoff_}) {
+    while (util::DeadlineLink* link = list->pop_expired(now)) {
+      start_connect(*static_cast<Slot*>(link), now);
+    }
   }
 }
 

@@ -31,6 +31,10 @@ namespace percore::client {
 inline constexpr int kMaxCompletions = 512;
 // A refused or failed connect is retried after this pause, so a dead target costs little CPU.
 inline constexpr int64_t kBackoffNs = 10 * util::kNsPerMs;
+// After a connect failed for want of a resource (EMFILE, ENFILE, EADDRNOTAVAIL: no descriptor
+// or no local port), retrying every 10 ms only burns CPU until something else lets go of one:
+// the slot waits this long instead.
+inline constexpr int64_t kResourceBackoffNs = 1 * util::kNsPerSec;
 // The loop looks at the stop flag at least this often.
 inline constexpr int64_t kMaxWaitNs = 100 * util::kNsPerMs;
 
@@ -160,6 +164,8 @@ class LoadWorker {
   std::vector<uint32_t> ready_;  // --rate: slots that can take a request now
   util::DeadlineList timeouts_;
   util::DeadlineList backoff_;
+  util::DeadlineList resource_backoff_;
+  size_t next_source_ = 0;  // --source: round-robin position
   RateScheduler schedule_;
   bool schedule_started_ = false;
   int initial_pending_ = 0;

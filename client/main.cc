@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "client/fail_if.h"
+#include "client/fd_budget.h"
 #include "client/flags.h"
 #include "client/merge.h"
 #include "client/merge_command.h"
@@ -83,6 +84,9 @@ int main(int argc, char** argv) {
       return usage_error(message);
     case ParseStatus::kOk:
       break;
+  }
+  if (!check_fd_budget(options.connections, options.threads, &message)) {
+    return usage_error(message);
   }
   if (preflight_connect(options.url.address, options.timeout_ns, &message) < 0) {
     return usage_error(message);

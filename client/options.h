@@ -44,7 +44,8 @@ struct Options {
   std::string url_text;
   Url url;
   int connections = 10;
-  int threads = 0;  // 0: one per online CPU (never more than connections)
+  std::vector<net::Address> sources;  // --source: local addresses, round-robin; empty: kernel's
+  int threads = 0;                    // 0: one per online CPU (never more than connections)
   int start_core = 0;
   bool pin = true;
   int64_t duration_ns = 0;  // 0: no time limit (only with requests > 0)

@@ -3,9 +3,13 @@
 
 #include <fmt/format.h>
 
+#include "core/util/printable.h"
+
 namespace percore::client {
 
-bool parse_url(std::string_view text, Url* out, std::string* error) {
+namespace {
+
+bool parse_url_raw(std::string_view text, Url* out, std::string* error) {
   constexpr std::string_view kScheme = "http://";
   if (text.substr(0, 8) == "https://") {
     *error = fmt::format("bad URL '{}': https is not supported, use http://", text);
@@ -50,6 +54,14 @@ bool parse_url(std::string_view text, Url* out, std::string* error) {
   out->target = target.empty() ? "/" : std::string(target);
   if (out->target.front() == '?') out->target = "/" + out->target;
   return true;
+}
+
+}  // namespace
+
+bool parse_url(std::string_view text, Url* out, std::string* error) {
+  if (parse_url_raw(text, out, error)) return true;
+  *error = util::printable(*error);  // the URL is quoted and may hold a newline
+  return false;
 }
 
 }  // namespace percore::client

@@ -14,6 +14,11 @@ packages=(
   libhdrhistogram-java openjdk-17-jdk-headless
 )
 
+# `scripts/deps.sh fuzz` (run by `make fuzz`) adds clang and its libFuzzer runtime.
+if [ "${1:-}" = fuzz ]; then
+  packages+=(clang libclang-rt-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

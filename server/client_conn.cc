@@ -9,6 +9,7 @@ namespace percore::server {
 namespace {
 
 constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
+constexpr int64_t kDrainGraceNs = 1 * util::kNsPerSec;
 
 }  // namespace
 
@@ -18,7 +19,8 @@ ClientLifecycle::ClientLifecycle(io::Backend& backend, stats::WorkerSlot& stats,
       stats_(stats),
       header_timers_(int64_t{options.header_timeout_ms} * util::kNsPerMs),
       idle_timers_(int64_t{options.idle_timeout_ms} * util::kNsPerMs),
-      linger_timers_(kLingerNs) {}
+      linger_timers_(kLingerNs),
+      drain_grace_timers_(kDrainGraceNs) {}
 
 void ClientLifecycle::accept(ClientSocket* c, int fd) {
   c->fd = fd;
@@ -89,6 +91,7 @@ int64_t ClientLifecycle::next_deadline() const {
   int64_t next = header_timers_.next_deadline();
   if (idle_timers_.next_deadline() < next) next = idle_timers_.next_deadline();
   if (linger_timers_.next_deadline() < next) next = linger_timers_.next_deadline();
+  if (drain_grace_timers_.next_deadline() < next) next = drain_grace_timers_.next_deadline();
   return next;
 }
 

@@ -76,11 +76,17 @@ class ClientLifecycle {
   util::DeadlineList& header_timers() { return header_timers_; }
   util::DeadlineList& idle_timers() { return idle_timers_; }
   util::DeadlineList& linger_timers() { return linger_timers_; }
+  // On a graceful stop an idle connection is not closed at once: a keep-alive client may have
+  // sent its next request the moment the last answer arrived, and a connection accepted just
+  // before may not have sent its first yet. Closing would reset that request; the connection
+  // gets this short grace instead, and a request in it is answered with Connection: close.
+  util::DeadlineList& drain_grace_timers() { return drain_grace_timers_; }
   int64_t next_deadline() const;
-  // Hands every connection whose header, idle or linger time ran out to `expire`.
+  // Hands every connection whose header, idle, linger or drain-grace time ran out to `expire`.
   template <class Conn, class F>
   void expire_timers(int64_t now_ns, F&& expire) {
-    for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
+    for (util::DeadlineList* list :
+         {&header_timers_, &idle_timers_, &linger_timers_, &drain_grace_timers_}) {
       while (util::DeadlineLink* link = list->pop_expired(now_ns)) {
         expire(static_cast<Conn*>(static_cast<ClientSocket*>(link)));
       }
@@ -95,6 +101,7 @@ class ClientLifecycle {
   util::DeadlineList header_timers_;
   util::DeadlineList idle_timers_;
   util::DeadlineList linger_timers_;
+  util::DeadlineList drain_grace_timers_;
 };
 
 }  // namespace percore::server

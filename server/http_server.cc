@@ -46,6 +46,7 @@ void HttpServer::on_accept(int fd, int64_t now_ns) {
   life_.accept(c, fd);
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
+  c->scanner.reset();
   c->head_request = c->bad_version = c->sent_before = c->nodelay = false;
   c->delayed = c->dropped = c->reset_now = false;
   if (target_) {
@@ -96,6 +97,7 @@ int HttpServer::on_message_complete(http_parser* p) {
   if (keep) {
     self->queue_reply(c, c->head_request ? http::Reply::kHeadOk : http::Reply::kOk);
     self->set_phase(c, Phase::kIdle, self->now_ns_);
+    http_parser_pause(p, 1);  // parse() checks the next pipelined head before the parser sees it
     return 0;
   }
   self->queue_reply(c, c->head_request ? http::Reply::kHeadOkClose : http::Reply::kOkClose);
@@ -132,39 +134,65 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
 void HttpServer::consume(Conn* c, const char* data, size_t len, int64_t now_ns) {
   now_ns_ = now_ns;
   if (c->phase == Phase::kBody) set_phase(c, Phase::kBody, now_ns);  // body reads re-arm
-  size_t parsed = http_parser_execute(&c->parser, &settings_, data, len);
-  enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+  parse(c, data, len);
   if (c->reset_now) {
     reset_conn(c);
     return;
   }
-  if (c->dropped) {
-    flush(c);  // answers to requests before the dropped one still go out
+  if (c->dropped || c->delayed) {
+    flush(c);  // answers to the requests before the dropped or delayed one still go out
     return;
-  }
-  if (err == HPE_PAUSED) {
-    // A delayed answer: what follows it waits, so answers keep their order.
-    stash_input(c, data + parsed, len - parsed);
-    flush(c);
-    return;
-  }
-  if (c->close_after) {
-    // on_message_complete stopped the parser after a closing request.
-    if (parsed + 1 < len) c->unread_input = true;
-  } else if (err != HPE_OK || c->parser.upgrade) {
-    http::Reply reply = http::Reply::kBadRequest;
-    if (err == HPE_HEADER_OVERFLOW) {
-      reply = http::Reply::kHeadersTooLarge;
-    } else if (c->bad_version) {
-      reply = http::Reply::kBadVersion;
-    }
-    if (err != HPE_OK) stats_.add(stats::kParseErrors);
-    queue_reply(c, c->parser.upgrade ? http::Reply::kOkClose : reply);
-    c->unread_input = true;
   }
   flush(c);
   if (close_once_sent(c)) return;
   if (!c->close_after && c->out.pending_bytes() > kMaxPendingBytes) life_.set_recv_paused(c, true);
+}
+
+// Runs each request's head through the shared RFC 9112 check (HeadScanner) and http-parser, one
+// request at a time: the parser pauses after each so the scanner starts afresh on the next
+// pipelined head. A violation of either is a 400 (431, 505) and the connection closes.
+void HttpServer::parse(Conn* c, const char* data, size_t len) {
+  size_t off = 0;
+  for (;;) {
+    if (!c->scanner.done() && c->scanner.feed(data + off, len - off) != http::HeadError::kNone) {
+      stats_.add(stats::kParseErrors);
+      queue_reply(c, http::Reply::kBadRequest);
+      c->unread_input = true;
+      return;
+    }
+    size_t parsed = http_parser_execute(&c->parser, &settings_, data + off, len - off);
+    enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+    if (c->reset_now || c->dropped) return;  // --programmable: consume() acts on these
+    if (c->close_after) {
+      // on_message_complete stopped the parser after a closing request.
+      if (off + parsed + 1 < len) c->unread_input = true;
+      return;
+    }
+    if (err == HPE_PAUSED && !c->parser.upgrade) {
+      if (c->delayed) {
+        // A delayed answer: what follows it waits, so answers keep their order.
+        stash_input(c, data + off + parsed, len - off - parsed);
+        return;
+      }
+      http_parser_pause(&c->parser, 0);
+      c->scanner.reset();
+      off += parsed;
+      if (off < len) continue;
+      return;
+    }
+    if (err != HPE_OK || c->parser.upgrade) {
+      http::Reply reply = http::Reply::kBadRequest;
+      if (err == HPE_HEADER_OVERFLOW) {
+        reply = http::Reply::kHeadersTooLarge;
+      } else if (c->bad_version) {
+        reply = http::Reply::kBadVersion;
+      }
+      if (err != HPE_OK && err != HPE_PAUSED) stats_.add(stats::kParseErrors);
+      queue_reply(c, c->parser.upgrade ? http::Reply::kOkClose : reply);
+      c->unread_input = true;
+    }
+    return;
+  }
 }
 
 void HttpServer::queue_reply(Conn* c, http::Reply reply) {
@@ -201,11 +229,13 @@ void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
     return;
   }
   if (c->delayed) return;  // the answer still to come decides how the connection goes on
-  bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
-  if (c->close_after || c->peer_closed || (draining_ && idle)) {
+  if (c->close_after || c->peer_closed) {
     finish(c, now_ns);
     return;
   }
+  // The answer just sent said keep-alive, so the next request may already be on its way.
+  bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
+  if (draining_ && idle) life_.drain_grace_timers().arm(c, now_ns);
   life_.set_recv_paused(c, false);
 }
 
@@ -236,6 +266,7 @@ void HttpServer::close_conn(Conn* c) {
 
 util::DeadlineList& HttpServer::timers_for(Phase phase) {
   switch (phase) {
+    case Phase::kWaiting:  // nothing of a request yet: idle, whether new or kept alive
     case Phase::kIdle:
       return life_.idle_timers();
     case Phase::kLinger:
@@ -284,9 +315,11 @@ int64_t HttpServer::next_deadline_ns() const {
 void HttpServer::begin_drain(int64_t now_ns) {
   draining_ = true;
   now_ns_ = now_ns;
-  conns_.for_each_live([this](Conn* c) {
+  conns_.for_each_live([this, now_ns](Conn* c) {
     bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
-    if (idle && !c->out.in_flight() && !c->out.has_pending()) close_conn(c);
+    if (idle && !c->out.in_flight() && !c->out.has_pending()) {
+      life_.drain_grace_timers().arm(c, now_ns);  // not closed at once: see drain_grace_timers()
+    }
   });
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "core/http/head_scanner.h"
 #include "core/http/response_cache.h"
 #include "core/util/slab.h"
 #include "server/client_conn.h"
@@ -46,6 +47,7 @@ class HttpServer final : public Mode {
   struct Conn : ClientSocket {
     HttpServer* owner = nullptr;
     http_parser parser;
+    http::HeadScanner scanner{http::HeadScanner::StartLine::kRequest};
     Phase phase = Phase::kWaiting;
     bool head_request = false;
     bool bad_version = false;
@@ -63,6 +65,7 @@ class HttpServer final : public Mode {
 
   void on_recv(Conn* c, const io::Completion& comp, int64_t now_ns);
   void consume(Conn* c, const char* data, size_t len, int64_t now_ns);
+  void parse(Conn* c, const char* data, size_t len);
   void on_sent(Conn* c, int result, int64_t now_ns);
   void queue_reply(Conn* c, http::Reply reply);
   void flush(Conn* c);

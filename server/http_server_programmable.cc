@@ -57,6 +57,7 @@ int HttpServer::programmable_request(Conn* c, bool keep) {
   answer_programmable(c, d.spec, keep_open, c->head_request);
   if (!keep_open) return -1;
   set_phase(c, Phase::kIdle, now_ns_);
+  http_parser_pause(&c->parser, 1);  // parse() checks the next pipelined head first
   return 0;
 }
 
@@ -95,6 +96,7 @@ void HttpServer::release_delayed(Conn* c, int64_t now_ns) {
   }
   set_phase(c, Phase::kIdle, now_ns);
   http_parser_pause(&c->parser, 0);
+  c->scanner.reset();  // the stash starts with the next request's head
   if (s.stash.empty()) {
     flush(c);
     return;

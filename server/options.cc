@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/stats/worker_slots.h"
+#include "core/util/printable.h"
 #include "server/programmable/target_flags.h"
 
 namespace percore::server {
@@ -293,7 +294,9 @@ const char* mode_name(ServerMode mode) {
   return "?";
 }
 
-ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message) {
+namespace {
+
+ParseOutcome parse_raw(int argc, char** argv, ServerOptions* out, std::string* message) {
   cxxopts::Options spec = make_spec();
   try {
     cxxopts::ParseResult r = spec.parse(argc, argv);
@@ -306,6 +309,15 @@ ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std
     *message = e.what();
     return ParseOutcome::kUsageError;
   }
+}
+
+}  // namespace
+
+ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message) {
+  ParseOutcome outcome = parse_raw(argc, argv, out, message);
+  // Errors quote the user's arguments, which may hold any byte: keep them on one line.
+  if (outcome == ParseOutcome::kUsageError) *message = util::printable(*message);
+  return outcome;
 }
 
 }  // namespace percore::server

@@ -7,7 +7,7 @@ namespace percore::http {
 namespace {
 
 struct Table {
-  static constexpr int kCount = 5;
+  static constexpr int kCount = 6;
   std::array<std::string, kCount> keep, close, body;
   std::array<ErrorReply, kCount> replies;
 
@@ -18,6 +18,7 @@ struct Table {
       const char* body;
     } kDefs[kCount] = {
         {400, "HTTP/1.1 400 Bad Request\r\n", "bad request\n"},
+        {408, "HTTP/1.1 408 Request Timeout\r\n", "request timeout\n"},
         {431, "HTTP/1.1 431 Request Header Fields Too Large\r\n",
          "request header fields too large\n"},
         {502, "HTTP/1.1 502 Bad Gateway\r\n", "bad gateway\n"},
@@ -43,7 +44,7 @@ const ErrorReply* error_reply(int status) {
   for (const ErrorReply& r : table.replies) {
     if (r.status == status) return &r;
   }
-  return &table.replies[2];
+  return error_reply(502);
 }
 
 }  // namespace percore::http

@@ -1,5 +1,5 @@
-// The answers a proxy makes itself (400, 431, 502, 504, 505): built once, immutable afterwards,
-// so they are queued by reference without copying.
+// The answers a proxy makes itself (400, 408, 431, 502, 504, 505): built once, immutable
+// afterwards, so they are queued by reference without copying.
 #pragma once
 
 #include <string_view>

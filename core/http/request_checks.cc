@@ -1,32 +1,9 @@
 #include "core/http/request_checks.h"
 
+#include "core/http/head_scanner.h"
+
 namespace percore::http {
 namespace {
-
-// RFC 9110 5.6.2 tchar.
-bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
 
 bool valid_name(std::string_view name) {
   if (name.empty()) return false;

@@ -196,11 +196,11 @@ void HttpProxy::on_client_sent(ClientConn* c, int result, int64_t now_ns) {
   }
   if (c->out.has_pending()) {
     flush_client(c);
-  } else if (c->exchange == Exchange::kNone &&
-             (c->close_after || c->peer_closed ||
-              (draining_ && c->pending_off == c->pending.size()))) {
+  } else if (c->exchange == Exchange::kNone && (c->close_after || c->peer_closed)) {
     finish_client(c);
     return;
+  } else if (c->exchange == Exchange::kNone && draining_ && c->pending_off == c->pending.size()) {
+    life_.drain_grace_timers().arm(c, now_ns);  // the next request may be on its way
   }
   update_client_recv(c);
 }
@@ -249,6 +249,15 @@ void HttpProxy::set_phase(ClientConn* c, ClientPhase phase) {
 
 void HttpProxy::expire_client(ClientConn* c) {
   if (c->phase != ClientPhase::kLinger) stats_.add(stats::kTimeouts);
+  if (c->phase == ClientPhase::kHeaders && c->exchange == Exchange::kNone && !c->out.in_flight() &&
+      !c->out.has_pending()) {
+    // A request that started but never finished its head: say so before closing, as server
+    // mode does.
+    c->unread_input = true;
+    reply_error(c, 408, true);
+    if (c->fd >= 0) set_phase(c, ClientPhase::kLinger);
+    return;
+  }
   close_client(c);
 }
 
@@ -276,9 +285,11 @@ void HttpProxy::begin_drain(int64_t now_ns) {
   draining_ = true;
   now_ns_ = now_ns;
   pool_.for_each_idle([this](UpstreamConn* up) { close_upstream(up); });
-  clients_.for_each_live([this](ClientConn* c) {
+  clients_.for_each_live([this, now_ns](ClientConn* c) {
     bool idle = c->exchange == Exchange::kNone && c->phase != ClientPhase::kHeaders;
-    if (idle && !c->out.in_flight() && !c->out.has_pending()) close_client(c);
+    if (idle && !c->out.in_flight() && !c->out.has_pending()) {
+      life_.drain_grace_timers().arm(c, now_ns);  // not closed at once: see drain_grace_timers()
+    }
   });
 }
 

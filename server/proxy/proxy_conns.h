@@ -59,7 +59,7 @@ enum class ClientPhase : uint8_t { kWaiting, kHeaders, kExchange, kIdle, kLinger
 struct ClientConn : ClientSocket {
   HttpProxy* owner = nullptr;  // for http-parser callbacks
   http_parser parser;
-  http::HeadScanner scanner;
+  http::HeadScanner scanner{http::HeadScanner::StartLine::kRequest};
   http::MessageHead head;
   http::RequestFraming framing;
   io::SendQueue to_up;  // to the paired upstream (ClientSocket::out goes to the client)

@@ -166,8 +166,14 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   up->in_body = true;
   int status = p->status_code;
   up->status = status;
-  if (status == 101 || p->http_major != 1) return -1;  // we never ask to switch protocols
+  // We never ask to switch protocols (101). A status outside 100-599 is malformed: http-parser
+  // takes "20", which would otherwise pass as an interim answer (found by fuzzing).
+  if (status == 101 || status < 100 || status > 599 || p->http_major != 1) return -1;
   if (status < 200) {
+    // An interim answer has no content (RFC 9110 15.2), so framing headers on one are a broken
+    // backend; forwarded, they would make the client read the next answer as its body (found by
+    // fuzzing).
+    if ((p->flags & F_CHUNKED) != 0 || p->content_length != ULLONG_MAX) return -1;
     // Interim (100 Continue, 103): passed on to HTTP/1.1 clients; the final answer follows.
     up->interim = true;
     if (c->minor >= 1) {

@@ -19,6 +19,7 @@
 #include "core/log/logging.h"
 #include "core/net/socket.h"
 #include "core/proc/affinity.h"
+#include "core/proc/kernel.h"
 #include "core/proc/limits.h"
 #include "core/util/clock.h"
 #include "server/metrics_endpoint.h"
@@ -98,9 +99,12 @@ void Master::fail(const std::string& message) {
 
 bool Master::reserve_ports() {
   // The master binds each address first: errors surface here, once, and port 0 becomes a real
-  // port that every worker then shares. Bound but not listening, this socket takes no traffic.
+  // port that every worker then shares. In the reuseport modes this socket is bound but not
+  // listening, so it takes no traffic; in the shared modes it is the one listener every worker
+  // inherits (the master itself never accepts on it).
+  bool shared = is_shared_listener(o_.listen_mode);
   for (net::Address& addr : o_.listen) {
-    int fd = net::bind_reuseport(addr, 0);
+    int fd = shared ? net::bind_exclusive(addr, o_.backlog) : net::bind_reuseport(addr, 0);
     if (fd < 0) {
       fail(fmt::format("cannot listen on {}: {}", addr.to_string(), strerror(-fd)));
       return false;
@@ -119,8 +123,8 @@ bool Master::prepare() {
     return false;
   }
   uint64_t fds = proc::raise_fd_limit();
-  spdlog::info("starting: {} workers from core {}, mode {}, fd limit {}", o_.workers, o_.start_core,
-               mode_name(o_.mode), fds);
+  spdlog::info("starting: {} workers from core {}, mode {}, {} listeners, fd limit {}", o_.workers,
+               o_.start_core, mode_name(o_.mode), listen_mode_name(o_.listen_mode), fds);
 
   std::string note;
   backend_ = io::resolve_backend_kind(o_.io, &note, &error);
@@ -129,6 +133,11 @@ bool Master::prepare() {
     return false;
   }
   if (!note.empty()) spdlog::warn("{}", note);
+  if (o_.listen_mode == ListenMode::kCpu && !proc::kernel_at_least(6, 1)) {
+    spdlog::warn(
+        "--listen-mode cpu: this kernel is older than 6.1, where SO_INCOMING_CPU does not "
+        "steer SO_REUSEPORT groups; connections are hashed as in reuseport mode");
+  }
   if (!reserve_ports()) return false;
   if (o_.metrics) {
     if (int rc = metrics_.open(*o_.metrics); rc < 0) {
@@ -185,7 +194,7 @@ void Master::spawn(int index) {
     close(sigfd_);
     close(ready_rd_);
     metrics_.close_listener();
-    WorkerLaunch launch{index, w.core, backend_, ready_wr_, master_pid};
+    WorkerLaunch launch{index, w.core, backend_, ready_wr_, master_pid, &reservations_};
     int code = run_worker(o_, launch, &slots_->slot(index));
     spdlog::shutdown();
     _exit(code);
@@ -241,8 +250,9 @@ bool Master::wait_until_ready() {
 
 void Master::print_ready_lines() {
   for (const net::Address& addr : o_.listen) {
-    fmt::print("percore: ready {} {} workers={} io={}\n", mode_name(o_.mode), addr.to_string(),
-               o_.workers, io::backend_kind_name(backend_));
+    fmt::print("percore: ready {} {} workers={} io={} listen-mode={}\n", mode_name(o_.mode),
+               addr.to_string(), o_.workers, io::backend_kind_name(backend_),
+               listen_mode_name(o_.listen_mode));
   }
   if (o_.metrics) fmt::print("percore: metrics http://{}/metrics\n", o_.metrics->to_string());
   fflush(stdout);

@@ -12,6 +12,13 @@ namespace percore::server {
 
 enum class ServerMode { kHttp, kProxy, kEcho };
 enum class Balance { kRoundRobin, kLeastConn };
+// How workers get their listening sockets (see docs/preload.md for the comparison):
+// - kReuseport: each worker opens its own SO_REUSEPORT listener; the kernel hashes connections.
+// - kCpu: the same, plus SO_INCOMING_CPU = the worker's core on each listener, so a connection
+//   whose SYN is processed on CPU n goes to the worker pinned there (kernel >= 6.1).
+// - kShared: the master opens one listener before forking and every worker accepts from it.
+// - kSharedExclusive: the same, registered with EPOLLEXCLUSIVE (nginx's default): wake-one.
+enum class ListenMode { kReuseport, kCpu, kShared, kSharedExclusive };
 
 struct ServerOptions {
   int workers = 0;  // 0: one per online CPU
@@ -36,6 +43,7 @@ struct ServerOptions {
   int backend_timeout_ms = 10'000;
   int backend_idle_ms = 15'000;  // pooled connections close first, before the backend does
   Balance balance = Balance::kRoundRobin;
+  ListenMode listen_mode = ListenMode::kReuseport;
 };
 
 // "ip:port" of each -x backend, for labels and log lines.
@@ -47,5 +55,7 @@ enum class ParseOutcome { kRun, kHelp, kUsageError };
 ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message);
 
 const char* mode_name(ServerMode mode);
+const char* listen_mode_name(ListenMode mode);
+bool is_shared_listener(ListenMode mode);
 
 }  // namespace percore::server

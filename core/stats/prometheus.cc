@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iterator>
 
 namespace percore::stats {
@@ -102,6 +103,14 @@ std::string render_prometheus(const WorkerSlots& slots,
     fmt::format_to(it, "percore_worker_starts_total{{worker=\"{}\",cpu=\"{}\"}} {}\n", w,
                    slots.slot(w).core.load(std::memory_order_relaxed),
                    slots.slot(w).starts.load(std::memory_order_relaxed));
+  }
+  out += "# HELP percore_accept_balance_ratio Largest over smallest per-worker accepted_total\n";
+  out += "# TYPE percore_accept_balance_ratio gauge\n";
+  double balance = accept_balance(slots);
+  if (std::isinf(balance)) {
+    out += "percore_accept_balance_ratio +Inf\n";
+  } else {
+    fmt::format_to(it, "percore_accept_balance_ratio {:.4f}\n", balance);
   }
   if (!backend_names.empty()) render_backends(slots, backend_names, out);
   return out;

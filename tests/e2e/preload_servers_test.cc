@@ -4,6 +4,7 @@
 // worker and quit; programs that must be left alone behave the same with and without the
 // library; and what the library cannot do safely ends in passthrough plus one log line.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -217,6 +218,41 @@ TEST_F(PreloadServers, NginxWorkersGetOwnListenersAndBalancedAccepts) {
   ASSERT_EQ(counts.size(), 4u) << "every worker accepts";
   EXPECT_LE(max_over_min(counts), 1.25);
   for (const auto& [pid, n] : counts) std::printf("worker %d accepted %ld\n", pid, n);
+}
+
+// PERCORE_STEER=cpu: worker k is pinned to the k-th CPU of the inherited mask and its listener
+// carries SO_INCOMING_CPU, so (on loopback, where the SYN is processed on the client's CPU) a
+// client pinned to CPU c is served by the worker on CPU c.
+TEST_F(PreloadServers, NginxCpuSteeringKeepsEachConnectionOnItsCpu) {
+  cpu_set_t mask;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(mask), &mask), 0);
+  if (!CPU_ISSET(0, &mask) || !CPU_ISSET(1, &mask)) GTEST_SKIP() << "needs CPUs 0 and 1";
+  Process* nginx = start_nginx(env(true, {"PERCORE_STEER=cpu"}), "", 2);
+  ASSERT_NE(nginx, nullptr) << read_file(dir_ + "/error.log");
+  std::map<int, int> cpu_of;  // worker pid -> the one CPU it may run on
+  for (int pid : child_pids(nginx->pid())) {
+    std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
+    size_t at = status.find("Cpus_allowed_list:");
+    ASSERT_NE(at, std::string::npos);
+    std::string list = status.substr(at + 18, status.find('\n', at) - at - 18);
+    list.erase(0, list.find_first_not_of(" \t"));
+    EXPECT_EQ(list.find_first_of(",-"), std::string::npos) << "pinned to one CPU: " << list;
+    cpu_of[pid] = std::atoi(list.c_str());
+  }
+  ASSERT_EQ(cpu_of.size(), 2u);
+  for (int cpu : {0, 1}) {
+    unlink((dir_ + "/access.log").c_str());
+    nginx_signal("reopen");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    int status = 0;
+    ns_->run("for i in $(seq 40); do taskset -c " + std::to_string(cpu) +
+                 " curl -s -o /dev/null http://127.0.0.1:18090/; done",
+             60, &status);
+    std::map<int, long> counts = accepts_by_pid(read_file(dir_ + "/access.log"));
+    ASSERT_EQ(counts.size(), 1u) << "cpu " << cpu;
+    EXPECT_EQ(counts.begin()->second, 40);
+    EXPECT_EQ(cpu_of[counts.begin()->first], cpu);
+  }
 }
 
 TEST_F(PreloadServers, NginxReloadKillAndQuitUnderLoadLoseNothing) {

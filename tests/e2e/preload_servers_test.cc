@@ -306,6 +306,48 @@ TEST_F(PreloadServers, NginxReloadKillAndQuitUnderLoadLoseNothing) {
   EXPECT_EQ(listeners(kPort), 0);
 }
 
+// Debian runs nginx daemonised: the master is then a child of the process that called listen().
+// It still reaps a killed worker's slot, so that worker's listener leaves the group instead of
+// holding connections nobody accepts.
+TEST_F(PreloadServers, DaemonisedNginxReleasesAKilledWorkersListener) {
+  if (!migrate_) GTEST_SKIP() << "net.ipv4.tcp_migrate_req is not available (kernel < 5.14)";
+  std::string conf = nginx_conf("");
+  std::vector<std::string> argv = env(true);
+  argv.insert(argv.end(), {"nginx", "-p", dir_, "-c", conf});
+  Process* launcher = spawn(argv);
+  ASSERT_EQ(launcher->wait_exit(10000), 0);
+  ASSERT_TRUE(wait_http(kPort));
+  int master = std::atoi(read_file(dir_ + "/nginx.pid").c_str());
+  ASSERT_GT(master, 0);
+  struct Cleanup {
+    int pid;
+    ~Cleanup() {
+      for (int child : child_pids(pid)) kill(child, SIGKILL);
+      kill(pid, SIGKILL);
+    }
+  } cleanup{master};
+  EXPECT_EQ(listeners(kPort), 4);
+  std::vector<int> workers = child_pids(master);
+  ASSERT_EQ(workers.size(), 4u);
+  kill(workers.front(), SIGKILL);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(listeners(kPort), 4) << read_file(log_);
+  WrkResult r = wrk(2, kPort);
+  EXPECT_GT(r.requests, 0);
+  EXPECT_EQ(r.errors(), 0);
+  nginx_signal("quit");
+  // Exited means gone or a zombie: whoever adopted the daemon reaps it, not the test.
+  auto running = [](int pid) {
+    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    size_t paren = stat.rfind(')');
+    return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+  };
+  for (int i = 0; i < 100 && running(master); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(running(master)) << "nginx did not quit";
+}
+
 TEST_F(PreloadServers, LighttpdWorkersGetOwnListenersAfterDroppingPrivileges) {
   if (!have_program("lighttpd")) GTEST_SKIP() << "needs lighttpd (scripts/deps.sh installs it)";
   std::string root = dir_ + "/www";

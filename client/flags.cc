@@ -1,6 +1,7 @@
-// Flag definitions and validation for `client http` and the flags all commands share (the echo
-// and sweep ones are in flags_echo.cc). Only here do exceptions fly (cxxopts throws
-// on malformed input); they are caught and turned into ParseStatus::kError with one line.
+// The command table, the flags all commands share, and the definitions and validation of
+// `client http`'s own (the echo and sweep ones are in flags_echo.cc). Only here do exceptions fly
+// (cxxopts throws on malformed input); they are caught and turned into ParseStatus::kError with
+// one line.
 #include "client/flags.h"
 
 #include <fmt/format.h>
@@ -42,20 +43,9 @@ bool read_file(const std::string& path, std::string* out, std::string* message) 
   return true;
 }
 
-const char* usage(Command command) {
-  switch (command) {
-    case Command::kHttp:
-      return "client http [options] URL";
-    case Command::kEcho:
-      return "client echo [options] HOST:PORT";
-    case Command::kSweep:
-      return "client sweep [options] HOST:PORT";
-  }
-  return "client http|echo|sweep [options] TARGET";
-}
-
-// The flags every command shares: connections, threads, time, reporting, backend.
-void add_common_options(cxxopts::Options& spec) {
+// The flags every command shares: connections, threads, time, reporting, backend; and the
+// open-loop pace for the protocols whose workers measure from intended send times.
+void add_common_options(cxxopts::Options& spec, bool paced) {
   // clang-format off
   spec.add_options()
     ("c,connections", "Connections in total, spread over the threads", cxxopts::value<int>()->default_value("10"))
@@ -72,6 +62,10 @@ void add_common_options(cxxopts::Options& spec) {
     ("q,quiet", "No progress lines on stderr")
     ("h,help", "This help")
     ("target", "Target", cxxopts::value<std::string>());
+  if (paced) {
+    spec.add_options()
+      ("R,rate", "Open loop: total requests per second at constant pace; latency from the intended send time", cxxopts::value<double>()->default_value("0"));
+  }
   // clang-format on
 }
 
@@ -81,7 +75,6 @@ void add_http_options(cxxopts::Options& spec) {
     ("no-keepalive", "A new connection for every request (Connection: close)")
     ("reconnect-every", "Reconnect after N requests on a connection", cxxopts::value<int64_t>()->default_value("0"))
     ("pipeline", "Requests in flight per connection", cxxopts::value<int>()->default_value("1"))
-    ("R,rate", "Open loop: total requests per second at constant pace; latency from the intended send time", cxxopts::value<double>()->default_value("0"))
     ("m,method", "Request method", cxxopts::value<std::string>()->default_value("GET"))
     ("H,header", "Extra request header 'Name: value' (repeatable)", cxxopts::value<std::vector<std::string>>())
     ("body-file", "Request body from a file", cxxopts::value<std::string>());
@@ -89,10 +82,10 @@ void add_http_options(cxxopts::Options& spec) {
 }
 
 // Checks and copies the shared values into *out; false with a one-line *message on a bad value.
-bool fill_common(const cxxopts::ParseResult& r, Options* out, std::string* message) {
-  if (r.count("target") == 0) {
-    return fail(message, fmt::format("missing target (usage: {})", usage(out->command)));
-  }
+bool fill_common(const cxxopts::ParseResult& r, const char* usage, bool paced, Options* out,
+                 std::string* message) {
+  if (r.count("target") == 0)
+    return fail(message, fmt::format("missing target (usage: {})", usage));
   out->url_text = r["target"].as<std::string>();
   out->connections = r["connections"].as<int>();
   if (out->connections < 1 || out->connections > 1'000'000) {
@@ -136,6 +129,10 @@ bool fill_common(const cxxopts::ParseResult& r, Options* out, std::string* messa
   if (!io::parse_backend_kind(io, &out->io)) {
     return fail(message, fmt::format("bad --io '{}': expected auto, epoll or uring", io));
   }
+  if (paced) {
+    out->rate = r["rate"].as<double>();
+    if (!(out->rate >= 0) || out->rate > 1e9) return fail(message, "-R/--rate must be >= 0");
+  }
   return true;
 }
 
@@ -152,8 +149,6 @@ bool fill_http(const cxxopts::ParseResult& r, Options* out, std::string* message
   if (!out->keepalive && out->pipeline > 1) {
     return fail(message, "--pipeline needs keep-alive: it cannot be combined with --no-keepalive");
   }
-  out->rate = r["rate"].as<double>();
-  if (!(out->rate >= 0) || out->rate > 1e9) return fail(message, "-R/--rate must be >= 0");
 
   out->method = r["method"].as<std::string>();
   if (!valid_token(out->method)) return fail(message, fmt::format("bad method '{}'", out->method));
@@ -172,17 +167,39 @@ bool fill_http(const cxxopts::ParseResult& r, Options* out, std::string* message
   return true;
 }
 
-bool parse_command(std::string_view word, Command* out) {
-  if (word == "http") {
-    *out = Command::kHttp;
-  } else if (word == "echo") {
-    *out = Command::kEcho;
-  } else if (word == "sweep") {
-    *out = Command::kSweep;
-  } else {
-    return false;
+// One row per command: the dispatcher of parse_flags. A new command is one row here plus its
+// add/fill functions (as in flags_echo.cc).
+struct CommandSpec {
+  const char* word;
+  Command command;
+  Protocol protocol;  // what its workers speak
+  const char* usage;
+  const char* target;  // the positional argument's name in --help
+  const char* summary;
+  bool paced;  // takes -R/--rate (its worker records corrected latency)
+  void (*add_options)(cxxopts::Options& spec);
+  bool (*fill)(const cxxopts::ParseResult& r, Options* out, std::string* message);
+};
+
+constexpr const char* kEchoSummary =
+    "TCP echo (RFC 862) load generator: request-response or windowed stream, every echoed byte "
+    "verified";
+
+const CommandSpec kCommands[] = {
+    {"http", Command::kHttp, Protocol::kHttp, "client http [options] URL", "URL",
+     "HTTP/1.1 load generator: closed loop, or open loop with -R", true, add_http_options,
+     fill_http},
+    {"echo", Command::kEcho, Protocol::kEcho, "client echo [options] HOST:PORT", "HOST:PORT",
+     kEchoSummary, false, [](cxxopts::Options& spec) { add_echo_options(spec, false); }, fill_echo},
+    {"sweep", Command::kSweep, Protocol::kEcho, "client sweep [options] HOST:PORT", "HOST:PORT",
+     kEchoSummary, false, [](cxxopts::Options& spec) { add_echo_options(spec, true); }, fill_echo},
+};
+
+const CommandSpec* find_command(std::string_view word) {
+  for (const CommandSpec& c : kCommands) {
+    if (word == c.word) return &c;
   }
-  return true;
+  return nullptr;
 }
 
 }  // namespace
@@ -194,24 +211,18 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
         "[options] HOST:PORT   (client MODE --help for the options)";
     return argc < 2 ? ParseStatus::kError : ParseStatus::kHelp;
   }
-  if (!parse_command(argv[1], &out->command)) {
+  const CommandSpec* command = find_command(argv[1]);
+  if (command == nullptr) {
     *message = fmt::format("unknown mode '{}': expected http, echo or sweep", argv[1]);
     return ParseStatus::kError;
   }
-  const bool http = out->command == Command::kHttp;
-  cxxopts::Options spec(
-      std::string("client ") + argv[1],
-      http ? "HTTP/1.1 load generator: closed loop, or open loop with -R"
-           : "TCP echo (RFC 862) load generator: request-response or windowed stream, every "
-             "echoed byte verified");
+  out->command = command->command;
+  out->protocol = command->protocol;
+  cxxopts::Options spec(std::string("client ") + argv[1], command->summary);
   spec.custom_help("[options]");
-  spec.positional_help(http ? "URL" : "HOST:PORT");
-  add_common_options(spec);
-  if (http) {
-    add_http_options(spec);
-  } else {
-    add_echo_options(spec, out->command == Command::kSweep);
-  }
+  spec.positional_help(command->target);
+  add_common_options(spec, command->paced);
+  command->add_options(spec);
   spec.parse_positional({"target"});
   try {
     auto result = spec.parse(argc - 1, argv + 1);
@@ -223,8 +234,8 @@ ParseStatus parse_flags(int argc, const char* const* argv, Options* out, std::st
       *message = fmt::format("unexpected argument '{}'", result.unmatched().front());
       return ParseStatus::kError;
     }
-    if (!fill_common(result, out, message)) return ParseStatus::kError;
-    bool ok = http ? fill_http(result, out, message) : fill_echo(result, out, message);
+    bool ok = fill_common(result, command->usage, command->paced, out, message) &&
+              command->fill(result, out, message);
     return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
     *message = e.what();

@@ -1,17 +1,30 @@
-// What the runner needs from a load-generating worker thread, whatever the protocol: the thread
-// body, a done flag, and statistics published once a second for the progress line and in full
-// at the end. `client http` (worker.h) and `client echo` (echo_worker.h) implement it.
+// The skeleton every load-generating worker shares, whatever the protocol: a thread pinned to one
+// core with its own backend and connection slots, the event loop, the connect / fail / back-off /
+// reconnect lifecycle, the timeouts, the closed-loop fill and the open-loop (--rate) pace, and the
+// statistics published once a second for the progress line and in full at the end. It shares
+// nothing with the other workers but the stop flag.
+//
+// A protocol worker (HttpWorker, EchoWorker) supplies its slots and the hooks below: how many
+// requests a connection may take now, the bytes of a batch, what received bytes mean, and what a
+// server close means.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "client/load_slot.h"
+#include "client/options.h"
+#include "client/rate_scheduler.h"
 #include "client/run_stats.h"
 #include "core/io/backend.h"
 #include "core/io/factory.h"
 #include "core/util/clock.h"
+#include "core/util/deadline_list.h"
 
 namespace percore::client {
 
@@ -34,21 +47,14 @@ struct WorkerPlan {
   io::BackendKind backend = io::BackendKind::kEpoll;
 };
 
-// The backend token of connection slot `index`: the generation tells a completion for the slot's
-// previous socket from one for its current socket.
-inline uint64_t slot_token(uint32_t index, uint32_t generation) {
-  return ((uint64_t{generation} & 0xffffff) << 32 | index) & io::kTokenMask;
-}
-
 class LoadWorker {
  public:
   virtual ~LoadWorker() = default;
-  LoadWorker() = default;
   LoadWorker(const LoadWorker&) = delete;
   LoadWorker& operator=(const LoadWorker&) = delete;
 
   // The thread body. Returns false with *error when the backend cannot be built.
-  virtual bool run(std::string* error) = 0;
+  bool run(std::string* error);
 
   bool done() const { return done_.load(std::memory_order_acquire); }
   int64_t finished_ns() const { return finished_ns_; }
@@ -61,24 +67,116 @@ class LoadWorker {
   const WorkerStats& stats() const { return stats_; }
 
  protected:
+  // `stop` is set by the runner (Ctrl-C).
+  LoadWorker(const Options& options, WorkerPlan plan, const std::atomic<bool>* stop);
+
+  // --- Hooks of the protocol worker -----------------------------------------------------------
+
+  // Sizes the protocol's slots (plan_.connections of them) and hands them over with adopt_slots.
+  virtual void make_slots() = 0;
+  // Makes the socket of a new connection: its fd, or -errno. The default is TCP with Nagle off,
+  // since every request is one whole send.
+  virtual int open_socket();
+  // A new socket is about to connect in `slot`: forget the previous connection's protocol state.
+  virtual void on_new_socket(Slot& slot) = 0;
+  // How many more requests `slot`, open and not sending, may take now (0: none).
+  virtual uint32_t room(const Slot& slot) const = 0;
+  // Points slot.iov at the bytes of `count` requests just queued on `slot`.
+  virtual void prepare_send(Slot& slot, uint32_t count) = 0;
+  // `len` > 0 bytes arrived on an open slot (already counted in bytes_in).
+  virtual void on_data(Slot& slot, const char* data, size_t len, int64_t now) = 0;
+  // The server closed an open slot.
+  virtual void on_eof(Slot& slot, int64_t now) = 0;
+
+  // --- What the hooks call --------------------------------------------------------------------
+
+  // Takes over the protocol's slot vector (not resized after this): numbers the slots and gives
+  // each a window of `capacity` requests in flight.
+  template <typename SlotT>
+  void adopt_slots(std::vector<SlotT>& slots, uint32_t capacity) {
+    ring_slab_.resize(slots.size() * capacity);
+    slots_.clear();
+    for (size_t i = 0; i < slots.size(); ++i) {
+      Slot& s = slots[i];
+      s.index = static_cast<uint32_t>(i);
+      s.capacity = capacity;
+      s.ring = &ring_slab_[i * capacity];
+      slots_.push_back(&s);
+    }
+  }
+  // Removes the oldest request in flight, whose answer is complete, and returns its times.
+  InFlight take_answered(Slot& slot);
+  // Whether a request's answer counts (it was due after the warmup).
+  bool measured(const InFlight& f) const { return f.intended_ns >= plan_.measure_ns; }
+  // After received bytes were handled: re-arm the timeout while requests are outstanding, and
+  // send more if the connection has room.
+  void after_progress(Slot& slot, int64_t now);
+  // Waits for the server's FIN after the last answer, so TIME_WAIT stays on the server side; the
+  // timeout reconnects without an error when it does not come.
+  void drain(Slot& slot, int64_t now);
+  // Counts an error and closes the connection; a failed connect backs off before retrying, any
+  // other failure reconnects at once.
+  void fail(Slot& slot, ErrorPhase phase, int err, int64_t now);
+  // Closes the connection and opens a new one unless the quota is already sent.
+  void reconnect(Slot& slot, int64_t now);
+  // The server ended a connection that owed nothing: not an error.
+  void closed_by_server(Slot& slot, int64_t now) {
+    ++stats_.closed_by_server;
+    reconnect(slot, now);
+  }
+
+  const Options& options_;
+  const WorkerPlan plan_;
+  WorkerStats stats_;
+
+ private:
+  void loop();
+  int64_t wait_timeout_us(int64_t now) const;
+  void dispatch(const io::Completion& c);
+  void start_connect(Slot& slot, int64_t now);
+  void on_connect(Slot& slot, int result, int64_t now);
+  void on_sent(Slot& slot, int result, int64_t now);
+  void on_recv(Slot& slot, const char* data, int result, int64_t now);
+  void close_conn(Slot& slot, bool lost);
+  void initial_done(Slot& slot);
+  void expire(int64_t now);
+  bool can_send(const Slot& slot) const;
+  void on_capacity(Slot& slot, int64_t now);
+  void fill(Slot& slot, int64_t now);
+  void dispatch_due(int64_t now);
+  void send_batch(Slot& slot, uint32_t count, uint64_t first_k, int64_t now);
+  bool quota_reached() const { return plan_.quota > 0 && measured_sent_ >= plan_.quota; }
+  void finish(int64_t now);
+  void mark_done(int64_t now);
   void publish() {
     std::lock_guard<std::mutex> lock(published_mu_);
     published_ = stats_;
   }
-  // Publishes the final statistics and lets the runner see the thread is done.
-  void mark_done(int64_t now) {
-    finished_ns_ = now;
-    publish();
-    done_.store(true, std::memory_order_release);
-  }
 
-  WorkerStats stats_;
+  const std::atomic<bool>* stop_;
+  std::unique_ptr<io::Backend> backend_;
+  std::vector<Slot*> slots_;  // into the protocol worker's slot vector
+  std::vector<InFlight> ring_slab_;
+  std::vector<uint32_t> ready_;  // --rate: slots that can take a request now
+  util::DeadlineList timeouts_;
+  util::DeadlineList backoff_;
+  RateScheduler schedule_;
+  bool schedule_started_ = false;
+  int initial_pending_ = 0;
+  uint64_t next_k_ = 0;  // --rate: the next request of the schedule to send
+  uint64_t measured_sent_ = 0;
+  uint64_t in_flight_total_ = 0;
+  bool stopping_ = false;
   int64_t finished_ns_ = 0;
 
- private:
   std::mutex published_mu_;
   WorkerStats published_;
   std::atomic<bool> done_{false};
 };
+
+// Builds one worker of a run from its plan. A protocol's factory holds what its workers share
+// read-only (request bytes, pattern table), built once before the clock starts.
+using WorkerFactory =
+    std::function<std::unique_ptr<LoadWorker>(const WorkerPlan& plan, const std::atomic<bool>*)>;
 
 }  // namespace percore::client

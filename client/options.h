@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "client/fail_if.h"
+#include "client/protocol.h"
 #include "client/url.h"
 #include "core/io/factory.h"
 
 namespace percore::client {
 
+// What was typed; `protocol` below is what the workers speak (a sweep runs echo).
 enum class Command { kHttp, kEcho, kSweep };
 
 // rr: one message in flight per connection (send, wait for the whole echo, repeat).
@@ -37,6 +39,7 @@ struct SweepOptions {
 
 struct Options {
   Command command = Command::kHttp;
+  Protocol protocol = Protocol::kHttp;
   std::string url_text;
   Url url;
   int connections = 10;

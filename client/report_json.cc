@@ -69,7 +69,7 @@ std::string render_json(const RunResult& r) {
       {"client_cpu_s", r.cpu_s},
       {"warnings", r.warnings},
   };
-  if (r.mode == "echo") {
+  if (r.mode == Protocol::kEcho) {
     // "requests" and "rps" above count fully echoed messages, so --fail-if and scripts read
     // both commands alike.
     j["target"] = r.url;
@@ -79,7 +79,7 @@ std::string render_json(const RunResult& r) {
                  {"messages_per_s", r.rps},
                  {"echoed_mb_per_s", r.rps * r.payload / 1e6}};
   }
-  j["mode"] = r.mode;
+  j["mode"] = protocol_name(r.mode);
   return j.dump(2) + "\n";
 }
 

@@ -30,7 +30,7 @@ std::string render_text(const RunResult& r) {
   std::string out;
   for (const std::string& w : r.warnings) out += fmt::format("WARNING: {}\n", w);
   double secs = std::max(r.duration_s, 1e-9);
-  if (r.mode == "echo") {
+  if (r.mode == Protocol::kEcho) {
     out += fmt::format("echo {} {}  ({} threads, {} connections, {}, {} B messages{})\n", r.pattern,
                        r.url, r.threads, r.connections, r.backend, r.payload,
                        r.pattern == "stream" ? fmt::format(", window {} B", r.window) : "");
@@ -44,11 +44,11 @@ std::string render_text(const RunResult& r) {
                      r.warmup_s > 0 ? fmt::format(" after {:.2f}s warmup", r.warmup_s) : "",
                      r.interrupted ? " (interrupted)" : "");
   out += fmt::format("  {}    {} completed, {} sent, {} lost, {} in flight at end",
-                     r.mode == "echo" ? "messages" : "requests", s.completed, s.sent, s.lost,
-                     s.in_flight_at_end);
+                     r.mode == Protocol::kEcho ? "messages" : "requests", s.completed, s.sent,
+                     s.lost, s.in_flight_at_end);
   if (r.target_rate > 0) out += fmt::format(", {} due but not sent", s.not_sent);
   out += "\n";
-  if (r.mode == "echo") {
+  if (r.mode == Protocol::kEcho) {
     // Echoed = fully echoed and verified messages; bytes in also counts partial echoes.
     out += fmt::format(
         "  throughput  {:.1f} msg/s, {:.2f} MB/s echoed, {:.2f} MB/s in, {:.2f} MB/s out\n", r.rps,
@@ -71,7 +71,7 @@ std::string render_text(const RunResult& r) {
   } else {
     latency_row(&out, "", s.uncorrected);
   }
-  if (r.mode != "echo") {
+  if (r.mode != Protocol::kEcho) {
     out += "  status     ";
     bool any = false;
     for (size_t code = 0; code < s.status.size(); ++code) {
@@ -96,7 +96,7 @@ std::string render_text(const RunResult& r) {
   uint64_t total = s.completed + s.warmup_requests;
   out += fmt::format("  client cpu  {:.2f}s user+sys, {:.2f}us per {}\n", r.cpu_s,
                      total > 0 ? r.cpu_s * 1e6 / static_cast<double>(total) : 0.0,
-                     r.mode == "echo" ? "message" : "response");
+                     r.mode == Protocol::kEcho ? "message" : "response");
   return out;
 }
 

@@ -6,17 +6,18 @@
 #include <string>
 #include <vector>
 
+#include "client/protocol.h"
 #include "client/run_stats.h"
 
 namespace percore::client {
 
 struct RunResult {
   // What ran.
-  std::string mode = "http";  // or "echo"
-  std::string url;            // echo: HOST:PORT
-  std::string pattern;        // echo: "rr" or "stream"
-  uint32_t payload = 0;       // echo: bytes per message
-  uint32_t window = 0;        // echo: stream window per connection
+  Protocol mode = Protocol::kHttp;
+  std::string url;       // echo: HOST:PORT
+  std::string pattern;   // echo: "rr" or "stream"
+  uint32_t payload = 0;  // echo: bytes per message
+  uint32_t window = 0;   // echo: stream window per connection
   std::string method = "GET";
   std::string backend;
   int threads = 0;

@@ -1,5 +1,5 @@
-// Thread orchestration and progress for one run. The hot loops are in worker.cc; this file runs
-// once a second at most.
+// Thread orchestration and progress for one run. The hot loops are in load_worker.cc; this file
+// runs once a second at most.
 #include "client/runner.h"
 
 #include <sys/resource.h>
@@ -12,16 +12,16 @@
 
 #include <fmt/format.h>
 
-#include "client/echo_worker.h"
-#include "client/pattern_table.h"
+#include "client/load_worker.h"
+#include "client/protocols.h"
 #include "client/report_text.h"
-#include "client/request_builder.h"
-#include "client/worker.h"
 #include "core/proc/affinity.h"
 #include "core/util/clock.h"
 
 namespace percore::client {
 namespace {
+
+using Workers = std::vector<std::unique_ptr<LoadWorker>>;
 
 double process_cpu_s() {
   rusage ru{};
@@ -60,50 +60,21 @@ std::vector<WorkerPlan> plan_workers(const Options& o, io::BackendKind kind, int
   return plans;
 }
 
-}  // namespace
-
-bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result,
-              std::string* error) {
-  std::string note;
-  io::BackendKind kind = io::resolve_backend_kind(o.io, &note, error);
-  if (kind == io::BackendKind::kAuto) return false;
-  if (!note.empty() && !o.quiet) fmt::print(stderr, "client: {}\n", note);
-
-  const bool echo = o.command != Command::kHttp;
-  // Built before the clock starts; only the workers of the run's protocol read them.
-  const std::string request = echo ? std::string() : build_request(o);
-  const std::string requests = echo ? std::string() : repeat_request(request, o.pipeline);
-  std::unique_ptr<PatternTable> pattern;
-  if (echo) pattern = std::make_unique<PatternTable>(std::max(o.echo.window, o.echo.payload));
-  double cpu_before = process_cpu_s();
-  int64_t start = util::now_ns();
-  std::vector<WorkerPlan> plans = plan_workers(o, kind, start);
-
-  std::vector<std::unique_ptr<LoadWorker>> workers;
-  std::vector<std::string> errors(plans.size());
-  std::vector<std::thread> threads;
-  for (const WorkerPlan& p : plans) {
-    if (echo) {
-      workers.push_back(std::make_unique<EchoWorker>(o, *pattern, p, stop));
-    } else {
-      workers.push_back(std::make_unique<Worker>(o, requests, request.size(), p, stop));
-    }
+bool all_done(const Workers& workers) {
+  for (const auto& w : workers) {
+    if (!w->done()) return false;
   }
-  for (size_t i = 0; i < workers.size(); ++i) {
-    threads.emplace_back([&, i] { workers[i]->run(&errors[i]); });
-  }
+  return true;
+}
 
-  // Progress: once a second, merge the workers' published snapshots.
+// Until every worker is done: once a second, merges the workers' published snapshots into a
+// progress line on stderr (unless -q).
+void watch_progress(const Options& o, const Workers& workers, int64_t start,
+                    const char* rate_unit) {
   int64_t next = start + util::kNsPerSec;
   uint64_t last_completed = 0;
-  auto all_done = [&] {
-    for (auto& w : workers) {
-      if (!w->done()) return false;
-    }
-    return true;
-  };
   WorkerStats snap;
-  while (!all_done()) {
+  while (!all_done(workers)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     int64_t now = util::now_ns();
     if (now < next) continue;
@@ -126,28 +97,21 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
                                merged.uncorrected.count() > 0 && o.rate > 0
                                    ? merged.corrected.value_at_percentile(99)
                                    : merged.uncorrected.value_at_percentile(99),
-                               merged.error_total(), o.rate, echo ? "msg/s" : "req/s"));
+                               merged.error_total(), o.rate, rate_unit));
   }
-  for (auto& t : threads) t.join();
-  for (const std::string& e : errors) {
-    if (!e.empty()) {
-      *error = e;
-      return false;
-    }
-  }
+}
 
+// Merges the finished workers' statistics and what the run was asked to do into *result.
+void collect(const Options& o, const Workers& workers, io::BackendKind kind, int64_t start,
+             RunResult* result) {
   int64_t end = start;
   for (auto& w : workers) {
     result->stats.merge(w->stats());
     end = std::max(end, w->finished_ns());
   }
+  result->mode = o.protocol;
   result->url = o.url_text;
-  if (echo) {
-    result->mode = "echo";
-    result->pattern = o.echo.pattern == EchoPattern::kStream ? "stream" : "rr";
-    result->payload = o.echo.payload;
-    result->window = o.echo.window;
-  }
+  load_protocol(o.protocol).describe(o, result);
   result->method = o.method;
   result->backend = io::backend_kind_name(kind);
   result->threads = static_cast<int>(workers.size());
@@ -156,8 +120,40 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
   result->keepalive = o.keepalive;
   result->target_rate = o.rate;
   result->warmup_s = static_cast<double>(o.warmup_ns) / 1e9;
-  result->interrupted = stop->load();
   result->duration_s = std::max(0.0, static_cast<double>(end - start - o.warmup_ns) / 1e9);
+}
+
+}  // namespace
+
+bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result,
+              std::string* error) {
+  std::string note;
+  io::BackendKind kind = io::resolve_backend_kind(o.io, &note, error);
+  if (kind == io::BackendKind::kAuto) return false;
+  if (!note.empty() && !o.quiet) fmt::print(stderr, "client: {}\n", note);
+
+  const LoadProtocol& protocol = load_protocol(o.protocol);
+  // Before the clock starts: request bytes, pattern table.
+  WorkerFactory make_worker = protocol.workers(o);
+  double cpu_before = process_cpu_s();
+  int64_t start = util::now_ns();
+  Workers workers;
+  for (const WorkerPlan& p : plan_workers(o, kind, start)) workers.push_back(make_worker(p, stop));
+  std::vector<std::string> errors(workers.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    threads.emplace_back([&, i] { workers[i]->run(&errors[i]); });
+  }
+  watch_progress(o, workers, start, protocol.rate_unit);
+  for (auto& t : threads) t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) {
+      *error = e;
+      return false;
+    }
+  }
+  collect(o, workers, kind, start, result);
+  result->interrupted = stop->load();
   result->cpu_s = process_cpu_s() - cpu_before;
   finalize(result);
   return true;

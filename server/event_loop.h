@@ -17,7 +17,7 @@ struct LoopSignals {
 
 class Listeners {
  public:
-  static constexpr uint64_t kTag = uint64_t{1} << (io::kTokenBits - 1);
+  static constexpr uint64_t kTag = io::kListenerTokenBit;
   static bool is_listener(uint64_t token) { return (token & kTag) != 0; }
 
   Listeners(io::Backend& backend, io::AcceptWake wake) : backend_(backend), wake_(wake) {}

@@ -1,7 +1,5 @@
 #include "server/http_server.h"
 
-#include <sys/socket.h>
-
 #include <ctime>
 
 #include "core/net/socket.h"
@@ -14,7 +12,6 @@ namespace {
 constexpr size_t kCopyBodyLimit = 2048;
 // Pipelined answers beyond this many unsent bytes stop reading the client until they drain.
 constexpr size_t kMaxPendingBytes = 256 << 10;
-constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
 
 }  // namespace
 
@@ -23,9 +20,7 @@ HttpServer::HttpServer(WorkerContext& ctx)
       backend_(*ctx.backend),
       stats_(*ctx.slot),
       responses_(ctx.options->body_size),
-      header_timers_(int64_t{ctx.options->header_timeout_ms} * util::kNsPerMs),
-      idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs),
-      linger_timers_(kLingerNs) {
+      life_(backend_, stats_, *ctx.options) {
   http_parser_set_max_header_size(ctx.options->max_header_bytes);
   http_parser_settings_init(&settings_);
   settings_.on_message_begin = &HttpServer::on_message_begin;
@@ -40,19 +35,12 @@ HttpServer::~HttpServer() {
 void HttpServer::on_accept(int fd, int64_t now_ns) {
   Conn* c = conns_.acquire();
   c->owner = this;
-  c->fd = fd;
+  life_.accept(c, fd);
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
-  c->out.clear();
-  c->head_request = c->bad_version = c->close_after = false;
-  c->unread_input = c->peer_closed = c->recv_paused = c->sent_before = c->nodelay = false;
-  stats_.add(stats::kAccepted);
-  stats_.add_active(1);
+  c->head_request = c->bad_version = c->sent_before = c->nodelay = false;
   set_phase(c, Phase::kWaiting, now_ns);
-  if (backend_.open(fd, util::Slab<Conn>::token(c)) < 0) {
-    stats_.add(stats::kIoErrors);
-    close_conn(c);
-  }
+  if (!life_.open(c, util::Slab<Conn>::token(c))) close_conn(c);
 }
 
 void HttpServer::on_completion(const io::Completion& comp, int64_t now_ns) {
@@ -101,8 +89,7 @@ int HttpServer::on_message_complete(http_parser* p) {
 
 void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
   if (comp.result <= 0) {
-    if (comp.result < 0 && comp.result != -ECONNRESET) stats_.add(stats::kIoErrors);
-    c->peer_closed = true;
+    life_.on_recv_end(c, comp.result);
     // A client that half-closed after its last request still gets the answers in flight.
     if (comp.result == 0 && (c->out.in_flight() || c->out.has_pending()) &&
         c->phase != Phase::kLinger) {
@@ -138,10 +125,7 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
   }
   flush(c);
   if (close_once_sent(c)) return;
-  if (!c->close_after && c->out.pending_bytes() > kMaxPendingBytes && !c->recv_paused) {
-    c->recv_paused = true;
-    backend_.pause_recv(c->fd);
-  }
+  if (!c->close_after && c->out.pending_bytes() > kMaxPendingBytes) life_.set_recv_paused(c, true);
 }
 
 void HttpServer::queue_reply(Conn* c, http::Reply reply) {
@@ -164,20 +148,14 @@ void HttpServer::flush(Conn* c) {
     if (!c->nodelay) c->nodelay = net::set_nodelay(c->fd) == 0;
   }
   c->sent_before = true;
-  if (c->out.flush(backend_, c->fd) < 0) {
-    stats_.add(stats::kIoErrors);
-    close_conn(c);
-  }
+  if (life_.flush(c) < 0) close_conn(c);
 }
 
 void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
-  c->out.finish_send();
-  if (result < 0) {
-    if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+  if (!life_.on_sent(c, result)) {
     close_conn(c);
     return;
   }
-  stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
   if (c->out.has_pending()) {
     flush(c);
     close_once_sent(c);
@@ -188,26 +166,16 @@ void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
     finish(c, now_ns);
     return;
   }
-  if (c->recv_paused) {
-    c->recv_paused = false;
-    backend_.resume_recv(c->fd);
-  }
+  life_.set_recv_paused(c, false);
 }
 
-// All answers are out and the connection is to close. A client that may still be sending gets
-// a half-close and a short linger, so unread input does not turn our close into a reset that
-// could destroy the answer before the client reads it.
+// All answers are out and the connection is to close, gently when the client may still send.
 void HttpServer::finish(Conn* c, int64_t now_ns) {
-  if (!c->unread_input || c->peer_closed) {
+  if (life_.start_linger(c)) {
+    set_phase(c, Phase::kLinger, now_ns);
+  } else {
     close_conn(c);
-    return;
   }
-  shutdown(c->fd, SHUT_WR);
-  if (c->recv_paused) {
-    c->recv_paused = false;
-    backend_.resume_recv(c->fd);
-  }
-  set_phase(c, Phase::kLinger, now_ns);
 }
 
 // The final answer is all in flight and the client sent nothing after its last request: the
@@ -216,34 +184,24 @@ bool HttpServer::close_once_sent(Conn* c) {
   if (!c->close_after || c->unread_input || !c->out.in_flight() || c->out.has_pending()) {
     return false;
   }
-  stats_.add(stats::kBytesOut, c->out.in_flight_bytes());
-  backend_.close_when_sent(c->fd);
-  release(c);
+  life_.close_when_sent(c);
+  conns_.release(c);
   return true;
 }
 
 void HttpServer::close_conn(Conn* c) {
-  backend_.close(c->fd);
-  release(c);
-}
-
-void HttpServer::release(Conn* c) {
-  util::DeadlineList::cancel(c);
-  c->fd = -1;
-  c->out.clear();
-  stats_.add(stats::kClosed);
-  stats_.add_active(-1);
+  life_.close(c);
   conns_.release(c);
 }
 
 util::DeadlineList& HttpServer::timers_for(Phase phase) {
   switch (phase) {
     case Phase::kIdle:
-      return idle_timers_;
+      return life_.idle_timers();
     case Phase::kLinger:
-      return linger_timers_;
+      return life_.linger_timers();
     default:
-      return header_timers_;
+      return life_.header_timers();
   }
 }
 
@@ -270,16 +228,11 @@ void HttpServer::expire(Conn* c) {
 void HttpServer::on_timer(int64_t now_ns) {
   now_ns_ = now_ns;
   responses_.refresh(time(nullptr));
-  for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
-    while (util::DeadlineLink* link = list->pop_expired(now_ns)) expire(static_cast<Conn*>(link));
-  }
+  life_.expire_timers<Conn>(now_ns, [this](Conn* c) { expire(c); });
 }
 
 int64_t HttpServer::next_deadline_ns() const {
-  int64_t next = header_timers_.next_deadline();
-  if (idle_timers_.next_deadline() < next) next = idle_timers_.next_deadline();
-  if (linger_timers_.next_deadline() < next) next = linger_timers_.next_deadline();
-  return next;
+  return life_.next_deadline();
 }
 
 void HttpServer::begin_drain(int64_t now_ns) {

@@ -5,9 +5,8 @@
 #include <http_parser.h>
 
 #include "core/http/response_cache.h"
-#include "core/io/send_queue.h"
-#include "core/util/deadline_list.h"
 #include "core/util/slab.h"
+#include "server/client_conn.h"
 #include "server/mode.h"
 
 namespace percore::server {
@@ -28,18 +27,12 @@ class HttpServer final : public Mode {
  private:
   enum class Phase : uint8_t { kWaiting, kHeaders, kBody, kIdle, kLinger };
 
-  struct Conn : util::SlabEntry, util::DeadlineLink {
+  struct Conn : ClientSocket {
     HttpServer* owner = nullptr;
-    int fd = -1;
     http_parser parser;
-    io::SendQueue out;
     Phase phase = Phase::kWaiting;
     bool head_request = false;
     bool bad_version = false;
-    bool close_after = false;   // the last queued response closes the connection
-    bool unread_input = false;  // the client may still be sending: close gently (linger)
-    bool peer_closed = false;
-    bool recv_paused = false;
     bool sent_before = false;  // TCP_NODELAY is set before the second send, not at accept
     bool nodelay = false;
   };
@@ -55,7 +48,6 @@ class HttpServer final : public Mode {
   void finish(Conn* c, int64_t now_ns);
   void close_conn(Conn* c);
   bool close_once_sent(Conn* c);
-  void release(Conn* c);
   void set_phase(Conn* c, Phase phase, int64_t now_ns);
   util::DeadlineList& timers_for(Phase phase);
   void expire(Conn* c);
@@ -65,10 +57,8 @@ class HttpServer final : public Mode {
   stats::WorkerSlot& stats_;
   http::ResponseCache responses_;
   http_parser_settings settings_{};
+  ClientLifecycle life_;
   util::Slab<Conn> conns_;
-  util::DeadlineList header_timers_;
-  util::DeadlineList idle_timers_;
-  util::DeadlineList linger_timers_;
   int64_t now_ns_ = 0;  // time of the completion being handled, for the parser callbacks
   bool draining_ = false;
 };

@@ -145,7 +145,7 @@ bool Master::prepare() {
       return false;
     }
     net::local_address(metrics_.fd(), &*o_.metrics);
-    metrics_.set_backend_names(backend_names(o_));
+    metrics_.set_upstream_names(upstream_names(o_));
   }
   slots_.reset(stats::WorkerSlots::create(o_.workers));
   int pipe_fds[2];
@@ -332,7 +332,7 @@ void Master::handle_signals() {
 }
 
 void Master::loop() {
-  StatsPrinter printer(*slots_, backend_names(o_));
+  StatsPrinter printer(*slots_, upstream_names(o_));
   int64_t next_tick = util::now_ns() + util::kNsPerSec;
   while (true) {
     int64_t now = util::now_ns();

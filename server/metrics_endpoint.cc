@@ -72,7 +72,7 @@ void MetricsEndpoint::serve_pending(const stats::WorkerSlots& slots) {
     if (read_request_head(c, &head)) {
       bool metrics = head.rfind("GET /metrics ", 0) == 0 || head.rfind("GET /metrics?", 0) == 0;
       std::string body =
-          metrics ? stats::render_prometheus(slots, backend_names_) : "not found: try /metrics\n";
+          metrics ? stats::render_prometheus(slots, upstream_names_) : "not found: try /metrics\n";
       write_all(c, fmt::format("HTTP/1.1 {}\r\nContent-Type: text/plain; version=0.0.4\r\n"
                                "Content-Length: {}\r\nConnection: close\r\n\r\n{}",
                                metrics ? "200 OK" : "404 Not Found", body.size(), body));

@@ -19,14 +19,14 @@ class MetricsEndpoint {
   int fd() const { return fd_; }
   // Serves the connections waiting in the accept queue.
   void serve_pending(const stats::WorkerSlots& slots);
-  // The proxy's backends, for the backend="ip:port" label.
-  void set_backend_names(std::vector<std::string> names) { backend_names_ = std::move(names); }
+  // The proxy's upstreams (-x), for the backend="ip:port" label.
+  void set_upstream_names(std::vector<std::string> names) { upstream_names_ = std::move(names); }
   // Closes the listener (in forked workers, which must not hold it).
   void close_listener();
 
  private:
   int fd_ = -1;
-  std::vector<std::string> backend_names_;
+  std::vector<std::string> upstream_names_;
 };
 
 }  // namespace percore::server

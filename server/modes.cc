@@ -1,7 +1,7 @@
 // The one place that maps a ServerMode to the class implementing it.
-#include "server/http_proxy.h"
 #include "server/http_server.h"
 #include "server/mode.h"
+#include "server/proxy/http_proxy.h"
 #include "server/tcp_echo.h"
 
 namespace percore::server {

@@ -23,7 +23,7 @@ cxxopts::Options make_spec() {
     ("v,verbose", "print per-worker statistics every second")
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
-    ("mode", "http or echo (proxy is chosen by -x)", cxxopts::value<std::string>()->default_value("http"))
+    ("mode", "http, proxy or echo (default: proxy with -x, else http)", cxxopts::value<std::string>())
     ("io", "event loop: epoll, uring or auto", cxxopts::value<std::string>()->default_value("epoll"))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
@@ -78,6 +78,37 @@ bool parse_listen_mode(const std::string& text, ListenMode* out) {
   return false;
 }
 
+// Every mode is chosen with --mode; -x without --mode also means proxy, as it always has. An
+// explicit mode that contradicts -x (http or echo with upstreams, proxy without) is a usage
+// error rather than a guess.
+bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
+  bool has_upstreams = !o->upstreams.empty();
+  if (r.count("mode") == 0) {
+    o->mode = has_upstreams ? ServerMode::kProxy : ServerMode::kHttp;
+    return true;
+  }
+  std::string mode = r["mode"].as<std::string>();
+  if (mode == "http") {
+    o->mode = ServerMode::kHttp;
+  } else if (mode == "proxy") {
+    o->mode = ServerMode::kProxy;
+  } else if (mode == "echo") {
+    o->mode = ServerMode::kEcho;
+  } else {
+    *message = "--mode must be http, proxy or echo (got '" + mode + "')";
+    return false;
+  }
+  if (o->mode == ServerMode::kProxy && !has_upstreams) {
+    *message = "--mode proxy needs at least one -x/--backend ip:port";
+    return false;
+  }
+  if (o->mode != ServerMode::kProxy && has_upstreams) {
+    *message = "--mode " + mode + " does not take -x/--backend (that is --mode proxy)";
+    return false;
+  }
+  return true;
+}
+
 ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
   if (!r.unmatched().empty()) {
     *message = "unexpected argument '" + r.unmatched().front() + "'";
@@ -100,7 +131,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     return ParseOutcome::kUsageError;
   }
   if (r.count("backend") && !parse_addresses(r["backend"].as<std::vector<std::string>>(),
-                                             "-x/--backend", &o->backends, message)) {
+                                             "-x/--backend", &o->upstreams, message)) {
     return ParseOutcome::kUsageError;
   }
   o->log_file = r["log"].as<std::string>();
@@ -108,27 +139,18 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   o->debug = r.count("debug") > 0;
   o->keepalive = r.count("keepalive") > 0;
 
-  std::string mode = r["mode"].as<std::string>();
-  if (mode == "http") {
-    o->mode = o->backends.empty() ? ServerMode::kHttp : ServerMode::kProxy;
-  } else if (mode == "echo" && o->backends.empty()) {
-    o->mode = ServerMode::kEcho;
-  } else {
-    *message = mode == "echo" ? "--mode echo does not take -x/--backend"
-                              : "--mode must be http or echo (got '" + mode + "')";
+  if (!parse_mode(r, o, message)) return ParseOutcome::kUsageError;
+  if (o->upstreams.size() > stats::kMaxUpstreams) {
+    *message = "-x/--backend: at most " + std::to_string(stats::kMaxUpstreams) + " backends";
     return ParseOutcome::kUsageError;
   }
-  if (o->backends.size() > stats::kMaxBackends) {
-    *message = "-x/--backend: at most " + std::to_string(stats::kMaxBackends) + " backends";
-    return ParseOutcome::kUsageError;
-  }
-  o->backend_conns = r["backend-conns"].as<int>();
-  if (o->backend_conns < 0 || o->backend_conns > 100000) {
+  o->upstream_conns = r["backend-conns"].as<int>();
+  if (o->upstream_conns < 0 || o->upstream_conns > 100000) {
     *message = "--backend-conns must be between 0 and 100000";
     return ParseOutcome::kUsageError;
   }
-  if (!parse_seconds(r, "backend-timeout", &o->backend_timeout_ms, message) ||
-      !parse_seconds(r, "backend-idle-timeout", &o->backend_idle_ms, message)) {
+  if (!parse_seconds(r, "backend-timeout", &o->upstream_timeout_ms, message) ||
+      !parse_seconds(r, "backend-idle-timeout", &o->upstream_idle_ms, message)) {
     return ParseOutcome::kUsageError;
   }
   std::string balance = r["balance"].as<std::string>();
@@ -185,9 +207,9 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
 
 }  // namespace
 
-std::vector<std::string> backend_names(const ServerOptions& o) {
+std::vector<std::string> upstream_names(const ServerOptions& o) {
   std::vector<std::string> names;
-  for (const net::Address& a : o.backends) names.push_back(a.to_string());
+  for (const net::Address& a : o.upstreams) names.push_back(a.to_string());
   return names;
 }
 

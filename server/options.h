@@ -24,7 +24,7 @@ struct ServerOptions {
   int workers = 0;  // 0: one per online CPU
   int start_core = 0;
   std::vector<net::Address> listen;
-  std::vector<net::Address> backends;
+  std::vector<net::Address> upstreams;  // -x/--backend: proxy mode
   std::string log_file = "./percore.log";
   bool verbose = false;
   bool debug = false;
@@ -39,15 +39,15 @@ struct ServerOptions {
   int backlog = 4096;
   std::optional<net::Address> metrics;
   // Proxy mode (-x).
-  int backend_conns = 64;  // idle keep-alive connections kept per backend per worker
-  int backend_timeout_ms = 10'000;
-  int backend_idle_ms = 15'000;  // pooled connections close first, before the backend does
+  int upstream_conns = 64;  // idle keep-alive connections kept per backend per worker
+  int upstream_timeout_ms = 10'000;
+  int upstream_idle_ms = 15'000;  // pooled connections close first, before the backend does
   Balance balance = Balance::kRoundRobin;
   ListenMode listen_mode = ListenMode::kReuseport;
 };
 
 // "ip:port" of each -x backend, for labels and log lines.
-std::vector<std::string> backend_names(const ServerOptions& o);
+std::vector<std::string> upstream_names(const ServerOptions& o);
 
 enum class ParseOutcome { kRun, kHelp, kUsageError };
 

@@ -53,7 +53,7 @@ void print_accept_balance(FILE* out, const stats::WorkerSlots& slots) {
 void StatsPrinter::print_proxy_line(FILE* out, const std::string& who, const Totals& now,
                                     const Totals& before, double secs, int ups) const {
   auto delta = [&](stats::Counter c) { return now.counters[c] - before.counters[c]; };
-  uint64_t reuses = delta(stats::kPoolReuses), connects = delta(stats::kBackendConnects);
+  uint64_t reuses = delta(stats::kPoolReuses), connects = delta(stats::kUpstreamConnects);
   double reuse = reuses + connects > 0
                      ? 100.0 * static_cast<double>(reuses) / static_cast<double>(reuses + connects)
                      : 0.0;
@@ -63,12 +63,12 @@ void StatsPrinter::print_proxy_line(FILE* out, const std::string& who, const Tot
              who, static_cast<double>(delta(stats::kProxyForwarded)) / secs,
              static_cast<double>(connects) / secs, reuse, now.counters[stats::kBadGateway],
              now.counters[stats::kGatewayTimeout], stats::latency_quantile_us(now.latency, 0.5),
-             stats::latency_quantile_us(now.latency, 0.99), ups, backend_names_.size());
+             stats::latency_quantile_us(now.latency, 0.99), ups, upstream_names_.size());
 }
 
-StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots, std::vector<std::string> backend_names)
+StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots, std::vector<std::string> upstream_names)
     : slots_(slots),
-      backend_names_(std::move(backend_names)),
+      upstream_names_(std::move(upstream_names)),
       previous_(static_cast<size_t>(slots.count())),
       previous_ns_(util::now_ns()),
       start_ns_(previous_ns_) {}
@@ -83,10 +83,10 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
     t.add(slots_.slot(w));
     std::string who = fmt::format("w{} cpu{}", w, slots_.slot(w).core.load());
     print_line(out, who, t, previous_[w], secs);
-    if (!backend_names_.empty()) {
+    if (!upstream_names_.empty()) {
       int ups = 0;
-      for (size_t b = 0; b < backend_names_.size(); ++b) {
-        ups += slots_.slot(w).backends[b].up.load() != 0;
+      for (size_t b = 0; b < upstream_names_.size(); ++b) {
+        ups += slots_.slot(w).upstreams[b].up.load() != 0;
       }
       print_proxy_line(out, who, t, previous_[w], secs, ups);
     }
@@ -99,22 +99,22 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
   }
   print_line(out, "total", sum_now, sum_before, secs);
   print_accept_balance(out, slots_);
-  if (!backend_names_.empty()) {
+  if (!upstream_names_.empty()) {
     for (int w = 0; w < slots_.count(); ++w) {
       for (int b = 0; b < stats::kLatencyBuckets; ++b)
         sum_now.latency[b] += previous_[w].latency[b];
     }
     int up_everywhere = 0;
-    for (size_t b = 0; b < backend_names_.size(); ++b) {
+    for (size_t b = 0; b < upstream_names_.size(); ++b) {
       uint64_t req = 0, fail = 0;
       int ups = 0;
       for (int w = 0; w < slots_.count(); ++w) {
-        req += slots_.slot(w).backends[b].requests.load();
-        fail += slots_.slot(w).backends[b].failures.load();
-        ups += slots_.slot(w).backends[b].up.load() != 0;
+        req += slots_.slot(w).upstreams[b].requests.load();
+        fail += slots_.slot(w).upstreams[b].failures.load();
+        ups += slots_.slot(w).upstreams[b].up.load() != 0;
       }
       fmt::print(out, "backend {:<21} requests {:>10}  failures {:>6}  up in {}/{} workers\n",
-                 backend_names_[b], req, fail, ups, slots_.count());
+                 upstream_names_[b], req, fail, ups, slots_.count());
       up_everywhere += ups == slots_.count();
     }
     print_proxy_line(out, "total", sum_now, sum_before, secs, up_everywhere);

@@ -1,7 +1,10 @@
 #include "server/tcp_echo.h"
 
+#include <unistd.h>
+
 #include "core/net/socket.h"
 #include "core/util/clock.h"
+#include "server/client_conn.h"
 
 namespace percore::server {
 
@@ -16,7 +19,7 @@ TcpEcho::~TcpEcho() {
 
 void TcpEcho::on_accept(int fd, int64_t now_ns) {
   if (draining_) {
-    backend_.close(fd);
+    ::close(fd);  // never handed to the backend, so not its to close
     return;
   }
   net::set_nodelay(fd);
@@ -27,8 +30,9 @@ void TcpEcho::on_accept(int fd, int64_t now_ns) {
   stats_.add(stats::kAccepted);
   stats_.add_active(1);
   idle_timers_.arm(c, now_ns);
-  if (backend_.open(fd, util::Slab<Conn>::token(c)) < 0) {
+  if (io::open_or_close(backend_, fd, util::Slab<Conn>::token(c)) < 0) {
     stats_.add(stats::kIoErrors);
+    c->fd = -1;
     close_conn(c);
   }
 }
@@ -56,10 +60,8 @@ void TcpEcho::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
   idle_timers_.arm(c, now_ns);
   c->out.append_copy({comp.data, static_cast<size_t>(comp.result)});
   flush(c);
-  if (c->out.pending_bytes() > kMaxPendingBytes && !c->recv_paused) {
-    c->recv_paused = true;
-    backend_.pause_recv(c->fd);
-  }
+  if (c->out.pending_bytes() > kMaxPendingBytes)
+    set_recv_paused(backend_, c->fd, &c->recv_paused, true);
 }
 
 void TcpEcho::flush(Conn* c) {
@@ -82,15 +84,14 @@ void TcpEcho::on_sent(Conn* c, int result) {
     close_conn(c);
     return;
   }
-  if (c->recv_paused && c->out.pending_bytes() <= kMaxPendingBytes / 2) {
-    c->recv_paused = false;
-    backend_.resume_recv(c->fd);
+  if (c->out.pending_bytes() <= kMaxPendingBytes / 2) {
+    set_recv_paused(backend_, c->fd, &c->recv_paused, false);
   }
 }
 
 void TcpEcho::close_conn(Conn* c) {
   util::DeadlineList::cancel(c);
-  backend_.close(c->fd);
+  if (c->fd >= 0) backend_.close(c->fd);
   c->fd = -1;
   c->out.clear();
   stats_.add(stats::kClosed);

@@ -5,19 +5,39 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <cstdint>
 
 namespace percore::io {
 
-// Tokens are opaque to backends but must fit in kTokenBits: backends may use the bits above for
-// their own bookkeeping (io_uring packs the operation there). A token must be unique among the
-// sockets registered with one backend; protocol code makes it so with a slot index plus a
-// generation, which also lets it recognise a completion meant for a slot that was since reused.
-// Backends filter stale completions by token, so a closed socket's token must not be given to a
-// new socket of the same backend right away (the generation takes care of that).
+// Token layout. A token is the 64-bit name protocol code gives a socket; every completion
+// carries it back. This is the one description of its bits; the constants below are what the
+// code uses.
+//
+//   63 ........ 56 | 55       | 54 ........ 32 | 31       | 30 ........ 0
+//   backend-owned  | listener | generation     | sub-kind | slot index
+//
+// - Bits 56-63 belong to the backend (io_uring packs the operation there); tokens handed to a
+//   backend must fit in kTokenMask.
+// - Bit 55 (kListenerTokenBit) marks a server worker's listening sockets (server/event_loop.h);
+//   connection tokens keep it clear.
+// - Bits 32-54 are the slot's generation and bits 0-30 its index (util::Slab::token): a
+//   completion for a slot that was released, and perhaps reused, since is recognised as stale.
+// - Bit 31 (kSubKindTokenBit) is free for a mode with two slabs to tell them apart (the proxy
+//   marks its upstream connections with it); slab indexes stay far below 2^31.
+// - The client has no listeners and one kind of connection: its slot_token (client/load_worker.h)
+//   puts the index in bits 0-31 and a 24-bit generation in bits 32-55.
+//
+// A token must be unique among the sockets registered with one backend. Backends filter stale
+// completions by token, so a closed socket's token must not be given to a new socket of the same
+// backend right away (the generation takes care of that).
 inline constexpr int kTokenBits = 56;
 inline constexpr uint64_t kTokenMask = (uint64_t{1} << kTokenBits) - 1;
+inline constexpr uint64_t kListenerTokenBit = uint64_t{1} << (kTokenBits - 1);
+inline constexpr int kGenerationShift = 32;
+inline constexpr int kGenerationBits = kTokenBits - 1 - kGenerationShift;
+inline constexpr uint64_t kSubKindTokenBit = uint64_t{1} << 31;
 
 enum class Op : uint8_t {
   kAccept,   // result: new socket fd (non-blocking, close-on-exec) or -errno
@@ -43,8 +63,12 @@ struct Completion {
 };
 
 // Ownership and ordering rules:
-// - Sockets handed to a backend are non-blocking. The backend owns them from open()/connect()
-//   until close(), which also closes the fd.
+// - Sockets handed to a backend are non-blocking. The backend owns them from a successful
+//   open()/connect()/start_accept() until close(), which also closes the fd.
+// - Before that, the fd is the caller's: a kAccept result belongs to the protocol code that
+//   received it, and a socket whose open() or connect() returned an error was not taken (both
+//   are all or nothing). The backend does not know such an fd (its close() returns -EBADF), so
+//   the caller closes it with ::close(); open_or_close() below does that for accepted sockets.
 // - After close(fd) returns, no later wait() delivers a completion carrying that socket's
 //   token, even if an operation was in flight (backends filter stale completions by token).
 //   Completions already handed out by the current wait() may still name it: protocol code
@@ -82,7 +106,8 @@ class Backend {
   // Pauses accepting; connections wait in the kernel's queue until start_accept() again.
   virtual int stop_accept(int listen_fd) = 0;
 
-  // Registers a connected socket and starts receiving on it.
+  // Registers a connected socket and starts receiving on it. On error the socket stays the
+  // caller's (see the ownership rules).
   virtual int open(int fd, uint64_t token) = 0;
   // Starts a non-blocking connect of an unconnected socket; kConnect completes it, and on
   // success receiving starts as with open(). When connect() itself returns an error the backend
@@ -112,5 +137,13 @@ class Backend {
   // Receive buffers handed out by the previous wait() are recycled on entry.
   virtual int wait(Completion* out, int max, int64_t timeout_us) = 0;
 };
+
+// Hands an accepted socket to the backend, or closes it when open() fails (the backend did not
+// take it, so its close() could not). Returns open()'s result; on error the fd is gone.
+inline int open_or_close(Backend& backend, int fd, uint64_t token) {
+  int rc = backend.open(fd, token);
+  if (rc < 0) ::close(fd);
+  return rc;
+}
 
 }  // namespace percore::io

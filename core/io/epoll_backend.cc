@@ -98,7 +98,10 @@ class EpollBackend final : public Backend {
     if (rc < 0 && errno != EINPROGRESS) return -errno;
     s.kind = Kind::kConnecting;
     s.writable = false;
-    if (int reg = ensure_registered(fd, s); reg < 0) return reg;
+    if (int reg = ensure_registered(fd, s); reg < 0) {
+      s = FdState{};  // all or nothing: the socket stays the caller's
+      return reg;
+    }
     if (rc == 0) finish_connect(fd, s, 0);
     return 0;
   }

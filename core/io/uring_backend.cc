@@ -119,7 +119,13 @@ class UringBackend final : public Backend {
     if (s == nullptr) return -EBADF;
     if (s->kind != Kind::kNone) return -EEXIST;
     if (int rc = claim(fd, s, Kind::kStream, token); rc < 0) return rc;
-    return arm_recv(fd, *s);
+    if (int rc = arm_recv(fd, *s); rc < 0) {
+      // All or nothing: a socket open() failed on stays the caller's, so forget it entirely.
+      tokens_.erase(token);
+      *s = FdState{};
+      return rc;
+    }
+    return 0;
   }
 
   int connect(int fd, uint64_t token, const sockaddr* addr, socklen_t len) override {

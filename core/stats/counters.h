@@ -8,27 +8,27 @@
 namespace percore::stats {
 
 // X(enum name, metric name, help)
-#define PERCORE_COUNTERS(X)                                                             \
-  X(kAccepted, "accepted_total", "Connections accepted")                                \
-  X(kClosed, "closed_total", "Connections closed")                                      \
-  X(kRequests, "requests_total", "Requests parsed")                                     \
-  X(kResp1xx, "responses_1xx_total", "Responses with a 1xx status")                     \
-  X(kResp2xx, "responses_2xx_total", "Responses with a 2xx status")                     \
-  X(kResp3xx, "responses_3xx_total", "Responses with a 3xx status")                     \
-  X(kResp4xx, "responses_4xx_total", "Responses with a 4xx status")                     \
-  X(kResp5xx, "responses_5xx_total", "Responses with a 5xx status")                     \
-  X(kBytesIn, "bytes_in_total", "Bytes received from clients")                          \
-  X(kBytesOut, "bytes_out_total", "Bytes sent to clients")                              \
-  X(kParseErrors, "parse_errors_total", "Malformed requests (400, 431, 505)")           \
-  X(kTimeouts, "timeouts_total", "Connections closed by the header or idle timeout")    \
-  X(kAcceptErrors, "accept_errors_total", "accept() failures such as EMFILE")           \
-  X(kIoErrors, "io_errors_total", "Connections ended by a socket error")                \
-  X(kProxyForwarded, "proxy_forwarded_total", "Requests forwarded to a backend")        \
-  X(kBackendConnects, "backend_connects_total", "New connections opened to backends")   \
-  X(kPoolReuses, "backend_pool_reuses_total", "Requests sent on a pooled connection")   \
-  X(kBackendRetries, "backend_retries_total", "Requests retried on another connection") \
-  X(kBackendFailures, "backend_failures_total", "Backend connect/IO failures")          \
-  X(kBadGateway, "proxy_502_total", "502 Bad Gateway answers")                          \
+#define PERCORE_COUNTERS(X)                                                              \
+  X(kAccepted, "accepted_total", "Connections accepted")                                 \
+  X(kClosed, "closed_total", "Connections closed")                                       \
+  X(kRequests, "requests_total", "Requests parsed")                                      \
+  X(kResp1xx, "responses_1xx_total", "Responses with a 1xx status")                      \
+  X(kResp2xx, "responses_2xx_total", "Responses with a 2xx status")                      \
+  X(kResp3xx, "responses_3xx_total", "Responses with a 3xx status")                      \
+  X(kResp4xx, "responses_4xx_total", "Responses with a 4xx status")                      \
+  X(kResp5xx, "responses_5xx_total", "Responses with a 5xx status")                      \
+  X(kBytesIn, "bytes_in_total", "Bytes received from clients")                           \
+  X(kBytesOut, "bytes_out_total", "Bytes sent to clients")                               \
+  X(kParseErrors, "parse_errors_total", "Malformed requests (400, 431, 505)")            \
+  X(kTimeouts, "timeouts_total", "Connections closed by the header or idle timeout")     \
+  X(kAcceptErrors, "accept_errors_total", "accept() failures such as EMFILE")            \
+  X(kIoErrors, "io_errors_total", "Connections ended by a socket error")                 \
+  X(kProxyForwarded, "proxy_forwarded_total", "Requests forwarded to a backend")         \
+  X(kUpstreamConnects, "backend_connects_total", "New connections opened to backends")   \
+  X(kPoolReuses, "backend_pool_reuses_total", "Requests sent on a pooled connection")    \
+  X(kUpstreamRetries, "backend_retries_total", "Requests retried on another connection") \
+  X(kUpstreamFailures, "backend_failures_total", "Backend connect/IO failures")          \
+  X(kBadGateway, "proxy_502_total", "502 Bad Gateway answers")                           \
   X(kGatewayTimeout, "proxy_504_total", "504 Gateway Timeout answers")
 
 enum Counter : uint8_t {

@@ -9,7 +9,7 @@ namespace percore::stats {
 
 namespace {
 
-using BackendField = std::atomic<uint64_t> BackendSlot::*;
+using BackendField = std::atomic<uint64_t> UpstreamSlot::*;
 
 void render_backends(const WorkerSlots& slots, const std::vector<std::string>& names,
                      std::string& out) {
@@ -20,19 +20,19 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
     BackendField field;
   };
   static constexpr Series kSeries[] = {
-      {"backend_requests_total", "Requests forwarded to the backend", &BackendSlot::requests},
-      {"backend_conn_opens_total", "Connections opened to the backend", &BackendSlot::connects},
-      {"backend_conn_reuses_total", "Requests sent on a pooled connection", &BackendSlot::reuses},
-      {"backend_errors_total", "Connect/IO failures and timeouts", &BackendSlot::failures},
+      {"backend_requests_total", "Requests forwarded to the backend", &UpstreamSlot::requests},
+      {"backend_conn_opens_total", "Connections opened to the backend", &UpstreamSlot::connects},
+      {"backend_conn_reuses_total", "Requests sent on a pooled connection", &UpstreamSlot::reuses},
+      {"backend_errors_total", "Connect/IO failures and timeouts", &UpstreamSlot::failures},
   };
-  size_t n = names.size() < kMaxBackends ? names.size() : kMaxBackends;
+  size_t n = names.size() < kMaxUpstreams ? names.size() : kMaxUpstreams;
   for (const Series& s : kSeries) {
     fmt::format_to(it, "# HELP percore_{} {}\n# TYPE percore_{} counter\n", s.metric, s.help,
                    s.metric);
     for (int w = 0; w < slots.count(); ++w) {
       for (size_t b = 0; b < n; ++b) {
         fmt::format_to(it, "percore_{}{{worker=\"{}\",backend=\"{}\"}} {}\n", s.metric, w, names[b],
-                       (slots.slot(w).backends[b].*s.field).load());
+                       (slots.slot(w).upstreams[b].*s.field).load());
       }
     }
   }
@@ -41,14 +41,14 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
   for (int w = 0; w < slots.count(); ++w) {
     for (size_t b = 0; b < n; ++b) {
       fmt::format_to(it, "percore_backend_up{{worker=\"{}\",backend=\"{}\"}} {}\n", w, names[b],
-                     slots.slot(w).backends[b].up.load());
+                     slots.slot(w).upstreams[b].up.load());
     }
   }
   out += "# HELP percore_backend_pool_reuse_ratio Requests sent on pooled connections / all\n";
   out += "# TYPE percore_backend_pool_reuse_ratio gauge\n";
   for (int w = 0; w < slots.count(); ++w) {
     double reuses = static_cast<double>(slots.slot(w).get(kPoolReuses));
-    double opens = static_cast<double>(slots.slot(w).get(kBackendConnects));
+    double opens = static_cast<double>(slots.slot(w).get(kUpstreamConnects));
     fmt::format_to(it, "percore_backend_pool_reuse_ratio{{worker=\"{}\"}} {:.4f}\n", w,
                    reuses + opens > 0 ? reuses / (reuses + opens) : 0.0);
   }
@@ -79,7 +79,7 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
 }  // namespace
 
 std::string render_prometheus(const WorkerSlots& slots,
-                              const std::vector<std::string>& backend_names) {
+                              const std::vector<std::string>& upstream_names) {
   std::string out;
   auto it = std::back_inserter(out);
   for (int c = 0; c < kCounterCount; ++c) {
@@ -112,7 +112,7 @@ std::string render_prometheus(const WorkerSlots& slots,
   } else {
     fmt::format_to(it, "percore_accept_balance_ratio {:.4f}\n", balance);
   }
-  if (!backend_names.empty()) render_backends(slots, backend_names, out);
+  if (!upstream_names.empty()) render_backends(slots, upstream_names, out);
   return out;
 }
 

@@ -8,8 +8,8 @@
 
 namespace percore::stats {
 
-// backend_names: the proxy's -x addresses, used as the backend="..." label (empty: no proxy).
+// upstream_names: the proxy's -x addresses, used as the backend="..." label (empty: no proxy).
 std::string render_prometheus(const WorkerSlots& slots,
-                              const std::vector<std::string>& backend_names = {});
+                              const std::vector<std::string>& upstream_names = {});
 
 }  // namespace percore::stats

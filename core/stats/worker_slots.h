@@ -13,9 +13,9 @@
 namespace percore::stats {
 
 // Proxy mode: each worker's view of each backend (-x), in the order given on the command line.
-inline constexpr int kMaxBackends = 16;
+inline constexpr int kMaxUpstreams = 16;
 
-struct BackendSlot {
+struct UpstreamSlot {
   std::atomic<uint64_t> requests;    // requests forwarded
   std::atomic<uint64_t> connects;    // connections opened
   std::atomic<uint64_t> reuses;      // requests sent on a pooled connection
@@ -34,7 +34,7 @@ struct alignas(64) WorkerSlot {
   std::atomic<int32_t> pid;
   std::atomic<int32_t> core;
   std::atomic<uint32_t> starts;  // 1 + restarts
-  BackendSlot backends[kMaxBackends];
+  UpstreamSlot upstreams[kMaxUpstreams];
   // Time from a request's head being queued for a backend to the response head arriving.
   std::atomic<uint64_t> upstream_latency[kLatencyBuckets];
 

@@ -20,8 +20,8 @@ struct SlabEntry {
 template <class T>
 class Slab {
   static constexpr uint32_t kChunk = 256;
-  // The token's top bit stays clear: workers use it to tell their listeners' tokens apart.
-  static constexpr uint32_t kGenMask = (1u << (io::kTokenBits - 33)) - 1;
+  // Generation and index as core/io/backend.h lays the token out.
+  static constexpr uint32_t kGenMask = (1u << io::kGenerationBits) - 1;
 
  public:
   // A free object, or a fresh one (the table grows a chunk at a time: allocation happens only
@@ -41,12 +41,14 @@ class Slab {
     --live_;
   }
 
-  static uint64_t token(const T* t) { return (uint64_t{t->slab_gen} << 32) | t->slab_index; }
+  static uint64_t token(const T* t) {
+    return (uint64_t{t->slab_gen} << io::kGenerationShift) | t->slab_index;
+  }
 
   // The live object the token names, or nullptr when the token is stale.
   T* lookup(uint64_t token) const {
     uint32_t index = static_cast<uint32_t>(token);
-    uint32_t gen = static_cast<uint32_t>(token >> 32) & kGenMask;
+    uint32_t gen = static_cast<uint32_t>(token >> io::kGenerationShift) & kGenMask;
     if (index >= chunks_.size() * kChunk) return nullptr;
     T* t = &chunks_[index / kChunk][index % kChunk];
     return (t->slab_gen == gen && (gen & 1) == 1) ? t : nullptr;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/client_run.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
@@ -238,8 +239,7 @@ TEST_P(ClientEcho, SweepWritesOneCsvRowPerStepAndAPlot) {
   unlink(png.c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ClientEcho, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ClientEcho);
 
 TEST(ClientEchoE2E, UnreachableTargetAndBadFlagsExitTwoWithOneLine) {
   int fd = connect_loopback(1);

@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
@@ -143,8 +144,7 @@ TEST_P(ServerEcho, ClientThatNeverReadsDoesNotGrowServerMemory) {
   for (int fd : fds) close(fd);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerEcho, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerEcho);
 
 }  // namespace
 }  // namespace percore::test

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/net/socket.h"
+#include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/server_process.h"
 
@@ -53,7 +54,9 @@ TEST(ServerProcess, BadFlagIsOneLineAndExitCode2) {
                                              {"-a", "127.0.0.1:99999"},
                                              {"--io", "kqueue"},
                                              {"extra-argument"},
-                                             {"-w", "0"}}) {
+                                             {"-w", "0"},
+                                             {"--mode", "proxy"},
+                                             {"--mode", "http", "-x", "127.0.0.1:1"}}) {
     args.insert(args.begin(), PERCORE_SERVER_BIN);
     Process p(args);
     int status = p.wait_exit(5000);
@@ -242,8 +245,7 @@ TEST_P(ServerFdLimit, RunningOutOfFileDescriptorsDoesNotSpin) {
   unlink(log.c_str());
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerFdLimit, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerFdLimit);
 
 }  // namespace
 }  // namespace percore::test

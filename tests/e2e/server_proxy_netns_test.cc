@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/process.h"
 #include "tests/support/server_process.h"
 
@@ -135,8 +136,7 @@ TEST_P(ServerProxyNetns, ClientProxyBackendOnThreeHosts) {
   backend.kill_all();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerProxyNetns, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerProxyNetns);
 
 }  // namespace
 }  // namespace percore::test

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
@@ -122,8 +123,7 @@ std::string case_name(const ::testing::TestParamInfo<std::tuple<std::string, Cas
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, ServerProxySmuggling,
-                         ::testing::Combine(::testing::Values("epoll", "uring"),
-                                            ::testing::ValuesIn(kCases)),
+                         ::testing::Combine(every_backend(), ::testing::ValuesIn(kCases)),
                          case_name);
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nginx_process.h"
 #include "tests/support/proxy_helpers.h"
@@ -63,6 +64,17 @@ TEST_P(ServerProxy, ForwardsStatusBodyAndKeepsBothSidesAlive) {
   std::string m = proxy_.metrics();
   EXPECT_EQ(metric_sum(m, "percore_backend_pool_reuses_total"), 4);
   EXPECT_EQ(backend_metric(m, "percore_backend_requests_total", backend.address()), 5);
+}
+
+TEST_P(ServerProxy, ModeProxySelectsProxyModeLikeXAlone) {
+  TestBackend backend;
+  start({backend.address()}, {"-k", "--mode", "proxy"});
+  int fd = connect();
+  Response r = roundtrip(fd, "GET /m HTTP/1.1\r\nHost: t\r\n\r\n");
+  close(fd);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok\n");  // the upstream's answer, not the HTTP mode's greeting
+  EXPECT_EQ(backend.requests(), 1u);
 }
 
 TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
@@ -333,8 +345,7 @@ TEST_P(ServerProxy, BadProxyFlagsExitWithUsageError) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerProxy, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerProxy);
 
 }  // namespace
 }  // namespace percore::test

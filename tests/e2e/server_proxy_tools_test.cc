@@ -8,6 +8,7 @@
 #include <regex>
 #include <thread>
 
+#include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nginx_process.h"
 #include "tests/support/proxy_helpers.h"
@@ -179,8 +180,7 @@ TEST_P(ServerProxyTools, BackendKilledDuringWrkThenUsedAgain) {
   EXPECT_NE(log.find("back in rotation"), std::string::npos) << log;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerProxyTools, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return info.param; });
+PERCORE_ON_EVERY_BACKEND(ServerProxyTools);
 
 }  // namespace
 }  // namespace percore::test

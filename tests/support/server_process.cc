@@ -5,7 +5,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/io/factory.h"
 #include "tests/support/http_client.h"
 
 namespace percore::test {
@@ -20,12 +19,6 @@ std::string ServerProcess::log_text() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string backend_skip_reason(const std::string& io) {
-  if (io != "uring") return "";
-  std::string why = io::uring_unavailable_reason();
-  return why.empty() ? "" : "io_uring unavailable here: " + why;
 }
 
 ServerProcess start_server(const std::string& io, const std::vector<std::string>& extra) {

@@ -1,5 +1,6 @@
 // Starts the real `server` binary on 127.0.0.1 with an ephemeral port and a private log file, and
-// waits for its ready line. Tests parameterised by backend pass "epoll" or "uring".
+// waits for its ready line. Tests parameterised by backend pass a name from
+// kEveryBackend (tests/support/backend_test.h).
 #pragma once
 
 #include <memory>
@@ -20,9 +21,6 @@ struct ServerProcess {
   std::string metrics() const;  // the /metrics text, or "" when unreachable
   std::string log_text() const;
 };
-
-// Why the backend cannot run here ("" when it can): tests skip with this message.
-std::string backend_skip_reason(const std::string& io);
 
 // Starts `server -a 127.0.0.1:0 --metrics 127.0.0.1:0 -o <tmp log> --io <io> <extra...>`.
 ServerProcess start_server(const std::string& io, const std::vector<std::string>& extra);

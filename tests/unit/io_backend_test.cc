@@ -1,4 +1,4 @@
-// Contract tests run against every event-loop backend (epoll, io_uring) over loopback sockets.
+// Contract tests run against every event-loop backend (kEveryBackend) over loopback sockets.
 #include <errno.h>
 #include <gtest/gtest.h>
 
@@ -18,6 +18,7 @@
 #include "core/io/epoll_backend.h"
 #include "core/io/factory.h"
 #include "core/io/uring_backend.h"
+#include "tests/support/backend_test.h"
 #include "tests/unit/io_test_util.h"
 
 namespace percore::io {
@@ -30,13 +31,11 @@ using testing::make_listener;
 using testing::pattern;
 using testing::Pump;
 
-class BackendTest : public ::testing::TestWithParam<const char*> {
+class BackendTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (is_uring()) {
-      std::string why = uring_unavailable_reason();
-      if (!why.empty()) GTEST_SKIP() << "io_uring unavailable: " << why;
-    }
+    std::string why = test::backend_skip_reason(GetParam());
+    if (!why.empty()) GTEST_SKIP() << why;
     backend_ = make(false);
     ASSERT_NE(backend_, nullptr);
     listen_fd_ = make_listener(&port_);
@@ -49,7 +48,7 @@ class BackendTest : public ::testing::TestWithParam<const char*> {
     if (listen_fd_ >= 0) ::close(listen_fd_);
   }
 
-  bool is_uring() const { return std::string(GetParam()) == "uring"; }
+  bool is_uring() const { return GetParam() == "uring"; }
 
   // `small`: a uring backend with few, small receive buffers, to run it out of them.
   std::unique_ptr<Backend> make(bool small) {
@@ -63,7 +62,9 @@ class BackendTest : public ::testing::TestWithParam<const char*> {
       }
       b = make_uring_backend(o, &error);
     } else {
-      b = make_epoll_backend(&error);
+      BackendKind kind = BackendKind::kAuto;
+      EXPECT_TRUE(parse_backend_kind(GetParam(), &kind)) << GetParam();
+      b = make_backend(kind, &error);
     }
     EXPECT_NE(b, nullptr) << error;
     return b;
@@ -90,7 +91,7 @@ class BackendTest : public ::testing::TestWithParam<const char*> {
 };
 
 TEST_P(BackendTest, NameMatches) {
-  EXPECT_STREQ(backend_->name(), GetParam());
+  EXPECT_EQ(backend_->name(), GetParam());
 }
 
 TEST_P(BackendTest, AcceptStopAndResume) {
@@ -559,10 +560,7 @@ TEST_P(BackendTest, SignalInterruptsWait) {
   EXPECT_LT(took, std::chrono::milliseconds(2000));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, ::testing::Values("epoll", "uring"),
-                         [](const ::testing::TestParamInfo<const char*>& info) {
-                           return std::string(info.param);
-                         });
+INSTANTIATE_TEST_SUITE_P(Backends, BackendTest, test::every_backend(), test::backend_name);
 
 }  // namespace
 }  // namespace percore::io

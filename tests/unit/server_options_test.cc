@@ -63,6 +63,38 @@ TEST(ServerOptions, BadValuesAreUsageErrors) {
   }
 }
 
+TEST(ServerOptions, EveryModeIsChosenWithModeAndXAloneMeansProxy) {
+  struct Case {
+    std::vector<std::string> args;
+    ServerMode mode;
+  };
+  for (const Case& k :
+       std::vector<Case>{{{}, ServerMode::kHttp},
+                         {{"--mode", "http"}, ServerMode::kHttp},
+                         {{"--mode", "echo"}, ServerMode::kEcho},
+                         {{"-x", "127.0.0.1:1"}, ServerMode::kProxy},
+                         {{"--mode", "proxy", "-x", "127.0.0.1:1"}, ServerMode::kProxy}}) {
+    ServerOptions o;
+    std::string msg;
+    ASSERT_EQ(parse(k.args, &o, &msg), ParseOutcome::kRun) << msg;
+    EXPECT_EQ(o.mode, k.mode) << mode_name(k.mode);
+  }
+}
+
+TEST(ServerOptions, ModeThatContradictsXIsAUsageError) {
+  for (std::vector<std::string> bad :
+       std::vector<std::vector<std::string>>{{"--mode", "proxy"},
+                                             {"--mode", "http", "-x", "127.0.0.1:1"},
+                                             {"--mode", "echo", "-x", "127.0.0.1:1"},
+                                             {"--mode", "gopher"}}) {
+    ServerOptions o;
+    std::string msg;
+    EXPECT_EQ(parse(bad, &o, &msg), ParseOutcome::kUsageError) << bad[1];
+    EXPECT_NE(msg.find("--mode"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
 TEST(ServerOptions, HelpListsTheFlags) {
   ServerOptions o;
   std::string msg;

@@ -1,7 +1,7 @@
-// The two kinds of connection the proxy mode owns: a client connection and an upstream (backend)
+// The two kinds of connection the proxy mode owns: a client connection and an upstream (upstream)
 // connection. While a request is in flight the two are paired; an upstream connection between
-// requests sits in its backend's idle pool. Both outgoing queues live on the client side, so a
-// request that has not reached a backend yet survives a failed connect and goes to the next one.
+// requests sits in its upstream's idle pool. Both outgoing queues live on the client side, so a
+// request that has not reached an upstream yet survives a failed connect and goes to the next one.
 #pragma once
 
 #include <http_parser.h>
@@ -16,6 +16,7 @@
 #include "core/io/send_queue.h"
 #include "core/util/deadline_list.h"
 #include "core/util/slab.h"
+#include "server/client_conn.h"
 
 namespace percore::server {
 
@@ -27,17 +28,17 @@ enum class UpState : uint8_t { kConnecting, kBusy, kIdle };
 struct UpstreamConn : util::SlabEntry, util::DeadlineLink {
   HttpProxy* owner = nullptr;  // for http-parser callbacks
   int fd = -1;
-  int backend = 0;
+  int upstream = 0;
   UpState state = UpState::kConnecting;
-  int32_t pool_pos = -1;  // index in the backend's idle list while pooled
-  bool reused = false;    // served an earlier request: the backend may have closed it meanwhile
+  int32_t pool_pos = -1;  // index in the upstream's idle list while pooled
+  bool reused = false;    // served an earlier request: the upstream may have closed it meanwhile
   bool recv_paused = false;
   bool response_seen = false;  // any response byte arrived for the current request
   bool interim = false;        // the response being parsed is a 1xx
   bool in_body = false;        // header callbacks now carry trailers, which are dropped
-  bool keep_alive = false;     // the backend allows reusing the connection after this response
+  bool keep_alive = false;     // the upstream allows reusing the connection after this response
   bool skip_body = false;
-  bool eof_body = false;  // the body ends when the backend closes
+  bool eof_body = false;  // the body ends when the upstream closes
   bool chunked = false;
   int status = 0;
   http_parser parser;
@@ -55,15 +56,13 @@ enum class Exchange : uint8_t {
 
 enum class ClientPhase : uint8_t { kWaiting, kHeaders, kExchange, kIdle, kLinger };
 
-struct ClientConn : util::SlabEntry, util::DeadlineLink {
+struct ClientConn : ClientSocket {
   HttpProxy* owner = nullptr;  // for http-parser callbacks
-  int fd = -1;
   http_parser parser;
   http::HeadScanner scanner;
   http::MessageHead head;
   http::RequestFraming framing;
-  io::SendQueue out;    // to the client
-  io::SendQueue to_up;  // to the paired backend
+  io::SendQueue to_up;  // to the paired upstream (ClientSocket::out goes to the client)
   std::string pending;  // received bytes not parsed yet (pipelined requests)
   size_t pending_off = 0;
   UpstreamConn* up = nullptr;
@@ -75,16 +74,12 @@ struct ClientConn : util::SlabEntry, util::DeadlineLink {
   bool request_done = false;      // the whole request was parsed
   bool in_body = false;           // header callbacks now carry trailers
   bool response_started = false;  // bytes of the answer were queued: no 502/504 possible now
-  bool close_after = false;       // the last queued answer ends the connection
-  bool unread_input = false;
-  bool peer_closed = false;
-  bool recv_paused = false;
   bool bad_version = false;
   http::RequestProblem problem = http::RequestProblem::kNone;
   http::HeadError head_error = http::HeadError::kNone;
-  uint64_t tried = 0;  // backends whose connect failed for this request
+  uint64_t tried = 0;  // upstreams whose connect failed for this request
   int attempts = 0;
-  int64_t sent_ns = 0;  // when the request head was queued for a backend (upstream latency)
+  int64_t sent_ns = 0;  // when the request head was queued for an upstream (upstream latency)
   char ip[INET6_ADDRSTRLEN] = {};
 };
 

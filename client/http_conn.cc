@@ -1,18 +1,18 @@
 // The response side of a connection: http-parser in HTTP_RESPONSE mode, which handles
 // Content-Length, chunked and read-until-close bodies; HEAD responses are told to have no body.
-#include "client/connection.h"
+#include "client/http_conn.h"
 
 namespace percore::client {
 namespace {
 
 int on_headers_complete(http_parser* parser) {
-  auto* conn = static_cast<Conn*>(parser->data);
+  auto* conn = static_cast<HttpConn*>(parser->data);
   // Returning 1 tells http-parser the response has no body, which is what HEAD means.
   return conn->head_method ? 1 : 0;
 }
 
 int on_message_complete(http_parser* parser) {
-  auto* conn = static_cast<Conn*>(parser->data);
+  auto* conn = static_cast<HttpConn*>(parser->data);
   if (conn->in_flight == 0) {
     conn->unexpected = true;
     http_parser_pause(parser, 1);
@@ -33,7 +33,7 @@ const http_parser_settings kSettings = [] {
   return s;
 }();
 
-FeedResult after_execute(Conn& conn, size_t parsed, size_t len) {
+FeedResult after_execute(HttpConn& conn, size_t parsed, size_t len) {
   if (conn.unexpected) return FeedResult::kError;
   auto err = HTTP_PARSER_ERRNO(&conn.parser);
   if (err == HPE_PAUSED) return FeedResult::kOk;
@@ -43,19 +43,19 @@ FeedResult after_execute(Conn& conn, size_t parsed, size_t len) {
 
 }  // namespace
 
-void reset_parser(Conn& conn) {
+void reset_parser(HttpConn& conn) {
   http_parser_init(&conn.parser, HTTP_RESPONSE);
   conn.parser.data = &conn;
   conn.unexpected = false;
 }
 
-FeedResult feed_response(Conn& conn, const char* data, size_t len) {
+FeedResult feed_response(HttpConn& conn, const char* data, size_t len) {
   if (HTTP_PARSER_ERRNO(&conn.parser) == HPE_PAUSED) return FeedResult::kOk;
   size_t parsed = http_parser_execute(&conn.parser, &kSettings, data, len);
   return after_execute(conn, parsed, len);
 }
 
-FeedResult feed_eof(Conn& conn) {
+FeedResult feed_eof(HttpConn& conn) {
   if (HTTP_PARSER_ERRNO(&conn.parser) == HPE_PAUSED) return FeedResult::kOk;
   http_parser_execute(&conn.parser, &kSettings, nullptr, 0);
   // EOF in the middle of a response is not a parse error but a close with it outstanding; the

@@ -1,6 +1,6 @@
-// Proxy mode, backend side: choosing and connecting a backend, sending the request, parsing and
+// Proxy mode, upstream side: choosing and connecting an upstream, sending the request, parsing and
 // streaming the response back to the client, pooling the connection afterwards, and turning
-// backend failures into retries, 502 or 504.
+// upstream failures into retries, 502 or 504.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "core/net/socket.h"
-#include "server/http_proxy.h"
+#include "server/proxy/http_proxy.h"
 
 namespace percore::server {
 namespace {
@@ -35,8 +35,8 @@ bool idempotent(http_method m) {
 
 }  // namespace
 
-// Pairs the client's request with a pooled connection (or a new one) to the next backend. A
-// backend that cannot even be connected to is skipped; when none is left the answer is 502.
+// Pairs the client's request with a pooled connection (or a new one) to the next upstream. An
+// upstream that cannot even be connected to is skipped; when none is left the answer is 502.
 void HttpProxy::start_exchange(ClientConn* c, bool fresh) {
   int max_attempts = static_cast<int>(pool_.size()) + 2;
   for (;;) {
@@ -58,19 +58,19 @@ void HttpProxy::start_exchange(ClientConn* c, bool fresh) {
       up = ups_.acquire();
       up->owner = this;
       up->fd = fd;
-      up->backend = b;
+      up->upstream = b;
       up->pool_pos = -1;
       up->reused = false;
       up->recv_paused = false;
       up->state = UpState::kConnecting;
-      stats_.add(stats::kBackendConnects);
+      stats_.add(stats::kUpstreamConnects);
       pool_.stats(b).add(pool_.stats(b).connects);
       int rc = backend_.connect(fd, up_token(up), addr.sa(), addr.len);
       if (rc < 0) {
-        // The backend did not take ownership of a socket it could not start connecting.
-        if (backend_.close(fd) == -EBADF) ::close(fd);
+        // The event loop did not take a socket it could not start connecting (core/io/backend.h).
+        ::close(fd);
         ups_.release(up);
-        stats_.add(stats::kBackendFailures);
+        stats_.add(stats::kUpstreamFailures);
         pool_.stats(b).add(pool_.stats(b).failures);
         pool_.on_failure(b, now_ns_, strerror(-rc));
         c->tried |= uint64_t{1} << b;
@@ -112,10 +112,7 @@ void HttpProxy::on_up_connect(UpstreamConn* up, int result) {
 void HttpProxy::flush_upstream(ClientConn* c) {
   UpstreamConn* up = c->up;
   if (up == nullptr || up->state != UpState::kBusy) return;
-  if (c->to_up.in_flight() || !c->to_up.has_pending()) return;
-  int iovcnt = 0;
-  iovec* iov = c->to_up.start_send(&iovcnt);
-  if (int rc = backend_.send(up->fd, iov, iovcnt); rc < 0) upstream_failed(up, Failure::kIo, -rc);
+  if (int rc = c->to_up.flush(backend_, up->fd); rc < 0) upstream_failed(up, Failure::kIo, -rc);
 }
 
 void HttpProxy::on_up_sent(UpstreamConn* up, int result) {
@@ -133,13 +130,7 @@ void HttpProxy::on_up_sent(UpstreamConn* up, int result) {
 
 void HttpProxy::update_up_recv(UpstreamConn* up) {
   bool full = up->client != nullptr && up->client->out.pending_bytes() > kMaxQueued;
-  if (full && !up->recv_paused) {
-    up->recv_paused = true;
-    backend_.pause_recv(up->fd);
-  } else if (!full && up->recv_paused) {
-    up->recv_paused = false;
-    backend_.resume_recv(up->fd);
-  }
+  set_recv_paused(backend_, up->fd, &up->recv_paused, full);
 }
 
 // --- response parsing ------------------------------------------------------------------------
@@ -199,7 +190,7 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   c->response_started = true;
   if (!keep) c->close_after = true;
   self->stats_.add(stats::status_class_counter(status));
-  self->pool_.on_success(up->backend);
+  self->pool_.on_success(up->upstream);
   return up->skip_body ? 1 : 0;
 }
 
@@ -231,7 +222,7 @@ int HttpProxy::on_resp_done(http_parser* p) {
 void HttpProxy::on_up_recv(UpstreamConn* up, const io::Completion& comp) {
   ClientConn* c = up->client;
   if (up->state == UpState::kIdle || c == nullptr) {
-    // A pooled connection the backend closed (or spoke on unasked): never reuse it.
+    // A pooled connection the upstream closed (or spoke on unasked): never reuse it.
     close_upstream(up);
     return;
   }
@@ -280,23 +271,20 @@ void HttpProxy::on_up_recv(UpstreamConn* up, const io::Completion& comp) {
   update_up_recv(up);
 }
 
-// The whole response is queued for the client: pool the backend connection if it is clean,
+// The whole response is queued for the client: pool the upstream connection if it is clean,
 // and let the client connection go on with its next request.
 void HttpProxy::finish_response(UpstreamConn* up, bool leftover) {
   ClientConn* c = up->client;
   bool reusable = up->keep_alive && !leftover && c->request_done && !c->to_up.in_flight() &&
                   !c->to_up.has_pending() && !draining_;
-  pool_.add_busy(up->backend, -1);
+  pool_.add_busy(up->upstream, -1);
   c->up = nullptr;
   up->client = nullptr;
   util::DeadlineList::cancel(up);
   if (reusable) {
     up->state = UpState::kIdle;
     up->reused = true;
-    if (up->recv_paused) {
-      up->recv_paused = false;
-      backend_.resume_recv(up->fd);  // so a close while idle is noticed
-    }
+    set_recv_paused(backend_, up->fd, &up->recv_paused, false);  // to notice a close while idle
     if (!pool_.put_idle(up, now_ns_)) close_upstream(up);
   } else {
     close_upstream(up);
@@ -307,7 +295,7 @@ void HttpProxy::finish_response(UpstreamConn* up, bool leftover) {
 
 void HttpProxy::upstream_failed(UpstreamConn* up, Failure why, int err) {
   ClientConn* c = up->client;
-  int b = up->backend;
+  int b = up->upstream;
   bool stale = up->reused && !up->response_seen && why == Failure::kIo;
   if (c != nullptr) {
     pool_.add_busy(b, -1);
@@ -317,7 +305,7 @@ void HttpProxy::upstream_failed(UpstreamConn* up, Failure why, int err) {
   close_upstream(up);
   if (c == nullptr) return;
   if (why != Failure::kMalformed && !stale) {
-    stats_.add(stats::kBackendFailures);
+    stats_.add(stats::kUpstreamFailures);
     pool_.stats(b).add(pool_.stats(b).failures);
     pool_.on_failure(b, now_ns_, why == Failure::kTimeout ? "no answer in time" : strerror(err));
   }
@@ -326,12 +314,12 @@ void HttpProxy::upstream_failed(UpstreamConn* up, Failure why, int err) {
     return;
   }
   if (why == Failure::kConnect) {
-    // Nothing was sent: the queued request goes to the next backend as it is.
+    // Nothing was sent: the queued request goes to the next upstream as it is.
     c->tried |= uint64_t{1} << b;
     start_exchange(c, false);
   } else if (stale && idempotent(c->method) && !has_body(c)) {
-    // A pooled connection the backend had closed: send the request again on a fresh one.
-    stats_.add(stats::kBackendRetries);
+    // A pooled connection the upstream had closed: send the request again on a fresh one.
+    stats_.add(stats::kUpstreamRetries);
     c->to_up.clear();
     scratch_.clear();
     http::build_request_head(c->head, http_method_str(c->method), c->minor, c->ip, &scratch_);

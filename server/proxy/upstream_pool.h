@@ -1,6 +1,6 @@
-// Per-worker view of the proxy's backends: which one takes the next request (round-robin or
+// Per-worker view of the proxy's upstreams: which one takes the next request (round-robin or
 // least-connections), which are out of rotation after a failure (passive health, logged), and
-// each backend's pool of idle keep-alive connections.
+// each upstream's pool of idle keep-alive connections.
 #pragma once
 
 #include <cstdint>
@@ -11,31 +11,31 @@
 #include "core/stats/worker_slots.h"
 #include "core/util/deadline_list.h"
 #include "server/options.h"
-#include "server/proxy_conns.h"
+#include "server/proxy/proxy_conns.h"
 
 namespace percore::server {
 
-class BackendPool {
+class UpstreamPool {
  public:
-  BackendPool(const ServerOptions& options, stats::WorkerSlot& slot);
+  UpstreamPool(const ServerOptions& options, stats::WorkerSlot& slot);
 
-  size_t size() const { return backends_.size(); }
-  const net::Address& address(int b) const { return backends_[b].addr; }
-  const std::string& name(int b) const { return backends_[b].name; }
-  stats::BackendSlot& stats(int b) { return slot_.backends[b]; }
+  size_t size() const { return upstreams_.size(); }
+  const net::Address& address(int b) const { return upstreams_[b].addr; }
+  const std::string& name(int b) const { return upstreams_[b].name; }
+  stats::UpstreamSlot& stats(int b) { return slot_.upstreams[b]; }
 
-  // The backend for the next attempt, skipping those in `tried` (bit per backend). Backends out
+  // The upstream for the next attempt, skipping those in `tried` (bit per upstream). Upstreams out
   // of rotation are used only when every other one was tried. -1: none left.
   int pick(uint64_t tried);
 
-  // Requests in flight per backend, for least-conn.
-  void add_busy(int b, int delta) { backends_[b].busy += delta; }
+  // Requests in flight per upstream, for least-conn.
+  void add_busy(int b, int delta) { upstreams_[b].busy += delta; }
 
-  // The most recently used idle connection of a backend, or nullptr.
+  // The most recently used idle connection of an upstream, or nullptr.
   UpstreamConn* take_idle(int b);
   // Pools a connection; false when the pool is full (the caller closes it).
   bool put_idle(UpstreamConn* up, int64_t now_ns);
-  // Unpools a connection that the backend closed or that expired.
+  // Unpools a connection that the upstream closed or that expired.
   void remove_idle(UpstreamConn* up);
   // An idle connection past its idle timeout, or nullptr.
   UpstreamConn* pop_expired(int64_t now_ns);
@@ -43,7 +43,7 @@ class BackendPool {
   // Every pooled connection, for draining.
   template <class F>
   void for_each_idle(F&& f) {
-    for (Backend& b : backends_) {
+    for (Upstream& b : upstreams_) {
       while (!b.idle.empty()) {
         UpstreamConn* up = b.idle.back();
         remove_idle(up);
@@ -52,14 +52,14 @@ class BackendPool {
     }
   }
 
-  // Passive health: a failed connect or a timeout takes the backend out of rotation for a few
+  // Passive health: a failed connect or a timeout takes the upstream out of rotation for a few
   // seconds; a success (or the time passing) puts it back.
   void on_failure(int b, int64_t now_ns, const char* why);
   void on_success(int b);
   void on_timer(int64_t now_ns);
 
  private:
-  struct Backend {
+  struct Upstream {
     net::Address addr;
     std::string name;
     bool up = true;
@@ -69,7 +69,7 @@ class BackendPool {
   };
   void set_up(int b, bool up);
 
-  std::vector<Backend> backends_;
+  std::vector<Upstream> upstreams_;
   stats::WorkerSlot& slot_;
   util::DeadlineList idle_timers_;
   Balance balance_;

@@ -1,7 +1,7 @@
 // Proxy mode, client side: accepting, receiving, queueing the answers in order, keep-alive,
 // timeouts, draining and local error replies (400/431/502/504/505). Request parsing is in
-// proxy_request.cc, the backend side in proxy_upstream.cc.
-#include "server/http_proxy.h"
+// proxy_request.cc, the upstream side in upstream_side.cc.
+#include "server/proxy/http_proxy.h"
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
@@ -11,21 +11,14 @@
 #include "core/util/clock.h"
 
 namespace percore::server {
-namespace {
-
-constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
-
-}  // namespace
 
 HttpProxy::HttpProxy(WorkerContext& ctx)
     : ctx_(ctx),
       backend_(*ctx.backend),
       stats_(*ctx.slot),
       pool_(*ctx.options, *ctx.slot),
-      header_timers_(int64_t{ctx.options->header_timeout_ms} * util::kNsPerMs),
-      idle_timers_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs),
-      linger_timers_(kLingerNs),
-      exchange_timers_(int64_t{ctx.options->backend_timeout_ms} * util::kNsPerMs) {
+      life_(backend_, stats_, *ctx.options),
+      exchange_timers_(int64_t{ctx.options->upstream_timeout_ms} * util::kNsPerMs) {
   http::error_reply(400);  // build the static replies before the first request
   http_parser_set_max_header_size(ctx.options->max_header_bytes);
   http_parser_settings_init(&req_settings_);
@@ -59,18 +52,17 @@ void HttpProxy::on_accept(int fd, int64_t now_ns) {
   net::set_nodelay(fd);
   ClientConn* c = clients_.acquire();
   c->owner = this;
-  c->fd = fd;
+  life_.accept(c, fd);
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   c->scanner.reset();
-  c->out.clear();
   c->to_up.clear();
   c->pending.clear();
   c->pending_off = 0;
   c->up = nullptr;
   c->exchange = Exchange::kNone;
   c->request_done = c->in_body = c->response_started = false;
-  c->close_after = c->unread_input = c->peer_closed = c->recv_paused = c->bad_version = false;
+  c->bad_version = false;
   c->problem = http::RequestProblem::kNone;
   c->head_error = http::HeadError::kNone;
   sockaddr_storage ss{};
@@ -82,13 +74,8 @@ void HttpProxy::on_accept(int fd, int64_t now_ns) {
                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
     inet_ntop(ss.ss_family, a, c->ip, sizeof(c->ip));
   }
-  stats_.add(stats::kAccepted);
-  stats_.add_active(1);
   set_phase(c, ClientPhase::kWaiting);
-  if (backend_.open(fd, util::Slab<ClientConn>::token(c)) < 0) {
-    stats_.add(stats::kIoErrors);
-    close_client(c);
-  }
+  if (!life_.open(c, util::Slab<ClientConn>::token(c))) close_client(c);
 }
 
 void HttpProxy::on_completion(const io::Completion& comp, int64_t now_ns) {
@@ -116,8 +103,7 @@ void HttpProxy::on_completion(const io::Completion& comp, int64_t now_ns) {
 
 void HttpProxy::on_client_recv(ClientConn* c, const io::Completion& comp, int64_t now_ns) {
   if (comp.result <= 0) {
-    if (comp.result < 0 && comp.result != -ECONNRESET) stats_.add(stats::kIoErrors);
-    c->peer_closed = true;
+    life_.on_recv_end(c, comp.result);
     bool answering = c->exchange == Exchange::kActive && c->request_done;
     bool queued = c->out.in_flight() || c->out.has_pending();
     // A client that half-closed after its last request still gets the answers owed to it.
@@ -189,34 +175,20 @@ void HttpProxy::end_exchange(ClientConn* c) {
 void HttpProxy::update_client_recv(ClientConn* c) {
   bool full = c->to_up.pending_bytes() > kMaxQueued || c->out.pending_bytes() > kMaxQueued ||
               c->pending.size() - c->pending_off > kMaxPipelined;
-  if (full && !c->recv_paused) {
-    c->recv_paused = true;
-    backend_.pause_recv(c->fd);
-  } else if (!full && c->recv_paused) {
-    c->recv_paused = false;
-    backend_.resume_recv(c->fd);
-  }
+  life_.set_recv_paused(c, full);
 }
 
+// A failed send does not close here: this may run inside the request parser's callbacks. The
+// connection ends once the exchange settles.
 void HttpProxy::flush_client(ClientConn* c) {
-  if (c->out.in_flight() || !c->out.has_pending()) return;
-  int iovcnt = 0;
-  iovec* iov = c->out.start_send(&iovcnt);
-  if (backend_.send(c->fd, iov, iovcnt) < 0) {
-    stats_.add(stats::kIoErrors);
-    c->out.finish_send();
-    c->close_after = true;
-  }
+  if (life_.flush(c) < 0) c->close_after = true;
 }
 
 void HttpProxy::on_client_sent(ClientConn* c, int result, int64_t now_ns) {
-  c->out.finish_send();
-  if (result < 0) {
-    if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+  if (!life_.on_sent(c, result)) {
     close_client(c);
     return;
   }
-  stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
   now_ns_ = now_ns;
   if (c->up != nullptr) {
     touch(c->up);
@@ -233,38 +205,26 @@ void HttpProxy::on_client_sent(ClientConn* c, int result, int64_t now_ns) {
   update_client_recv(c);
 }
 
-// Every answer is out and the connection is to close. A client that may still be sending gets a
-// half-close and a short linger, so unread input does not turn our close into a reset that could
-// destroy the answer before the client reads it.
+// Every answer is out and the connection is to close, gently when the client may still send.
 void HttpProxy::finish_client(ClientConn* c) {
-  if (!c->unread_input || c->peer_closed) {
+  if (life_.start_linger(c)) {
+    set_phase(c, ClientPhase::kLinger);
+  } else {
     close_client(c);
-    return;
   }
-  shutdown(c->fd, SHUT_WR);
-  if (c->recv_paused) {
-    c->recv_paused = false;
-    backend_.resume_recv(c->fd);
-  }
-  set_phase(c, ClientPhase::kLinger);
 }
 
 void HttpProxy::close_client(ClientConn* c) {
   if (c->up != nullptr) {
     UpstreamConn* up = c->up;
-    pool_.add_busy(up->backend, -1);
+    pool_.add_busy(up->upstream, -1);
     c->up = nullptr;
-    close_upstream(up);  // mid-exchange: the backend connection is in an unknown state
+    close_upstream(up);  // mid-exchange: the upstream connection is in an unknown state
   }
-  util::DeadlineList::cancel(c);
-  backend_.close(c->fd);
-  c->fd = -1;
-  c->out.clear();
+  life_.close(c);
   c->to_up.clear();
   c->pending.clear();
   c->pending_off = 0;
-  stats_.add(stats::kClosed);
-  stats_.add_active(-1);
   clients_.release(c);
 }
 
@@ -273,16 +233,16 @@ void HttpProxy::set_phase(ClientConn* c, ClientPhase phase) {
   switch (phase) {
     case ClientPhase::kIdle:
     case ClientPhase::kWaiting:
-      idle_timers_.arm(c, now_ns_);
+      life_.idle_timers().arm(c, now_ns_);
       break;
     case ClientPhase::kHeaders:
-      header_timers_.arm(c, now_ns_);
+      life_.header_timers().arm(c, now_ns_);
       break;
     case ClientPhase::kLinger:
-      linger_timers_.arm(c, now_ns_);
+      life_.linger_timers().arm(c, now_ns_);
       break;
     case ClientPhase::kExchange:
-      util::DeadlineList::cancel(c);  // the backend timeout covers the exchange
+      util::DeadlineList::cancel(c);  // the upstream timeout covers the exchange
       break;
   }
 }
@@ -294,11 +254,7 @@ void HttpProxy::expire_client(ClientConn* c) {
 
 void HttpProxy::on_timer(int64_t now_ns) {
   now_ns_ = now_ns;
-  for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
-    while (util::DeadlineLink* link = list->pop_expired(now_ns)) {
-      expire_client(static_cast<ClientConn*>(link));
-    }
-  }
+  life_.expire_timers<ClientConn>(now_ns, [this](ClientConn* c) { expire_client(c); });
   while (util::DeadlineLink* link = exchange_timers_.pop_expired(now_ns)) {
     auto* up = static_cast<UpstreamConn*>(link);
     // A connect that never completes is a connect failure: the request can go elsewhere.
@@ -310,11 +266,9 @@ void HttpProxy::on_timer(int64_t now_ns) {
 }
 
 int64_t HttpProxy::next_deadline_ns() const {
-  int64_t next = pool_.next_deadline();
-  for (const util::DeadlineList* list :
-       {&header_timers_, &idle_timers_, &linger_timers_, &exchange_timers_}) {
-    if (list->next_deadline() < next) next = list->next_deadline();
-  }
+  int64_t next = life_.next_deadline();
+  if (pool_.next_deadline() < next) next = pool_.next_deadline();
+  if (exchange_timers_.next_deadline() < next) next = exchange_timers_.next_deadline();
   return next;
 }
 

@@ -1,6 +1,6 @@
-// Proxy mode (-x): forwards each HTTP request to a backend over a per-worker pool of keep-alive
+// Proxy mode (-x): forwards each HTTP request to an upstream over a per-worker pool of keep-alive
 // connections and streams the answer back, in order, with bounded memory per connection. The
-// client side lives in http_proxy.cc, the backend side in proxy_upstream.cc.
+// client side lives in http_proxy.cc, the upstream side in upstream_side.cc.
 #pragma once
 
 #include <http_parser.h>
@@ -10,9 +10,10 @@
 
 #include "core/util/deadline_list.h"
 #include "core/util/slab.h"
-#include "server/backend_pool.h"
+#include "server/client_conn.h"
 #include "server/mode.h"
-#include "server/proxy_conns.h"
+#include "server/proxy/proxy_conns.h"
+#include "server/proxy/upstream_pool.h"
 
 namespace percore::server {
 
@@ -30,9 +31,8 @@ class HttpProxy final : public Mode {
   void close_all() override;
 
  private:
-  // Upstream tokens carry this bit so they never collide with client tokens (slab indexes stay
-  // far below 2^31).
-  static constexpr uint64_t kUpstreamTag = uint64_t{1} << 31;
+  // Upstream tokens carry this bit so they never collide with client tokens.
+  static constexpr uint64_t kUpstreamTag = io::kSubKindTokenBit;
   // Unsent bytes beyond which the side feeding a queue stops reading (bounded memory per
   // connection, both directions), and parsed-ahead pipelined input beyond which reading pauses.
   static constexpr size_t kMaxQueued = 256 << 10;
@@ -72,7 +72,7 @@ class HttpProxy final : public Mode {
   void set_phase(ClientConn* c, ClientPhase phase);
   void expire_client(ClientConn* c);
 
-  // Backend side (proxy_upstream.cc).
+  // Upstream side (upstream_side.cc).
   static int on_resp_begin(http_parser* p);
   static int on_resp_status(http_parser* p, const char* at, size_t len);
   static int on_resp_field(http_parser* p, const char* at, size_t len);
@@ -100,14 +100,12 @@ class HttpProxy final : public Mode {
   WorkerContext& ctx_;
   io::Backend& backend_;
   stats::WorkerSlot& stats_;
-  BackendPool pool_;
+  UpstreamPool pool_;
   http_parser_settings req_settings_{};
   http_parser_settings resp_settings_{};
+  ClientLifecycle life_;
   util::Slab<ClientConn> clients_;
   util::Slab<UpstreamConn> ups_;
-  util::DeadlineList header_timers_;
-  util::DeadlineList idle_timers_;
-  util::DeadlineList linger_timers_;
   util::DeadlineList exchange_timers_;
   std::string scratch_;  // a head being built; keeps its capacity
   int64_t now_ns_ = 0;

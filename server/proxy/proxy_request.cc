@@ -1,11 +1,11 @@
 // Proxy mode, request side: http-parser callbacks that collect and check each request head,
-// start the exchange with a backend and stream the body to it, one request at a time so
+// start the exchange with an upstream and stream the body to it, one request at a time so
 // pipelined requests are answered in order.
 #include <spdlog/spdlog.h>
 
 #include <charconv>
 
-#include "server/http_proxy.h"
+#include "server/proxy/http_proxy.h"
 
 namespace percore::server {
 namespace {
@@ -72,7 +72,7 @@ int HttpProxy::on_req_chunk_header(http_parser* p) {
   ClientConn* c = client_of(p);
   if (c->exchange != Exchange::kActive) return 0;
   // Chunks are re-framed rather than copied: extensions and odd spellings never reach the
-  // backend, only the sizes http-parser accepted.
+  // upstream, only the sizes http-parser accepted.
   char line[24];
   auto res = std::to_chars(line, line + 16, p->content_length, 16);
   *res.ptr++ = '\r';
@@ -101,7 +101,7 @@ int HttpProxy::on_req_done(http_parser* p) {
 }
 
 // Parses up to the end of one request; returns the bytes consumed. Afterwards the connection is
-// either waiting for more input, paired with a backend, answered locally, or closing.
+// either waiting for more input, paired with an upstream, answered locally, or closing.
 size_t HttpProxy::parse_request(ClientConn* c, const char* data, size_t len) {
   if (c->phase == ClientPhase::kWaiting || c->phase == ClientPhase::kIdle) {
     set_phase(c, ClientPhase::kHeaders);  // the header timeout runs from the first byte
@@ -167,7 +167,7 @@ bool HttpProxy::drive_client(ClientConn* c) {
   return true;
 }
 
-// A request we will not forward: 400 (431, 505) and close. If the backend already got part of
+// A request we will not forward: 400 (431, 505) and close. If the upstream already got part of
 // it, that connection cannot be reused either.
 void HttpProxy::reject_request(ClientConn* c, enum http_errno err) {
   stats_.add(stats::kParseErrors);
@@ -182,7 +182,7 @@ void HttpProxy::reject_request(ClientConn* c, enum http_errno err) {
   c->unread_input = true;
   if (c->up != nullptr) {
     UpstreamConn* up = c->up;
-    pool_.add_busy(up->backend, -1);
+    pool_.add_busy(up->upstream, -1);
     c->up = nullptr;
     close_upstream(up);
   }

@@ -1,0 +1,95 @@
+#include "server/client_conn.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "core/util/clock.h"
+
+namespace percore::server {
+namespace {
+
+constexpr int64_t kLingerNs = 2 * util::kNsPerSec;
+
+}  // namespace
+
+ClientLifecycle::ClientLifecycle(io::Backend& backend, stats::WorkerSlot& stats,
+                                 const ServerOptions& options)
+    : backend_(backend),
+      stats_(stats),
+      header_timers_(int64_t{options.header_timeout_ms} * util::kNsPerMs),
+      idle_timers_(int64_t{options.idle_timeout_ms} * util::kNsPerMs),
+      linger_timers_(kLingerNs) {}
+
+void ClientLifecycle::accept(ClientSocket* c, int fd) {
+  c->fd = fd;
+  c->out.clear();
+  c->close_after = c->unread_input = c->peer_closed = c->recv_paused = false;
+  stats_.add(stats::kAccepted);
+  stats_.add_active(1);
+}
+
+bool ClientLifecycle::open(ClientSocket* c, uint64_t token) {
+  if (io::open_or_close(backend_, c->fd, token) >= 0) return true;
+  stats_.add(stats::kIoErrors);
+  c->fd = -1;
+  return false;
+}
+
+void ClientLifecycle::on_recv_end(ClientSocket* c, int result) {
+  if (result < 0 && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+  c->peer_closed = true;
+}
+
+bool ClientLifecycle::on_sent(ClientSocket* c, int result) {
+  c->out.finish_send();
+  if (result < 0) {
+    if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
+    return false;
+  }
+  stats_.add(stats::kBytesOut, static_cast<uint64_t>(result));
+  return true;
+}
+
+int ClientLifecycle::flush(ClientSocket* c) {
+  int rc = c->out.flush(backend_, c->fd);
+  if (rc < 0) {
+    stats_.add(stats::kIoErrors);
+    c->out.finish_send();
+  }
+  return rc;
+}
+
+bool ClientLifecycle::start_linger(ClientSocket* c) {
+  if (!c->unread_input || c->peer_closed) return false;
+  shutdown(c->fd, SHUT_WR);
+  set_recv_paused(c, false);
+  return true;
+}
+
+void ClientLifecycle::close_when_sent(ClientSocket* c) {
+  stats_.add(stats::kBytesOut, c->out.in_flight_bytes());
+  backend_.close_when_sent(c->fd);
+  forget(c);
+}
+
+void ClientLifecycle::close(ClientSocket* c) {
+  if (c->fd >= 0) backend_.close(c->fd);
+  forget(c);
+}
+
+void ClientLifecycle::forget(ClientSocket* c) {
+  util::DeadlineList::cancel(c);
+  c->fd = -1;
+  c->out.clear();
+  stats_.add(stats::kClosed);
+  stats_.add_active(-1);
+}
+
+int64_t ClientLifecycle::next_deadline() const {
+  int64_t next = header_timers_.next_deadline();
+  if (idle_timers_.next_deadline() < next) next = idle_timers_.next_deadline();
+  if (linger_timers_.next_deadline() < next) next = linger_timers_.next_deadline();
+  return next;
+}
+
+}  // namespace percore::server

@@ -1,0 +1,100 @@
+// The life of a client connection as both HTTP server modes (plain HTTP, proxy) live it:
+// accepting and opening the socket, back-pressure on receiving, sending what is queued, the
+// I/O errors worth counting, the three client timeouts (headers, idle, linger), and the ways a
+// connection ends (close, close once the answer is out, half-close and linger). A mode's
+// connection type derives from ClientSocket; the mode keeps its slab and its protocol state.
+#pragma once
+
+#include <cstdint>
+
+#include "core/io/backend.h"
+#include "core/io/send_queue.h"
+#include "core/stats/worker_slots.h"
+#include "core/util/deadline_list.h"
+#include "core/util/slab.h"
+#include "server/options.h"
+
+namespace percore::server {
+
+struct ClientSocket : util::SlabEntry, util::DeadlineLink {
+  int fd = -1;  // -1 once closed, or when the backend refused it
+  io::SendQueue out;
+  bool close_after = false;   // the last queued answer ends the connection
+  bool unread_input = false;  // the client may still be sending: close gently (linger)
+  bool peer_closed = false;
+  bool recv_paused = false;
+};
+
+// Pauses or resumes receiving on a socket for back-pressure, calling the backend only when the
+// state changes; *paused mirrors what the backend was told.
+inline void set_recv_paused(io::Backend& backend, int fd, bool* paused, bool pause) {
+  if (pause == *paused) return;
+  *paused = pause;
+  if (pause) {
+    backend.pause_recv(fd);
+  } else {
+    backend.resume_recv(fd);
+  }
+}
+
+class ClientLifecycle {
+ public:
+  ClientLifecycle(io::Backend& backend, stats::WorkerSlot& stats, const ServerOptions& options);
+
+  // A connection was accepted onto `c`: resets the shared state and counts it.
+  void accept(ClientSocket* c, int fd);
+  // Hands the socket to the backend under `token`. False when the backend refused it: the fd
+  // is closed already (it was never the backend's) and the mode ends the connection with its
+  // usual close path, which then skips the backend.
+  bool open(ClientSocket* c, uint64_t token);
+
+  void set_recv_paused(ClientSocket* c, bool pause) {
+    server::set_recv_paused(backend_, c->fd, &c->recv_paused, pause);
+  }
+  // A kRecv with result <= 0: the peer is gone; a reset is normal, anything else an I/O error.
+  void on_recv_end(ClientSocket* c, int result);
+  // A kSend completion: false (and counted, unless the peer just went away) when it failed, and
+  // the mode closes the connection.
+  bool on_sent(ClientSocket* c, int result);
+  // Sends what is queued when nothing is in flight (SendQueue::flush). A negative result is the
+  // backend's error, already counted; the queue is ready for the mode to close or retry.
+  int flush(ClientSocket* c);
+
+  // Every answer is out and the connection is to end. A client that may still be sending gets a
+  // half-close and a linger (receiving resumed, linger timer armed), so unread input does not
+  // turn the close into a reset that could destroy the answer before the client reads it.
+  // True: half-closed and receiving again, the mode enters its linger phase (linger_timers());
+  // false: the connection should simply close now.
+  bool start_linger(ClientSocket* c);
+  // The final answer is in flight: the backend closes the socket once it is out, so the server
+  // closes first. The mode releases the connection afterwards.
+  void close_when_sent(ClientSocket* c);
+  // Closes the socket (unless the backend never took it) and counts the close. The mode
+  // releases the connection afterwards.
+  void close(ClientSocket* c);
+
+  util::DeadlineList& header_timers() { return header_timers_; }
+  util::DeadlineList& idle_timers() { return idle_timers_; }
+  util::DeadlineList& linger_timers() { return linger_timers_; }
+  int64_t next_deadline() const;
+  // Hands every connection whose header, idle or linger time ran out to `expire`.
+  template <class Conn, class F>
+  void expire_timers(int64_t now_ns, F&& expire) {
+    for (util::DeadlineList* list : {&header_timers_, &idle_timers_, &linger_timers_}) {
+      while (util::DeadlineLink* link = list->pop_expired(now_ns)) {
+        expire(static_cast<Conn*>(static_cast<ClientSocket*>(link)));
+      }
+    }
+  }
+
+ private:
+  void forget(ClientSocket* c);
+
+  io::Backend& backend_;
+  stats::WorkerSlot& stats_;
+  util::DeadlineList header_timers_;
+  util::DeadlineList idle_timers_;
+  util::DeadlineList linger_timers_;
+};
+
+}  // namespace percore::server

@@ -40,7 +40,7 @@ bench-proxy: build
 	scripts/bench-proxy.sh
 
 # Every C++ source and header, for `make format` and the CI check.
-FORMAT_FILES = find core server client tests \( -name '*.h' -o -name '*.cc' \) -print0
+FORMAT_FILES = find core server client preload tests \( -name '*.h' -o -name '*.cc' \) -print0
 
 format:
 	$(FORMAT_FILES) | xargs -0 clang-format -i

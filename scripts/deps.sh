@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ccache clang-format
   libspdlog-dev libfmt-dev libcxxopts-dev libhttp-parser-dev liburing-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl apache2-utils wrk nginx-light haproxy lighttpd gnuplot-nox iproute2 procps time python3
+  curl apache2-utils wrk nginx-light haproxy lighttpd gnuplot-nox iproute2 procps time python3 ethtool
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "server/http_server.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "core/net/socket.h"
@@ -26,6 +27,13 @@ HttpServer::HttpServer(WorkerContext& ctx)
   settings_.on_message_begin = &HttpServer::on_message_begin;
   settings_.on_headers_complete = &HttpServer::on_headers_complete;
   settings_.on_message_complete = &HttpServer::on_message_complete;
+  if (ctx.options->target.enabled) {
+    // Workers draw different random faults: seed by worker and start time.
+    uint64_t seed = (static_cast<uint64_t>(ctx.index) << 32) ^ static_cast<uint64_t>(time(nullptr));
+    target_ = std::make_unique<programmable::Target>(
+        ctx.options->target, responses_.body(http::Reply::kOk), seed, stats_);
+    settings_.on_url = &HttpServer::on_url;
+  }
 }
 
 HttpServer::~HttpServer() {
@@ -39,6 +47,11 @@ void HttpServer::on_accept(int fd, int64_t now_ns) {
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   c->head_request = c->bad_version = c->sent_before = c->nodelay = false;
+  c->delayed = c->dropped = c->reset_now = false;
+  if (target_) {
+    if (!c->prog) c->prog = std::make_unique<ProgrammableState>();
+    c->prog->stash.clear();
+  }
   set_phase(c, Phase::kWaiting, now_ns);
   if (!life_.open(c, util::Slab<Conn>::token(c))) close_conn(c);
 }
@@ -58,6 +71,7 @@ int HttpServer::on_message_begin(http_parser* p) {
   // The header deadline is fixed when a request starts, so a client trickling bytes (slowloris)
   // cannot push it back.
   c->owner->set_phase(c, Phase::kHeaders, c->owner->now_ns_);
+  if (c->prog) c->prog->target.reset();
   return 0;
 }
 
@@ -78,6 +92,7 @@ int HttpServer::on_message_complete(http_parser* p) {
   self->stats_.add(stats::kRequests);
   bool keep =
       self->ctx_.options->keepalive && !self->draining_ && http_should_keep_alive(p) && !p->upgrade;
+  if (self->target_) return self->programmable_request(c, keep);
   if (keep) {
     self->queue_reply(c, c->head_request ? http::Reply::kHeadOk : http::Reply::kOk);
     self->set_phase(c, Phase::kIdle, self->now_ns_);
@@ -91,7 +106,7 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
   if (comp.result <= 0) {
     life_.on_recv_end(c, comp.result);
     // A client that half-closed after its last request still gets the answers in flight.
-    if (comp.result == 0 && (c->out.in_flight() || c->out.has_pending()) &&
+    if (comp.result == 0 && (c->delayed || c->out.in_flight() || c->out.has_pending()) &&
         c->phase != Phase::kLinger) {
       flush(c);
       return;
@@ -105,10 +120,34 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
     c->unread_input = true;  // after the final request (or lingering): discard
     return;
   }
+  if (c->dropped) return;  // drop=1: read and never answer
+  if (c->delayed) {
+    stash_input(c, comp.data, len);
+    return;
+  }
+  consume(c, comp.data, len, now_ns);
+}
+
+// Parses received bytes and queues the answers; may release the connection.
+void HttpServer::consume(Conn* c, const char* data, size_t len, int64_t now_ns) {
   now_ns_ = now_ns;
   if (c->phase == Phase::kBody) set_phase(c, Phase::kBody, now_ns);  // body reads re-arm
-  size_t parsed = http_parser_execute(&c->parser, &settings_, comp.data, len);
+  size_t parsed = http_parser_execute(&c->parser, &settings_, data, len);
   enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
+  if (c->reset_now) {
+    reset_conn(c);
+    return;
+  }
+  if (c->dropped) {
+    flush(c);  // answers to requests before the dropped one still go out
+    return;
+  }
+  if (err == HPE_PAUSED) {
+    // A delayed answer: what follows it waits, so answers keep their order.
+    stash_input(c, data + parsed, len - parsed);
+    flush(c);
+    return;
+  }
   if (c->close_after) {
     // on_message_complete stopped the parser after a closing request.
     if (parsed + 1 < len) c->unread_input = true;
@@ -161,6 +200,7 @@ void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
     close_once_sent(c);
     return;
   }
+  if (c->delayed) return;  // the answer still to come decides how the connection goes on
   bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
   if (c->close_after || c->peer_closed || (draining_ && idle)) {
     finish(c, now_ns);
@@ -207,6 +247,10 @@ util::DeadlineList& HttpServer::timers_for(Phase phase) {
 
 void HttpServer::set_phase(Conn* c, Phase phase, int64_t now_ns) {
   c->phase = phase;
+  if (phase == Phase::kDelayed) {
+    util::DeadlineList::cancel(c);
+    return;
+  }
   timers_for(phase).arm(c, now_ns);
 }
 
@@ -228,11 +272,13 @@ void HttpServer::expire(Conn* c) {
 void HttpServer::on_timer(int64_t now_ns) {
   now_ns_ = now_ns;
   responses_.refresh(time(nullptr));
+  if (target_) release_due(now_ns);
   life_.expire_timers<Conn>(now_ns, [this](Conn* c) { expire(c); });
 }
 
 int64_t HttpServer::next_deadline_ns() const {
-  return life_.next_deadline();
+  int64_t next = life_.next_deadline();
+  return target_ ? std::min(next, target_->next_due_ns()) : next;
 }
 
 void HttpServer::begin_drain(int64_t now_ns) {

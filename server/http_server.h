@@ -1,13 +1,19 @@
 // HTTP server mode: answers every request with the pre-built 200 response, in order, batching
 // the answers to pipelined requests into one send. Keep-alive follows -k and HTTP/1.x rules.
+// With --programmable each request's query string chooses its answer instead
+// (http_server_programmable.cc, server/programmable/).
 #pragma once
 
 #include <http_parser.h>
+
+#include <memory>
+#include <string>
 
 #include "core/http/response_cache.h"
 #include "core/util/slab.h"
 #include "server/client_conn.h"
 #include "server/mode.h"
+#include "server/programmable/target.h"
 
 namespace percore::server {
 
@@ -25,7 +31,17 @@ class HttpServer final : public Mode {
   void close_all() override;
 
  private:
-  enum class Phase : uint8_t { kWaiting, kHeaders, kBody, kIdle, kLinger };
+  // kDelayed: a programmable answer waits for its timer; no header or idle timeout runs.
+  enum class Phase : uint8_t { kWaiting, kHeaders, kBody, kIdle, kLinger, kDelayed };
+
+  // Per-connection state of the programmable target, allocated once per slab slot.
+  struct ProgrammableState {
+    programmable::RequestTarget target;
+    programmable::TargetSpec pending;  // the delayed answer
+    bool pending_keep = false;
+    bool pending_head = false;
+    std::string stash;  // input received behind a delayed answer, parsed once it is out
+  };
 
   struct Conn : ClientSocket {
     HttpServer* owner = nullptr;
@@ -35,6 +51,10 @@ class HttpServer final : public Mode {
     bool bad_version = false;
     bool sent_before = false;  // TCP_NODELAY is set before the second send, not at accept
     bool nodelay = false;
+    bool delayed = false;                     // an answer waits for its delay (parsing paused)
+    bool dropped = false;                     // drop=1: the connection's input is read and ignored
+    bool reset_now = false;                   // reset=1: abort with a reset once parsing stops
+    std::unique_ptr<ProgrammableState> prog;  // --programmable only
   };
 
   static int on_message_begin(http_parser* p);
@@ -42,6 +62,7 @@ class HttpServer final : public Mode {
   static int on_message_complete(http_parser* p);
 
   void on_recv(Conn* c, const io::Completion& comp, int64_t now_ns);
+  void consume(Conn* c, const char* data, size_t len, int64_t now_ns);
   void on_sent(Conn* c, int result, int64_t now_ns);
   void queue_reply(Conn* c, http::Reply reply);
   void flush(Conn* c);
@@ -52,6 +73,15 @@ class HttpServer final : public Mode {
   util::DeadlineList& timers_for(Phase phase);
   void expire(Conn* c);
 
+  // The programmable target (http_server_programmable.cc).
+  static int on_url(http_parser* p, const char* at, size_t len);
+  int programmable_request(Conn* c, bool keep);
+  void answer_programmable(Conn* c, const programmable::TargetSpec& spec, bool keep, bool head);
+  void stash_input(Conn* c, const char* data, size_t len);
+  void release_delayed(Conn* c, int64_t now_ns);
+  void release_due(int64_t now_ns);
+  void reset_conn(Conn* c);
+
   WorkerContext& ctx_;
   io::Backend& backend_;
   stats::WorkerSlot& stats_;
@@ -59,6 +89,7 @@ class HttpServer final : public Mode {
   http_parser_settings settings_{};
   ClientLifecycle life_;
   util::Slab<Conn> conns_;
+  std::unique_ptr<programmable::Target> target_;  // --programmable only
   int64_t now_ns_ = 0;  // time of the completion being handled, for the parser callbacks
   bool draining_ = false;
 };

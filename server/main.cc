@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "server/doctor/doctor_main.h"
 #include "server/master.h"
 #include "server/options.h"
 #include "server/preload_launcher.h"
@@ -11,6 +12,9 @@
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "preload") == 0) {
     return percore::server::run_preload_launcher(argc - 2, argv + 2);
+  }
+  if (percore::server::doctor::wants_doctor(argc, argv)) {
+    return percore::server::doctor::run_doctor(argc, argv);
   }
   percore::server::ServerOptions options;
   std::string message;

@@ -5,14 +5,16 @@
 #include <cxxopts.hpp>
 
 #include "core/stats/worker_slots.h"
+#include "server/programmable/target_flags.h"
 
 namespace percore::server {
 namespace {
 
 cxxopts::Options make_spec() {
-  cxxopts::Options spec("server",
-                        "percore server: one pinned worker per core, each with its own "
-                        "SO_REUSEPORT listener and event loop");
+  cxxopts::Options spec(
+      "server",
+      "percore server: one pinned worker per core, each with its own "
+      "SO_REUSEPORT listener and event loop (`server doctor --help`: check this machine)");
   // clang-format off
   spec.add_options()
     ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<int>())
@@ -39,6 +41,7 @@ cxxopts::Options make_spec() {
     ("metrics", "serve Prometheus metrics at http://ip:port/metrics", cxxopts::value<std::string>())
     ("h,help", "show this help");
   // clang-format on
+  programmable::add_target_options(spec);
   return spec;
 }
 
@@ -201,6 +204,13 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
       return ParseOutcome::kUsageError;
     }
     o->metrics = addr;
+  }
+  if (!programmable::fill_target_options(r, &o->target, message)) {
+    return ParseOutcome::kUsageError;
+  }
+  if (o->target.enabled && o->mode != ServerMode::kHttp) {
+    *message = "--programmable is for HTTP mode (not with a proxy or --mode echo)";
+    return ParseOutcome::kUsageError;
   }
   return ParseOutcome::kRun;
 }

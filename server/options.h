@@ -7,6 +7,7 @@
 
 #include "core/io/factory.h"
 #include "core/net/address.h"
+#include "server/programmable/target_options.h"
 
 namespace percore::server {
 
@@ -44,6 +45,8 @@ struct ServerOptions {
   int upstream_idle_ms = 15'000;  // pooled connections close first, before the backend does
   Balance balance = Balance::kRoundRobin;
   ListenMode listen_mode = ListenMode::kReuseport;
+  // HTTP mode with --programmable: answers chosen per request (server/programmable/).
+  programmable::TargetOptions target;
 };
 
 // "ip:port" of each -x backend, for labels and log lines.

@@ -1,7 +1,9 @@
 // Start-up probe for the io_uring backend: can this process create a ring (seccomp, the
 // kernel.io_uring_disabled sysctl, memlock) and does the kernel have what the backend uses (6.0+)?
+#include <arpa/inet.h>
 #include <errno.h>
 #include <liburing.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 
 #include "core/io/buffer_ring.h"
 #include "core/io/uring_backend.h"
+#include "core/io/uring_facts.h"
 
 namespace percore::io {
 namespace {
@@ -92,20 +95,101 @@ std::string check_multishot_recv(io_uring* ring) {
   return why;
 }
 
-}  // namespace
+// Arms a multishot accept on a loopback listener and connects to it once: the completion must
+// carry a connection and say more will follow.
+std::string check_multishot_accept(io_uring* ring) {
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  std::string why;
+  if (listener < 0 || client < 0 ||
+      bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 ||
+      listen(listener, 4) < 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) < 0) {
+    why = "loopback listener: " + errno_text(errno);
+  }
+  if (why.empty()) {
+    io_uring_sqe* sqe = io_uring_get_sqe(ring);
+    io_uring_prep_multishot_accept(sqe, listener, nullptr, nullptr, SOCK_CLOEXEC);
+    io_uring_sqe_set_data64(sqe, 2);
+    io_uring_submit(ring);
+    if (connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0) {
+      why = "connect to loopback listener: " + errno_text(errno);
+    }
+  }
+  if (why.empty()) {
+    io_uring_cqe* cqe = nullptr;
+    __kernel_timespec ts{};
+    ts.tv_sec = 1;
+    int rc = io_uring_wait_cqe_timeout(ring, &cqe, &ts);
+    if (rc < 0) {
+      why = "io_uring multishot accept gave no completion: " + errno_text(-rc);
+    } else {
+      if (cqe->res == -EINVAL) {
+        why = "kernel lacks multishot accept (needs 5.19+)";
+      } else if (cqe->res < 0) {
+        why = "io_uring multishot accept failed: " + errno_text(-cqe->res);
+      } else if ((cqe->flags & IORING_CQE_F_MORE) == 0) {
+        why = "io_uring accept is not multishot here (no IORING_CQE_F_MORE)";
+      }
+      if (cqe->res >= 0) ::close(cqe->res);
+      io_uring_cqe_seen(ring, cqe);
+    }
+  }
+  if (client >= 0) ::close(client);
+  if (listener >= 0) ::close(listener);
+  return why;
+}
 
-std::string probe_uring() {
-  io_uring ring;
-  io_uring_params p;
-  std::memset(&p, 0, sizeof(p));
-  int rc = io_uring_queue_init_params(8, &ring, &p);
+std::string check_buffer_ring(io_uring* ring) {
+  BufferRing bufs;
+  int rc = bufs.init(ring, 1, 8, 64);
+  if (rc == -EINVAL) return "kernel lacks provided-buffer rings (needs 5.19+)";
+  if (rc == -ENOMEM || rc == -EPERM) return "cannot pin buffer ring memory: raise ulimit -l";
+  if (rc < 0) return "buffer ring registration failed: " + errno_text(-rc);
+  return "";
+}
+
+// Creates a ring the way the backend does; "" or the reason it cannot.
+std::string init_ring(io_uring* ring, io_uring_params* p) {
+  std::memset(p, 0, sizeof(*p));
+  int rc = io_uring_queue_init_params(8, ring, p);
   if (rc == -ENOSYS) return "io_uring_setup: ENOSYS (kernel without io_uring, or seccomp)";
   if (rc == -EPERM) {
     return "io_uring_setup: EPERM (sysctl kernel.io_uring_disabled or a seccomp filter)";
   }
   if (rc == -ENOMEM) return "io_uring_setup: ENOMEM (RLIMIT_MEMLOCK too low? see ulimit -l)";
   if (rc < 0) return "io_uring_setup: " + errno_text(-rc);
-  std::string why;
+  return "";
+}
+
+}  // namespace
+
+UringFacts probe_uring_facts() {
+  UringFacts facts;
+  io_uring ring;
+  io_uring_params p;
+  facts.ring = init_ring(&ring, &p);
+  if (!facts.ring.empty()) {
+    facts.multishot_accept = facts.multishot_recv = facts.buffer_rings = "no io_uring ring";
+    return facts;
+  }
+  facts.buffer_rings = check_buffer_ring(&ring);
+  facts.multishot_recv = check_multishot_recv(&ring);
+  // Last: the armed accept stays in the ring until the ring goes.
+  facts.multishot_accept = check_multishot_accept(&ring);
+  io_uring_queue_exit(&ring);
+  return facts;
+}
+
+std::string probe_uring() {
+  io_uring ring;
+  io_uring_params p;
+  std::string why = init_ring(&ring, &p);
+  if (!why.empty()) return why;
   if ((p.features & IORING_FEAT_EXT_ARG) == 0 || (p.features & IORING_FEAT_NODROP) == 0) {
     why = "kernel io_uring too old (no EXT_ARG/NODROP; needs 6.0+)";
   }

@@ -29,7 +29,11 @@ namespace percore::stats {
   X(kUpstreamRetries, "backend_retries_total", "Requests retried on another connection") \
   X(kUpstreamFailures, "backend_failures_total", "Backend connect/IO failures")          \
   X(kBadGateway, "proxy_502_total", "502 Bad Gateway answers")                           \
-  X(kGatewayTimeout, "proxy_504_total", "504 Gateway Timeout answers")
+  X(kGatewayTimeout, "proxy_504_total", "504 Gateway Timeout answers")                   \
+  X(kInjectedFailures, "injected_failures_total", "Answers made --fail-rate errors")     \
+  X(kInjectedResets, "injected_resets_total", "Connections reset by --reset-rate")       \
+  X(kDroppedRequests, "dropped_requests_total", "Requests never answered (drop=1)")      \
+  X(kDelayedRequests, "delayed_requests_total", "Answers sent after a delay")
 
 enum Counter : uint8_t {
 #define PERCORE_COUNTER_ENUM(name, metric, help) name,

@@ -1,0 +1,279 @@
+// scripts/nic-rss.sh and scripts/tune-sysctl.sh on a multiqueue veth in network namespaces the
+// test creates: --apply sets every value it prints, --undo puts every one back, and nothing
+// outside the namespaces changes. The CPU mask arithmetic is checked past 32 and 64 CPUs.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/netns_pair.h"
+#include "tests/support/process.h"
+
+namespace percore::test {
+namespace {
+
+const std::string kScripts = std::string(PERCORE_SOURCE_DIR) + "/scripts/";
+
+// "0,00000002" and "2" name the same CPUs; "0" and "00000000" name none.
+std::string normalized_mask(std::string mask) {
+  std::string out;
+  for (char c : mask) {
+    if (c == ',' || c == '\n') continue;
+    if (out.empty() && c == '0') continue;
+    out += c;
+  }
+  return out;
+}
+
+// The normalized mask of one CPU: hex digit 1<<(cpu%4) followed by cpu/4 zeros.
+std::string mask_of(int cpu) {
+  return std::string(1, "1248"[cpu % 4]) + std::string(cpu / 4, '0');
+}
+
+std::vector<int> online_cpus() {
+  std::ifstream in("/sys/devices/system/cpu/online");
+  std::string list;
+  std::getline(in, list);
+  std::vector<int> cpus;
+  std::stringstream ss(list);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    size_t dash = part.find('-');
+    int lo = std::stoi(part.substr(0, dash));
+    int hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
+    for (int c = lo; c <= hi; ++c) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+TEST(CpuMask, GroupsOf32BitsPast32And64Cpus) {
+  struct Case {
+    std::string args, want;
+  };
+  const Case cases[] = {
+      {"1 0", "1"},
+      {"2 1", "2"},
+      {"33 32", "1,00000000"},
+      {"33 0", "0,00000001"},
+      {"64 63", "80000000,00000000"},
+      {"65 64", "1,00000000,00000000"},
+      {"65 3 35", "0,00000008,00000008"},
+      {"130 129", "2,00000000,00000000,00000000,00000000"},
+      {"130 0 31 32 63 64 127 128 129", "3,80000000,00000001,80000001,80000001"},
+  };
+  for (const Case& c : cases) {
+    int status = -1;
+    std::string out = run_command(
+        "bash -c 'source " + kScripts + "lib/cpumask.sh && cpu_mask " + c.args + "'", 10, &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(out, c.want + "\n") << "cpu_mask " << c.args;
+  }
+  int status = -1;
+  run_command("bash -c 'source " + kScripts + "lib/cpumask.sh && cpu_mask 33 33'", 10, &status);
+  EXPECT_NE(status, 0) << "a CPU past the count is refused";
+  run_command("bash -c 'source " + kScripts + "lib/cpumask.sh && mask_equal 0,00000002 2'", 10,
+              &status);
+  EXPECT_EQ(status, 0);
+  run_command("bash -c 'source " + kScripts + "lib/cpumask.sh && mask_equal 1,00000000 1'", 10,
+              &status);
+  EXPECT_NE(status, 0);
+}
+
+class TuningScripts : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_program("ip")) GTEST_SKIP() << "needs iproute2";
+    pair_ = std::make_unique<NetnsPair>(4, 3);
+    if (!pair_->created()) {
+      GTEST_SKIP() << "cannot create network namespaces here (needs root or CAP_NET_ADMIN): "
+                   << pair_->error();
+    }
+    ASSERT_TRUE(pair_->ok()) << pair_->error();
+  }
+  std::string in_a(const std::string& command, int* status) {
+    return pair_->in_a(command, 60, status);
+  }
+  // Every steering value of every queue of the veth, and its channel counts, as text.
+  std::string queue_state() {
+    int status = 0;
+    std::string link = pair_->link_a();
+    return in_a("cd /sys/class/net/" + link +
+                    "/queues && grep -H . */rps_cpus */rps_flow_cnt */xps_cpus; "
+                    "ethtool -l " +
+                    link + " 2>/dev/null | sed -n \"/Current/,\\$p\"",
+                &status);
+  }
+  std::string value(const std::string& path) {
+    int status = 0;
+    std::string v = in_a("cat " + path, &status);
+    while (!v.empty() && v.back() == '\n') v.pop_back();
+    return v;
+  }
+  std::unique_ptr<NetnsPair> pair_;
+};
+
+TEST_F(TuningScripts, NicRssAppliesEveryValueAndUndoRestoresThem) {
+  if (!have_program("ethtool")) GTEST_SKIP() << "needs ethtool (scripts/deps.sh installs it)";
+  const std::string link = pair_->link_a();
+  const std::string q = "/sys/class/net/" + link + "/queues/";
+  int status = 0;
+  // Values that are not the defaults, on queues that the channel change will remove.
+  in_a("echo 2 > " + q + "rx-3/rps_cpus; echo 128 > " + q + "rx-3/rps_flow_cnt; echo 1 > " + q +
+           "tx-2/xps_cpus",
+       &status);
+  ASSERT_EQ(status, 0);
+  // veth has no interrupts: a made-up /proc tree stands in for the IRQ part.
+  std::string fake = "/tmp/percore-fakeproc-" + std::to_string(getpid());
+  std::string setup = "rm -rf " + fake + " && mkdir -p " + fake +
+                      " && printf '           CPU0       CPU1\\n' > " + fake + "/interrupts";
+  const std::vector<std::pair<int, std::string>> irq_names = {
+      {40, link + "-TxRx-0"}, {41, link + "-TxRx-1"}, {50, "eth9"}, {51, link + "x-rx-0"}};
+  for (const auto& [irq, name] : irq_names) {
+    std::string n = std::to_string(irq);
+    setup += " && printf ' " + n + ":  0  0  PCI-MSI " + n + "-edge      " + name + "\\n' >> " +
+             fake + "/interrupts && mkdir -p " + fake + "/irq/" + n + " && echo 3 > " + fake +
+             "/irq/" + n + "/smp_affinity";
+  }
+  std::string out = run_command(setup, 10, &status);
+  ASSERT_EQ(status, 0) << out;
+
+  const std::string before = queue_state();
+  ASSERT_NE(before.find("rx-3/rps_flow_cnt:128"), std::string::npos) << before;
+  std::string record = fake + "/nic.record";
+  std::string script =
+      "NIC_RSS_PROC=" + fake + " " + kScripts + "nic-rss.sh " + link + " -w 2 --record " + record;
+
+  out = in_a(script + " --dry-run", &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("would set  channels of " + link + ": rx 4 tx 4 -> rx 2 tx 2"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("would set  " + q + "rx-0/rps_flow_cnt: 0 -> 4096"), std::string::npos) << out;
+  EXPECT_NE(out.find("would set  " + fake + "/irq/40/smp_affinity: 3 -> "), std::string::npos)
+      << out;
+  EXPECT_EQ(queue_state(), before) << "--dry-run changed something";
+  EXPECT_EQ(value(fake + "/irq/40/smp_affinity"), "3");
+
+  out = in_a(script + " --apply", &status);
+  ASSERT_EQ(status, 0) << out;
+  std::vector<int> cpus = online_cpus();
+  ASSERT_FALSE(cpus.empty());
+  auto core_of_queue = [&](int i) { return cpus[(i % 2) % cpus.size()]; };
+  EXPECT_EQ(in_a("ls " + q, &status), "rx-0\nrx-1\ntx-0\ntx-1\n") << "channels not reduced to 2";
+  for (int i = 0; i < 2; ++i) {
+    std::string n = std::to_string(i);
+    std::string want = mask_of(core_of_queue(i));
+    EXPECT_EQ(normalized_mask(value(q + "rx-" + n + "/rps_cpus")), want) << "rx-" << n;
+    EXPECT_EQ(value(q + "rx-" + n + "/rps_flow_cnt"), "4096") << "rx-" << n;
+    EXPECT_EQ(normalized_mask(value(q + "tx-" + n + "/xps_cpus")), want) << "tx-" << n;
+    EXPECT_EQ(normalized_mask(value(fake + "/irq/4" + n + "/smp_affinity")), want) << "irq 4" << n;
+  }
+  EXPECT_EQ(value(fake + "/irq/50/smp_affinity"), "3") << "another NIC's interrupt was moved";
+  EXPECT_EQ(value(fake + "/irq/51/smp_affinity"), "3") << "a longer name sharing the prefix";
+
+  out = in_a(script + " --apply", &status);
+  EXPECT_EQ(status, 2) << "a second --apply would overwrite the record\n" << out;
+
+  out = in_a(script + " --undo", &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(queue_state(), before);
+  EXPECT_EQ(value(fake + "/irq/40/smp_affinity"), "3");
+  EXPECT_EQ(value(fake + "/irq/41/smp_affinity"), "3");
+  EXPECT_NE(access(record.c_str(), F_OK), 0) << "the record outlives a complete undo";
+
+  // Coalescing the veth cannot do is reported as a failure, not skipped in silence.
+  out = in_a(script + " --dry-run --coalesce rx-usecs=10", &status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("has no interrupt coalescing"), std::string::npos) << out;
+  run_command("rm -rf " + fake, 10, &status);
+}
+
+TEST_F(TuningScripts, TuneSysctlSetsNamespaceKeysAndUndoRestoresThem) {
+  const std::string conf = std::string(PERCORE_SOURCE_DIR) + "/conf/sysctl-percore.conf";
+  std::ifstream in(conf);
+  std::map<std::string, std::string> wanted;  // net.* key -> value, single-spaced
+  std::string line;
+  while (std::getline(in, line)) {
+    size_t eq = line.find('=');
+    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+    auto trim = [](std::string s) {
+      std::string out;
+      std::stringstream ss(s);
+      std::string word;
+      while (ss >> word) out += (out.empty() ? "" : " ") + word;
+      return out;
+    };
+    std::string key = trim(line.substr(0, eq));
+    if (key.rfind("net.", 0) == 0) wanted[key] = trim(line.substr(eq + 1));
+  }
+  ASSERT_GE(wanted.size(), 5u);
+  auto path_of = [](std::string key) {
+    for (char& c : key) c = c == '.' ? '/' : c;
+    return "/proc/sys/" + key;
+  };
+  int status = 0;
+  // Each key's value in the namespace and whether root may write it there.
+  auto snapshot = [&]() {
+    std::map<std::string, std::string> values;
+    for (const auto& [key, want] : wanted) {
+      values[key] = in_a("p=" + path_of(key) +
+                             "; if [ -e $p ]; then tr -s \"\\t \" \"  \" < $p; "
+                             "[ -w $p ] && echo writable; else echo absent; fi",
+                         &status);
+    }
+    return values;
+  };
+  std::string host_before = run_command(
+      "cat /proc/sys/fs/file-max /proc/sys/fs/nr_open /proc/sys/net/ipv4/tcp_tw_reuse", 5, &status);
+  const auto before = snapshot();
+  std::string record = "/tmp/percore-sysctl-test-" + std::to_string(getpid()) + ".record";
+  std::string script = kScripts + "tune-sysctl.sh --record " + record;
+
+  std::string out = in_a(script + " --apply", &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("only net.* keys"), std::string::npos) << out;
+  int changed = 0;
+  const auto after = snapshot();
+  for (const auto& [key, want] : wanted) {
+    const std::string& was = before.at(key);
+    const std::string& now = after.at(key);
+    if (was.find("writable") != std::string::npos) {
+      EXPECT_EQ(now, want + "\nwritable\n") << key;
+      changed += was != now;
+    } else {
+      EXPECT_EQ(now, was) << key << " is read-only or absent here and must stay as it was";
+    }
+  }
+  EXPECT_GE(changed, 5) << out;
+  EXPECT_EQ(run_command("cat /proc/sys/fs/file-max /proc/sys/fs/nr_open "
+                        "/proc/sys/net/ipv4/tcp_tw_reuse",
+                        5, &status),
+            host_before)
+      << "the host's settings changed";
+
+  out = in_a(script + " --undo", &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(snapshot(), before);
+  EXPECT_NE(access(record.c_str(), F_OK), 0);
+}
+
+TEST_F(TuningScripts, DoctorFindsTheVethQueuesForAnAddress) {
+  int status = 0;
+  std::string out = in_a(std::string(PERCORE_SERVER_BIN) + " doctor --json --for " +
+                             pair_->address_b() + " 2>/dev/null",
+                         &status);
+  ASSERT_EQ(status, 0) << out;
+  nlohmann::json doc = nlohmann::json::parse(out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << out;
+  std::string nic;
+  for (const auto& c : doc["checks"]) {
+    if (c["name"] == "nic_queues") nic = c["value"];
+  }
+  EXPECT_EQ(nic.rfind(pair_->link_a() + " rx=4 tx=4", 0), 0u) << nic;
+}
+
+}  // namespace
+}  // namespace percore::test

@@ -50,7 +50,7 @@ soak: build
 	SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
 
 # Every C++ source and header, for `make format` and the CI check.
-FORMAT_FILES = find core server client tests \( -name '*.h' -o -name '*.cc' \) -print0
+FORMAT_FILES = find core server client preload tests \( -name '*.h' -o -name '*.cc' \) -print0
 
 format:
 	$(FORMAT_FILES) | xargs -0 clang-format -i

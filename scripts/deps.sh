@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ccache clang-format
   libspdlog-dev libfmt-dev libcxxopts-dev libhttp-parser-dev liburing-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl apache2-utils wrk nginx-light haproxy gnuplot-nox iproute2 procps time python3 ethtool
+  curl apache2-utils wrk nginx-light haproxy lighttpd gnuplot-nox iproute2 procps time python3 ethtool
   # Multi-host runs: the launcher and the transport it drives (the e2e test runs its own sshd).
   pdsh openssh-client openssh-server python3-yaml
   # HdrHistogram's own library, to check percore's interval logs both ways in the tests.
@@ -37,8 +37,8 @@ echo "percore: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq </dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null >/dev/null
-# The nginx and haproxy packages start system services; percore's tests run their own copies.
-for svc in nginx haproxy; do
+# The nginx, haproxy and lighttpd packages start system services; percore's tests run their own copies.
+for svc in nginx haproxy lighttpd; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi

@@ -28,7 +28,7 @@ Listeners::~Listeners() {
 int Listeners::add(int fd) {
   uint64_t token = kTag | fds_.size();
   fds_.push_back(fd);
-  return backend_.start_accept(fd, token);
+  return backend_.start_accept(fd, token, wake_);
 }
 
 void Listeners::pause() {
@@ -40,7 +40,7 @@ void Listeners::pause() {
 void Listeners::resume() {
   if (!paused_) return;
   paused_ = false;
-  for (size_t i = 0; i < fds_.size(); ++i) backend_.start_accept(fds_[i], kTag | i);
+  for (size_t i = 0; i < fds_.size(); ++i) backend_.start_accept(fds_[i], kTag | i, wake_);
 }
 
 void Listeners::close_all() {

@@ -20,7 +20,7 @@ class Listeners {
   static constexpr uint64_t kTag = io::kListenerTokenBit;
   static bool is_listener(uint64_t token) { return (token & kTag) != 0; }
 
-  explicit Listeners(io::Backend& backend) : backend_(backend) {}
+  Listeners(io::Backend& backend, io::AcceptWake wake) : backend_(backend), wake_(wake) {}
   ~Listeners();
   // Takes ownership of a listening socket and starts accepting on it.
   int add(int fd);
@@ -31,6 +31,7 @@ class Listeners {
 
  private:
   io::Backend& backend_;
+  io::AcceptWake wake_;
   std::vector<int> fds_;
   bool paused_ = false;
 };

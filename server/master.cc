@@ -19,6 +19,7 @@
 #include "core/log/logging.h"
 #include "core/net/socket.h"
 #include "core/proc/affinity.h"
+#include "core/proc/kernel.h"
 #include "core/proc/limits.h"
 #include "core/util/clock.h"
 #include "server/metrics_endpoint.h"
@@ -98,11 +99,16 @@ void Master::fail(const std::string& message) {
 
 bool Master::reserve_ports() {
   // The master binds each address first: errors surface here, once, and port 0 becomes a real
-  // port that every worker then shares. Bound but not listening, this socket takes no traffic.
-  // A UDP socket in the SO_REUSEPORT group would take its share of datagrams: the UDP
-  // reservations are closed once the workers hold the port (release_udp_reservations).
+  // port that every worker then shares. In the reuseport modes this socket is bound but not
+  // listening, so it takes no traffic; in the shared modes it is the one listener every worker
+  // inherits (the master itself never accepts on it). A UDP socket in the SO_REUSEPORT group
+  // would take its share of datagrams: the UDP reservations are closed once the workers hold the
+  // port (release_udp_reservations).
+  bool shared = is_shared_listener(o_.listen_mode);
   for (net::Address& addr : o_.listen) {
-    int fd = is_udp_mode(o_.mode) ? net::bind_udp_reuseport(addr) : net::bind_reuseport(addr, 0);
+    int fd = is_udp_mode(o_.mode) ? net::bind_udp_reuseport(addr)
+             : shared             ? net::bind_exclusive(addr, o_.backlog)
+                                  : net::bind_reuseport(addr, 0);
     if (fd < 0) {
       fail(fmt::format("cannot listen on {}: {}", addr.to_string(), strerror(-fd)));
       return false;
@@ -121,8 +127,8 @@ bool Master::prepare() {
     return false;
   }
   uint64_t fds = proc::raise_fd_limit();
-  spdlog::info("starting: {} workers from core {}, mode {}, fd limit {}", o_.workers, o_.start_core,
-               mode_name(o_.mode), fds);
+  spdlog::info("starting: {} workers from core {}, mode {}, {} listeners, fd limit {}", o_.workers,
+               o_.start_core, mode_name(o_.mode), listen_mode_name(o_.listen_mode), fds);
 
   std::string note;
   backend_ = io::resolve_backend_kind(o_.io, &note, &error);
@@ -131,6 +137,11 @@ bool Master::prepare() {
     return false;
   }
   if (!note.empty()) spdlog::warn("{}", note);
+  if (o_.listen_mode == ListenMode::kCpu && !proc::kernel_at_least(6, 1)) {
+    spdlog::warn(
+        "--listen-mode cpu: this kernel is older than 6.1, where SO_INCOMING_CPU does not "
+        "steer SO_REUSEPORT groups; connections are hashed as in reuseport mode");
+  }
   if (!reserve_ports()) return false;
   if (o_.metrics) {
     if (int rc = metrics_.open(*o_.metrics); rc < 0) {
@@ -187,9 +198,13 @@ void Master::spawn(int index) {
     close(sigfd_);
     close(ready_rd_);
     metrics_.close_listener();
-    // The reservations are the master's: a UDP one held open here would take datagrams.
-    for (int fd : reservations_) close(fd);
-    WorkerLaunch launch{index, w.core, backend_, ready_wr_, master_pid};
+    // The reservations are the master's, unless they are the shared listeners: a UDP one held
+    // open here would take datagrams.
+    if (is_udp_mode(o_.mode) || !is_shared_listener(o_.listen_mode)) {
+      for (int fd : reservations_) close(fd);
+      reservations_.clear();
+    }
+    WorkerLaunch launch{index, w.core, backend_, ready_wr_, master_pid, &reservations_};
     int code = run_worker(o_, launch, &slots_->slot(index));
     spdlog::shutdown();
     _exit(code);
@@ -245,8 +260,9 @@ bool Master::wait_until_ready() {
 
 void Master::print_ready_lines() {
   for (const net::Address& addr : o_.listen) {
-    fmt::print("percore: ready {} {} workers={} io={}\n", mode_name(o_.mode), addr.to_string(),
-               o_.workers, io::backend_kind_name(backend_));
+    fmt::print("percore: ready {} {} workers={} io={} listen-mode={}\n", mode_name(o_.mode),
+               addr.to_string(), o_.workers, io::backend_kind_name(backend_),
+               listen_mode_name(o_.listen_mode));
   }
   if (o_.metrics) fmt::print("percore: metrics http://{}/metrics\n", o_.metrics->to_string());
   fflush(stdout);

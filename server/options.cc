@@ -37,6 +37,7 @@ cxxopts::Options make_spec() {
     ("drain-timeout", "seconds to finish in-flight requests on SIGTERM", cxxopts::value<double>()->default_value("10"))
     ("max-header-size", "bytes of request headers before 431", cxxopts::value<uint32_t>()->default_value("8192"))
     ("backlog", "listen backlog", cxxopts::value<int>()->default_value("4096"))
+    ("listen-mode", "reuseport (a listener per worker), cpu (plus SO_INCOMING_CPU steering), shared (one listener opened by the master) or shared-exclusive (shared, with EPOLLEXCLUSIVE)", cxxopts::value<std::string>()->default_value("reuseport"))
     ("backend-conns", "proxy: idle keep-alive connections kept per backend per worker", cxxopts::value<int>()->default_value("64"))
     ("backend-timeout", "proxy: seconds without progress from a backend before 504", cxxopts::value<double>()->default_value("10"))
     ("backend-idle-timeout", "proxy: seconds a pooled backend connection is kept idle", cxxopts::value<double>()->default_value("15"))
@@ -133,6 +134,17 @@ ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::stri
     }
   }
   return ParseOutcome::kRun;
+}
+
+bool parse_listen_mode(const std::string& text, ListenMode* out) {
+  for (ListenMode m : {ListenMode::kReuseport, ListenMode::kCpu, ListenMode::kShared,
+                       ListenMode::kSharedExclusive}) {
+    if (text == listen_mode_name(m)) {
+      *out = m;
+      return true;
+    }
+  }
+  return false;
 }
 
 // Every mode is chosen with --mode; -x without --mode also means proxy, as it always has. An
@@ -251,6 +263,11 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     *message = "--backlog must be positive";
     return ParseOutcome::kUsageError;
   }
+  if (!parse_listen_mode(r["listen-mode"].as<std::string>(), &o->listen_mode)) {
+    *message = "--listen-mode must be reuseport, cpu, shared or shared-exclusive (got '" +
+               r["listen-mode"].as<std::string>() + "')";
+    return ParseOutcome::kUsageError;
+  }
   if (r.count("metrics")) {
     net::Address addr;
     std::string error;
@@ -292,6 +309,24 @@ const char* mode_name(ServerMode mode) {
       return "udp-relay";
   }
   return "?";
+}
+
+const char* listen_mode_name(ListenMode mode) {
+  switch (mode) {
+    case ListenMode::kReuseport:
+      return "reuseport";
+    case ListenMode::kCpu:
+      return "cpu";
+    case ListenMode::kShared:
+      return "shared";
+    case ListenMode::kSharedExclusive:
+      return "shared-exclusive";
+  }
+  return "?";
+}
+
+bool is_shared_listener(ListenMode mode) {
+  return mode == ListenMode::kShared || mode == ListenMode::kSharedExclusive;
 }
 
 namespace {

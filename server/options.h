@@ -13,6 +13,13 @@ namespace percore::server {
 
 enum class ServerMode { kHttp, kProxy, kEcho, kUdpEcho, kUdpRelay };
 enum class Balance { kRoundRobin, kLeastConn };
+// How workers get their listening sockets (see docs/preload.md for the comparison):
+// - kReuseport: each worker opens its own SO_REUSEPORT listener; the kernel hashes connections.
+// - kCpu: the same, plus SO_INCOMING_CPU = the worker's core on each listener, so a connection
+//   whose SYN is processed on CPU n goes to the worker pinned there (kernel >= 6.1).
+// - kShared: the master opens one listener before forking and every worker accepts from it.
+// - kSharedExclusive: the same, registered with EPOLLEXCLUSIVE (nginx's default): wake-one.
+enum class ListenMode { kReuseport, kCpu, kShared, kSharedExclusive };
 
 struct ServerOptions {
   int workers = 0;  // 0: one per online CPU
@@ -37,6 +44,7 @@ struct ServerOptions {
   int upstream_timeout_ms = 10'000;
   int upstream_idle_ms = 15'000;  // pooled connections close first, before the backend does
   Balance balance = Balance::kRoundRobin;
+  ListenMode listen_mode = ListenMode::kReuseport;
   // HTTP mode with --programmable: answers chosen per request (server/programmable/).
   programmable::TargetOptions target;
   // UDP modes. Seed 000 defaults its socket buffers to 4 MiB.
@@ -59,5 +67,7 @@ enum class ParseOutcome { kRun, kHelp, kUsageError };
 ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message);
 
 const char* mode_name(ServerMode mode);
+const char* listen_mode_name(ListenMode mode);
+bool is_shared_listener(ListenMode mode);
 
 }  // namespace percore::server

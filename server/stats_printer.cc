@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <utility>
 
 #include "core/util/clock.h"
@@ -28,6 +29,21 @@ void print_line(FILE* out, const std::string& who, const Totals& now, const Tota
              rate(stats::kBytesIn) / 1e6, rate(stats::kBytesOut) / 1e6,
              static_cast<double>(errors(now) - errors(before)) / secs,
              now.counters[stats::kTimeouts]);
+}
+
+std::string balance_text(const stats::WorkerSlots& slots) {
+  double ratio = stats::accept_balance(slots);
+  return std::isinf(ratio) ? std::string("inf") : fmt::format("{:.3f}", ratio);
+}
+
+// Accepted connections per worker since start and their max/min ratio.
+void print_accept_balance(FILE* out, const stats::WorkerSlots& slots) {
+  std::string counts;
+  for (int w = 0; w < slots.count(); ++w) {
+    counts += fmt::format("{}{}", w == 0 ? "" : " ", slots.slot(w).get(stats::kAccepted));
+  }
+  fmt::print(out, "{:<10} accepted per worker [{}]  max/min {}\n", "balance", counts,
+             balance_text(slots));
 }
 
 }  // namespace
@@ -135,6 +151,7 @@ void StatsPrinter::print_rates(FILE* out, int64_t now_ns) {
     return;
   }
   print_line(out, "total", sum_now, sum_before, secs);
+  print_accept_balance(out, slots_);
   if (!upstream_names_.empty()) {
     for (int w = 0; w < slots_.count(); ++w) {
       for (int b = 0; b < stats::kLatencyBuckets; ++b)
@@ -187,6 +204,7 @@ void StatsPrinter::print_summary(FILE* out, double elapsed_s) const {
     fmt::print(out, "percore:   w{} cpu{} starts {} requests {} accepted {}\n", w, s.core.load(),
                s.starts.load(), s.get(stats::kRequests), s.get(stats::kAccepted));
   }
+  fmt::print(out, "percore:   accept balance max/min {}\n", balance_text(slots_));
   fflush(out);
 }
 

@@ -54,6 +54,29 @@ void report(int fd, int index, int error, const std::string& text) {
   (void)n;  // the master treats a missing record as a failed start
 }
 
+// The worker's own listener for options.listen[i], or (shared modes) its copy of the master's.
+// `cpu` mode uses SO_INCOMING_CPU rather than a SO_ATTACH_REUSEPORT_CBPF program: the CBPF
+// program returns an index into the group's socket array, and that array is reordered whenever a
+// member leaves (the last socket moves into the hole), so after every worker restart the master
+// would have to re-attach a program and, until then, connections land on the wrong worker.
+// SO_INCOMING_CPU is a property of each socket: a restarted worker sets it on its new listener
+// and nothing else changes; CPUs without a listener fall back to the hash. No privilege needed.
+int open_listener(const ServerOptions& options, const WorkerLaunch& launch, size_t i) {
+  // Shared modes use the inherited descriptor itself (closing it closes only this worker's
+  // reference): a preloaded libpercore_preload.so recognises it by its number.
+  if (is_shared_listener(options.listen_mode)) return (*launch.shared_fds)[i];
+  int fd = net::bind_reuseport(options.listen[i], 0);
+  if (fd < 0) return fd;
+  int rc = 0;
+  if (options.listen_mode == ListenMode::kCpu) rc = net::set_incoming_cpu(fd, launch.core);
+  if (rc == 0 && listen(fd, options.backlog) < 0) rc = -errno;
+  if (rc < 0) {
+    close(fd);
+    return rc;
+  }
+  return fd;
+}
+
 }  // namespace
 
 int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::WorkerSlot* slot) {
@@ -82,9 +105,13 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
     report(launch.ready_fd, launch.index, 1, error);
     return 1;
   }
-  auto listeners = std::make_unique<Listeners>(*backend);
+  io::AcceptWake wake = options.listen_mode == ListenMode::kSharedExclusive
+                            ? io::AcceptWake::kOne
+                            : io::AcceptWake::kEvery;
+  auto listeners = std::make_unique<Listeners>(*backend, wake);
   WorkerContext ctx;
-  for (const net::Address& addr : options.listen) {
+  for (size_t i = 0; i < options.listen.size(); ++i) {
+    const net::Address& addr = options.listen[i];
     if (is_udp_mode(options.mode)) {
       int fd = net::bind_udp_reuseport(addr);
       int rc = fd < 0 ? fd : net::set_udp_buffers(fd, options.rcvbuf, options.sndbuf);
@@ -97,7 +124,7 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
       ctx.datagram_fds.push_back(fd);
       continue;
     }
-    int fd = net::bind_reuseport(addr, options.backlog);
+    int fd = open_listener(options, launch, i);
     if (fd < 0 || listeners->add(fd) < 0) {
       int err = fd < 0 ? -fd : EINVAL;
       report(launch.ready_fd, launch.index, err,
@@ -113,8 +140,9 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
   std::unique_ptr<Mode> mode = make_mode(ctx);
   report(launch.ready_fd, launch.index, 0, "");
   close(launch.ready_fd);
-  spdlog::info("worker {} started: pid {}, cpu {}, {} backend, {} mode", launch.index, getpid(),
-               launch.core, backend->name(), mode_name(options.mode));
+  spdlog::info("worker {} started: pid {}, cpu {}, {} backend, {} mode, {} listeners", launch.index,
+               getpid(), launch.core, backend->name(), mode_name(options.mode),
+               listen_mode_name(options.listen_mode));
 
   run_event_loop(*backend, *listeners, *mode, *slot, g_signals, options.drain_timeout_ms);
 

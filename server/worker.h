@@ -1,8 +1,10 @@
-// One worker process: pins itself, opens its own SO_REUSEPORT listeners, builds its backend and
-// mode, reports readiness to the master, and runs the event loop until told to stop.
+// One worker process: pins itself, opens its own SO_REUSEPORT listeners (or, in the shared listen
+// modes, accepts from the ones the master opened), builds its backend and mode, reports
+// readiness to the master, and runs the event loop until told to stop.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/stats/worker_slots.h"
 #include "server/options.h"
@@ -22,6 +24,8 @@ struct WorkerLaunch {
   io::BackendKind backend;
   int ready_fd;
   int master_pid;
+  // Shared listen modes: the master's listening sockets, one per options.listen entry.
+  const std::vector<int>* shared_fds;
 };
 
 // Runs in the forked child; returns the process exit code.

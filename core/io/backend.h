@@ -63,6 +63,13 @@ struct PeerAddress {
   socklen_t len;
 };
 
+// Who is woken when a connection arrives on a listener that other processes watch too (a
+// listener shared across fork). kEvery: every watcher (epoll's default; losers of the accept
+// race see EAGAIN). kOne: one watcher per connection (EPOLLEXCLUSIVE, as nginx registers its
+// listeners). The io_uring backend always behaves as kOne: the kernel arms its internal poll
+// for accept exclusively, whatever the caller asks.
+enum class AcceptWake : uint8_t { kEvery, kOne };
+
 struct Completion {
   uint64_t token;
   Op op;
@@ -163,8 +170,9 @@ class Backend {
 
   virtual const char* name() const = 0;
 
-  // Starts (or resumes) accepting on a listening socket.
-  virtual int start_accept(int listen_fd, uint64_t token) = 0;
+  // Starts (or resumes) accepting on a listening socket. `wake` matters only for a listener
+  // shared with other processes, and only the first call for a listener sets it.
+  virtual int start_accept(int listen_fd, uint64_t token, AcceptWake wake) = 0;
   // Pauses accepting; connections wait in the kernel's queue until start_accept() again.
   virtual int stop_accept(int listen_fd) = 0;
 

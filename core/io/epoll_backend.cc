@@ -121,7 +121,7 @@ class EpollBackend final : public Backend {
 
   const char* name() const override { return "epoll"; }
 
-  int start_accept(int fd, uint64_t token) override {
+  int start_accept(int fd, uint64_t token, AcceptWake wake) override {
     FdState& s = state(fd);
     if (s.kind != Kind::kNone && s.kind != Kind::kListener) return -EINVAL;
     s.kind = Kind::kListener;
@@ -129,7 +129,7 @@ class EpollBackend final : public Backend {
     s.active = true;
     // Connections may already wait in the queue; an edge for them was consumed before.
     s.readable = true;
-    if (int rc = ensure_registered(fd, s); rc < 0) return rc;
+    if (int rc = ensure_registered(fd, s, wake); rc < 0) return rc;
     enqueue(fd, s);
     return 0;
   }
@@ -258,10 +258,14 @@ class EpollBackend final : public Backend {
     return fds_[fd];
   }
 
-  int ensure_registered(int fd, FdState& s) {
+  int ensure_registered(int fd, FdState& s, AcceptWake wake = AcceptWake::kEvery) {
     if (s.registered) return 0;
     epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    // EPOLLEXCLUSIVE admits only EPOLLIN/EPOLLOUT/EPOLLET/EPOLLWAKEUP beside it, and a listener
+    // needs nothing but EPOLLIN. The registration is never modified later (EPOLL_CTL_MOD of an
+    // exclusive registration fails with EINVAL); stop_accept() only clears `active`.
+    ev.events = wake == AcceptWake::kOne ? EPOLLIN | EPOLLET | EPOLLEXCLUSIVE
+                                         : EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
     ev.data.fd = fd;
     if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) return -errno;
     s.registered = true;

@@ -109,7 +109,8 @@ class UringBackend final : public Backend {
 
   const char* name() const override { return "uring"; }
 
-  int start_accept(int fd, uint64_t token) override {
+  // `wake` is not needed: io_uring arms accept's internal poll exclusively on its own.
+  int start_accept(int fd, uint64_t token, AcceptWake /*wake*/) override {
     FdState* s = slot(fd);
     if (s == nullptr) return -EBADF;
     if (s->kind == Kind::kNone) {

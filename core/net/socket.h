@@ -8,6 +8,13 @@ namespace percore::net {
 // A TCP socket bound to addr with SO_REUSEPORT (and SO_REUSEADDR), non-blocking, close-on-exec.
 // With listen_backlog > 0 it also listens. IPv6 sockets are v6-only so [::]:p and 0.0.0.0:p mix.
 int bind_reuseport(const Address& addr, int listen_backlog);
+// The same without SO_REUSEPORT: a listener that is the only one on its address, as a pre-fork
+// server's master opens it before forking.
+int bind_exclusive(const Address& addr, int listen_backlog);
+
+// Sets SO_INCOMING_CPU: within a SO_REUSEPORT group (kernel >= 6.1) a connection whose SYN is
+// processed on `cpu` goes to the listener that carries that CPU. Returns 0 or -errno.
+int set_incoming_cpu(int fd, int cpu);
 
 // A non-blocking, close-on-exec TCP socket of the address's family, unconnected.
 int stream_socket(const Address& addr);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <iterator>
 
 namespace percore::stats {
@@ -122,6 +123,14 @@ std::string render_prometheus(const WorkerSlots& slots,
       fmt::format_to(it, "percore_udp_errors_total{{worker=\"{}\",errno=\"{}\"}} {}\n", w,
                      kUdpErrnoNames[e], slots.slot(w).udp_errors[e].load());
     }
+  }
+  out += "# HELP percore_accept_balance_ratio Largest over smallest per-worker accepted_total\n";
+  out += "# TYPE percore_accept_balance_ratio gauge\n";
+  double balance = accept_balance(slots);
+  if (std::isinf(balance)) {
+    out += "percore_accept_balance_ratio +Inf\n";
+  } else {
+    fmt::format_to(it, "percore_accept_balance_ratio {:.4f}\n", balance);
   }
   if (!upstream_names.empty()) render_backends(slots, upstream_names, out);
   return out;

@@ -69,6 +69,13 @@ struct Totals {
   void add(const WorkerSlot& slot);
 };
 
+class WorkerSlots;
+
+// How evenly accepts spread since start: the largest per-worker accepted_total over the smallest.
+// 1.0 is perfect; +infinity when some worker accepted nothing while another did; 0 before any
+// connection. This is the figure the listen modes and the preload library are compared by.
+double accept_balance(const WorkerSlots& slots);
+
 class WorkerSlots {
  public:
   // Maps `count` zeroed slots shared with every process forked afterwards.

@@ -40,7 +40,7 @@ int open_fd_count() {
 class RefusingBackend final : public io::Backend {
  public:
   const char* name() const override { return "refusing"; }
-  int start_accept(int, uint64_t) override { return -ENOSYS; }
+  int start_accept(int, uint64_t, io::AcceptWake) override { return -ENOSYS; }
   int stop_accept(int) override { return -EBADF; }
   int open(int, uint64_t) override {
     ++opens;

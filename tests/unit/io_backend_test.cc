@@ -96,7 +96,7 @@ TEST_P(BackendTest, NameMatches) {
 
 TEST_P(BackendTest, AcceptStopAndResume) {
   constexpr uint64_t kListen = 7;
-  ASSERT_EQ(backend_->start_accept(listen_fd_, kListen), 0);
+  ASSERT_EQ(backend_->start_accept(listen_fd_, kListen, AcceptWake::kEvery), 0);
   Pump pump(backend_.get());
   std::vector<int> clients;
   for (int i = 0; i < 5; ++i) clients.push_back(connect_to(port_, false));
@@ -119,7 +119,7 @@ TEST_P(BackendTest, AcceptStopAndResume) {
   pump.idle(200);
   EXPECT_EQ(pump.all.size(), before) << "kAccept after stop_accept";
 
-  ASSERT_EQ(backend_->start_accept(listen_fd_, kListen), 0);
+  ASSERT_EQ(backend_->start_accept(listen_fd_, kListen, AcceptWake::kEvery), 0);
   ASSERT_TRUE(pump.until([&] { return pump.count(kListen, Op::kAccept) >= 8; }, 3000));
   pump.idle(50);
   EXPECT_EQ(pump.count(kListen, Op::kAccept), 8);
@@ -544,7 +544,7 @@ TEST_P(BackendTest, SignalInterruptsWait) {
   sa.sa_flags = SA_RESTART;  // even so, wait() must come back with -EINTR
   ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
   // Something to submit on entry, so the sleeping enter is not also a submitting one.
-  ASSERT_EQ(backend_->start_accept(listen_fd_, 99), 0);
+  ASSERT_EQ(backend_->start_accept(listen_fd_, 99, AcceptWake::kEvery), 0);
   pthread_t self = pthread_self();
   std::thread killer([self] {
     usleep(50000);

@@ -104,5 +104,22 @@ TEST(ServerOptions, HelpListsTheFlags) {
   }
 }
 
+TEST(ServerOptions, ListenModes) {
+  for (const char* name : {"reuseport", "cpu", "shared", "shared-exclusive"}) {
+    ServerOptions o;
+    std::string msg;
+    ASSERT_EQ(parse({"--listen-mode", name}, &o, &msg), ParseOutcome::kRun) << msg;
+    EXPECT_STREQ(listen_mode_name(o.listen_mode), name);
+  }
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({}, &o, &msg), ParseOutcome::kRun);
+  EXPECT_EQ(o.listen_mode, ListenMode::kReuseport);
+  EXPECT_FALSE(is_shared_listener(ListenMode::kCpu));
+  EXPECT_TRUE(is_shared_listener(ListenMode::kSharedExclusive));
+  EXPECT_EQ(parse({"--listen-mode", "steal"}, &o, &msg), ParseOutcome::kUsageError);
+  EXPECT_NE(msg.find("--listen-mode must be"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace percore::server

@@ -1,0 +1,33 @@
+// A private network namespace for one test: its own loopback (up), so servers can use fixed
+// ports and namespace-wide sysctls (net.ipv4.tcp_migrate_req) without touching the host.
+// Deleted when the object goes away; ok() is false (with error()) where it cannot be created.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace percore::test {
+
+class Netns {
+ public:
+  explicit Netns(const std::string& tag);
+  ~Netns();
+  Netns(const Netns&) = delete;
+  Netns& operator=(const Netns&) = delete;
+
+  bool ok() const { return ok_; }
+  const std::string& error() const { return error_; }
+  const std::string& name() const { return name_; }
+  // argv prefixed to run inside the namespace.
+  std::vector<std::string> in(std::vector<std::string> argv) const;
+  // Runs a shell command inside the namespace (see run_command).
+  std::string run(const std::string& command, int timeout_s, int* status) const;
+
+ private:
+  std::string name_;
+  std::string error_;
+  bool created_ = false;
+  bool ok_ = false;
+};
+
+}  // namespace percore::test

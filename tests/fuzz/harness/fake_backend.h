@@ -3,6 +3,7 @@
 // every time and a whole server mode runs in a single thread without sockets.
 #pragma once
 
+#include <cerrno>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ class FakeBackend final : public io::Backend {
  public:
   ~FakeBackend() override;
   const char* name() const override { return "fake"; }
-  int start_accept(int, uint64_t) override { return 0; }
+  int start_accept(int, uint64_t, io::AcceptWake) override { return 0; }
   int stop_accept(int) override { return 0; }
   int open(int fd, uint64_t token) override;
   int connect(int fd, uint64_t token, const sockaddr*, socklen_t) override;
@@ -35,6 +36,10 @@ class FakeBackend final : public io::Backend {
   int close(int fd) override;
   int close_when_sent(int fd) override { return close(fd); }
   int wait(io::Completion*, int, int64_t) override { return 0; }
+  // The fuzzed modes are stream modes: no datagram socket is ever opened.
+  int open_datagram(int, uint64_t) override { return -ENOSYS; }
+  int send_datagrams(int, const io::OutDatagram*, int) override { return -EBADF; }
+  io::DatagramStats datagram_stats() const override { return {}; }
 
   std::map<int, FakeSocket>& sockets() { return sockets_; }
   // What each socket already closed had been sent, in closing order, with whether it was one

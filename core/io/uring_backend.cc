@@ -535,7 +535,12 @@ int UringBackend::wait(Completion* out, int max, int64_t timeout_us) {
     rearm_starved();
     n += drain(out + n, max - n);
     int64_t wait_us = timeout_us;
-    if (timeout_us > 0) wait_us = deadline - now_us() > 0 ? deadline - now_us() : 0;
+    if (timeout_us > 0) {
+      // One clock read: a second one may land past the deadline and turn the remainder negative,
+      // which enter() takes as "wait forever".
+      int64_t left = deadline - now_us();
+      wait_us = left > 0 ? left : 0;
+    }
     if (n > 0 || io_uring_cq_ready(&ring_) > 0) wait_us = 0;
     unsigned to_submit = flush_sq();
     if (wait_us != 0 && to_submit > 0) {

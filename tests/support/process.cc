@@ -31,9 +31,14 @@ Process::Process(std::vector<std::string> argv) {
   err_path_ = tmpl;
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) std::abort();
+  pid_t test_pid = getpid();
   pid_ = fork();
   if (pid_ == 0) {
     setpgid(0, 0);
+    // A test killed by ctest's timeout takes what it started with it (a server's workers follow
+    // their master the same way), so no run leaves processes behind for the next test.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != test_pid) _exit(127);
     dup2(pipe_fds[1], STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
     int devnull = ::open("/dev/null", O_RDONLY);

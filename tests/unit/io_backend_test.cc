@@ -8,7 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <algorithm>
-
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,6 +31,14 @@ using testing::loopback;
 using testing::make_listener;
 using testing::pattern;
 using testing::Pump;
+
+void on_usr1(int) {}
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 class BackendTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -499,6 +508,44 @@ TEST_P(BackendTest, MicrosecondTimeoutSleepsThatLong) {
   EXPECT_LT(took_us[took_us.size() / 2], 2000.0) << "median wait of a 300 us timeout";
 }
 
+// A timeout of a few microseconds runs out while wait() is working out what is left of it: that
+// must end the wait, never turn into "no timeout". A watchdog interrupts a wait that hangs.
+TEST_P(BackendTest, TimeoutThatRunsOutDuringTheCallNeverBlocksForever) {
+  struct sigaction sa {};
+  struct sigaction old {};
+  sa.sa_handler = on_usr1;
+  sigemptyset(&sa.sa_mask);
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &old), 0);
+  std::atomic<int64_t> entered_ns{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> rescued{0};
+  pthread_t self = pthread_self();
+  std::thread watchdog([&] {
+    while (!done.load()) {
+      usleep(20000);
+      int64_t at = entered_ns.load();
+      if (at != 0 && now_ns() - at > 500'000'000) {
+        ++rescued;
+        pthread_kill(self, SIGUSR1);
+      }
+    }
+  });
+  Completion out[4];
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1000);
+  int calls = 0;
+  while (std::chrono::steady_clock::now() < end) {
+    entered_ns.store(now_ns());
+    backend_->wait(out, 4, 1 + calls % 4);
+    entered_ns.store(0);
+    ++calls;
+  }
+  done = true;
+  watchdog.join();
+  sigaction(SIGUSR1, &old, nullptr);
+  EXPECT_EQ(rescued.load(), 0) << "a wait of a few microseconds hung until interrupted, in "
+                               << calls << " calls";
+}
+
 TEST_P(BackendTest, ZeroTimeoutDoesNotBlock) {
   Completion out[4];
   auto start = std::chrono::steady_clock::now();
@@ -533,8 +580,6 @@ TEST_P(BackendTest, CompletionsBoundedByMax) {
   }
   EXPECT_EQ(total, kConns);
 }
-
-void on_usr1(int) {}
 
 TEST_P(BackendTest, SignalInterruptsWait) {
   struct sigaction sa {};

@@ -14,19 +14,12 @@
 
 #include "tests/support/backend_test.h"
 #include "tests/support/client_run.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/process.h"
 #include "tests/support/udp_helpers.h"
 
 namespace percore::test {
 namespace {
-
-std::vector<pid_t> children_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<pid_t> out;
-  pid_t child;
-  while (in >> child) out.push_back(child);
-  return out;
-}
 
 std::string target(int port) {
   return "127.0.0.1:" + std::to_string(port);

@@ -12,6 +12,7 @@
 #include "core/net/socket.h"
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {
@@ -22,15 +23,6 @@ std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::vector<pid_t> children_of(pid_t pid) {
-  std::vector<pid_t> out;
-  std::istringstream in(
-      read_file("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children"));
-  pid_t child;
-  while (in >> child) out.push_back(child);
-  return out;
 }
 
 std::string cpus_allowed(pid_t pid) {

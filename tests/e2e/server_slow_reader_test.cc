@@ -16,26 +16,11 @@
 
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {
 namespace {
-
-long rss_kb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return -1;
-}
-
-pid_t first_child(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  pid_t child = -1;
-  in >> child;
-  return child;
-}
 
 // Pushes `unit` repeatedly without reading until the socket stays unwritable for 300 ms (the
 // server stopped reading) or 3 s pass; returns the bytes the kernel took.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tests/support/backend_test.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/process.h"
 #include "tests/support/server_process.h"
 #include "tests/support/udp_helpers.h"
@@ -35,14 +36,6 @@ std::string recv_string(int fd) {
   if (n < 0) return "<timeout>";
   buf.resize(static_cast<size_t>(n));
   return buf;
-}
-
-std::vector<pid_t> children_of(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<pid_t> out;
-  pid_t child;
-  while (in >> child) out.push_back(child);
-  return out;
 }
 
 int exit_code(int status) {

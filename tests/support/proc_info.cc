@@ -1,0 +1,30 @@
+#include "tests/support/proc_info.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace percore::test {
+
+std::vector<pid_t> children_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::vector<pid_t> out;
+  for (pid_t child; in >> child;) out.push_back(child);
+  return out;
+}
+
+pid_t first_child(pid_t pid) {
+  std::vector<pid_t> children = children_of(pid);
+  return children.empty() ? -1 : children.front();
+}
+
+long rss_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+}  // namespace percore::test

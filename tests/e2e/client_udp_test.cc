@@ -149,7 +149,7 @@ TEST(ClientUdpFlags, OutOfRangeFlagsAreOneLineUsageErrors) {
   for (std::string args : std::vector<std::string>{
            "127.0.0.1:9 -l 65508", "127.0.0.1:9 -l -1", "127.0.0.1:9 -k 0", "127.0.0.1:9 -t 0",
            "127.0.0.1:9 -R -5", "127.0.0.1:9 --rcvbuf 10", "127.0.0.1:9 -d 0", "", "no-port",
-           "127.0.0.1:0", "127.0.0.1:9 --sink -R 10", "127.0.0.1:9 --fail-if bogus>1",
+           "127.0.0.1:0", "127.0.0.1:9 --sink -R 10", "127.0.0.1:9 --fail-if 'bogus>1'",
            "127.0.0.1:9 -t 1024 -k 1024", "127.0.0.1:9 --timeout 0"}) {
     int status = 0;
     std::string out = run_command(std::string(PERCORE_CLIENT_BIN) + " udp " + args, 10, &status);

@@ -104,7 +104,9 @@ std::string render_udp_text(const UdpResult& r) {
                  "kernel drops here {}\n",
                  s.duplicated, s.reordered, s.late, s.malformed, s.corrupt, s.kernel_drops);
   if (s.errors() > 0) {
-    fmt::format_to(it, "  errors    {}{}\n", errno_list(s.send_errors), errno_list(s.recv_errors));
+    std::string sends = errno_list(s.send_errors), recvs = errno_list(s.recv_errors);
+    fmt::format_to(it, "  errors    {}{}{}{}\n", sends.empty() ? "" : "  send", sends,
+                   recvs.empty() ? "" : "  receive", recvs);
   }
   if (s.rtt.count() > 0) {
     fmt::format_to(it, "  {} ", o.sink ? "transit" : "rtt    ");

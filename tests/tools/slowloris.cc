@@ -12,8 +12,8 @@
 //   connect_errors    connects that failed (retried after 100 ms)
 //   held_s_median/max how long the server kept a cut connection, from its first byte
 //   bytes_sent, open_at_end, connections, seconds, cpu_s (the attacker's own CPU time)
-// C++ and epoll rather than a script so that a wave of 2,000 replacements costs the attacker
-// milliseconds, not a second of the CPU it shares with what it measures.
+// A small C++ program built with the tests, so the e2e test and scripts/bench-slowloris.sh need
+// nothing beyond the build.
 //
 //   slowloris HOST PORT [--connections 2000] [--interval 1] [--duration 60]
 #include <arpa/inet.h>

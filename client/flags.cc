@@ -221,7 +221,7 @@ ParseStatus parse_flags_raw(int argc, const char* const* argv, Options* out, std
   }
   const CommandSpec* command = find_command(argv[1]);
   if (command == nullptr) {
-    *message = fmt::format("unknown mode '{}': expected http, echo, sweep or udp", argv[1]);
+    *message = fmt::format("unknown mode '{}': expected http, echo, udp, sweep or merge", argv[1]);
     return ParseStatus::kError;
   }
   out->command = command->command;

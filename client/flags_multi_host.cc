@@ -20,18 +20,13 @@ int64_t wall_clock_ms() {
 void add_multi_host_options(cxxopts::Options& spec) {
   // clang-format off
   spec.add_options()
-    ("segment", "Run share I of N of -c, -R and -n (I/N, e.g. 2/3; N hosts add up to the whole)", cxxopts::value<std::string>())
+    ("segment", "Run share I of N of the load: -c (udp: -t x -k sockets), -R and -n (I/N, e.g. 2/3; N hosts add up to the whole)", cxxopts::value<std::string>())
     ("start-at", "Start at this wall-clock time: epoch seconds, 2026-11-22T03:30:00Z or +5s", cxxopts::value<std::string>())
     ("hdr-log", "Write an HdrHistogram interval log (one histogram a second) to FILE", cxxopts::value<std::string>());
   // clang-format on
 }
 
-bool fill_multi_host(const cxxopts::ParseResult& r, Options* out, std::string* message) {
-  bool any = r.count("segment") > 0 || r.count("start-at") > 0 || r.count("hdr-log") > 0;
-  if (any && out->command == Command::kSweep) {
-    *message = "--segment, --start-at and --hdr-log are for single runs, not sweep";
-    return false;
-  }
+bool parse_multi_host(const cxxopts::ParseResult& r, RunOptions* out, std::string* message) {
   if (r.count("hdr-log") > 0) {
     out->hdr_log_path = r["hdr-log"].as<std::string>();
     if (out->hdr_log_path.empty()) {
@@ -43,10 +38,22 @@ bool fill_multi_host(const cxxopts::ParseResult& r, Options* out, std::string* m
                                                  &out->start_at_ms, message)) {
     return false;
   }
-  if (r.count("segment") == 0) return true;
-  Segment s;
-  if (!parse_segment(r["segment"].as<std::string>(), &s, message)) return false;
-  out->segment = s;
+  if (r.count("segment") > 0 &&
+      !parse_segment(r["segment"].as<std::string>(), &out->segment, message)) {
+    return false;
+  }
+  return true;
+}
+
+bool fill_multi_host(const cxxopts::ParseResult& r, Options* out, std::string* message) {
+  bool any = r.count("segment") > 0 || r.count("start-at") > 0 || r.count("hdr-log") > 0;
+  if (any && out->command == Command::kSweep) {
+    *message = "--segment, --start-at and --hdr-log are for single runs, not sweep";
+    return false;
+  }
+  if (!parse_multi_host(r, out, message)) return false;
+  if (out->segment.count == 1) return true;
+  const Segment& s = out->segment;
   std::string which = fmt::format("--segment {}/{}", s.index + 1, s.count);
   auto connections = segment_share(static_cast<uint64_t>(out->connections), s);
   if (connections == 0) {

@@ -1,5 +1,5 @@
 // The flags that let one run be spread over several hosts, shared by every load command
-// (http, echo, and any later one that goes through parse_flags): --segment I/N, --start-at TIME
+// (http, echo, udp): --segment I/N, --start-at TIME
 // and --hdr-log FILE.
 #pragma once
 
@@ -13,9 +13,13 @@ namespace percore::client {
 
 void add_multi_host_options(cxxopts::Options& spec);
 
-// Runs after the command's own flags are filled: divides -c, -n and -R into this segment's
-// share (and keeps -t within the share of -c). False with a one-line *message on a bad value
-// or a share of nothing.
+// Reads --segment, --start-at and --hdr-log into *out, without dividing anything (each command
+// divides its own quantities). False with a one-line *message on a bad value.
+bool parse_multi_host(const cxxopts::ParseResult& r, RunOptions* out, std::string* message);
+
+// For http/echo/sweep: runs after the command's own flags are filled: divides -c, -n and -R into
+// this segment's share (and keeps -t within the share of -c). False with a one-line *message on a
+// bad value or a share of nothing.
 bool fill_multi_host(const cxxopts::ParseResult& r, Options* out, std::string* message);
 
 }  // namespace percore::client

@@ -3,10 +3,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <cxxopts.hpp>
 
 #include "client/duration.h"
 #include "client/flags_echo.h"
+#include "client/flags_multi_host.h"
+#include "client/udp_fail_if.h"
 #include "client/udp_packet.h"
 
 namespace percore::client {
@@ -43,6 +47,7 @@ cxxopts::Options make_spec() {
     ("h,help", "This help")
     ("target", "host:port", cxxopts::value<std::string>());
   // clang-format on
+  add_multi_host_options(spec);
   spec.parse_positional({"target"});
   spec.positional_help("host:port");
   return spec;
@@ -55,6 +60,28 @@ bool buffer_flag(const cxxopts::ParseResult& r, const char* name, int* out, std:
     return fail(message, fmt::format("--{} '{}' must be between 1KiB and 1GiB", name, text));
   }
   *out = static_cast<int>(bytes);
+  return true;
+}
+
+// --segment I/N: this client's share of the sockets (-t x -k) and of -R, divided exactly as
+// client http divides -c and -R; -t is kept within the share of sockets.
+bool take_segment(UdpOptions* o, std::string* message) {
+  const Segment& s = o->segment;
+  if (s.count == 1) return true;
+  std::string which = fmt::format("--segment {}/{}", s.index + 1, s.count);
+  auto total = static_cast<uint64_t>(o->total_sockets);
+  uint64_t sockets = segment_share(total, s);
+  if (sockets == 0) {
+    return fail(message, fmt::format("-t {} x -k {} leaves {} without a socket: use -t x -k >= {}",
+                                     o->threads, o->sockets, which, s.count));
+  }
+  o->total_sockets = static_cast<int>(sockets);
+  o->first_stream = static_cast<uint32_t>(segment_offset(total, s));
+  o->threads = std::min(o->threads, o->total_sockets);
+  if (o->rate > 0) {
+    o->rate = segment_rate(o->rate, s);
+    if (o->rate <= 0) return fail(message, fmt::format("-R leaves {} without a rate", which));
+  }
   return true;
 }
 
@@ -120,7 +147,8 @@ bool fill(const cxxopts::ParseResult& r, UdpOptions* o, std::string* message) {
     return fail(message, "--io must be auto, epoll or uring");
   }
   o->quiet = r.count("quiet") > 0;
-  return true;
+  o->total_sockets = o->threads * o->sockets;
+  return parse_multi_host(r, o, message) && take_segment(o, message);
 }
 
 }  // namespace

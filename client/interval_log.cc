@@ -2,19 +2,14 @@
 
 namespace percore::client {
 
-bool IntervalLog::open(const std::string& path, int64_t start_unix_ms, bool corrected,
+bool IntervalLog::open(const std::string& path, int64_t start_unix_ms, const std::string& comment,
                        std::string* error) {
-  corrected_ = corrected;
   previous_.reset();
   previous_s_ = 0;
-  std::string comment = corrected
-                            ? "percore client: latency in ns, corrected for the --rate schedule"
-                            : "percore client: latency in ns";
   return writer_.open(path, start_unix_ms, comment, error);
 }
 
-void IntervalLog::tick(const WorkerStats& cumulative, double elapsed_s) {
-  const stats::Histogram& now = pick(cumulative);
+void IntervalLog::tick(const stats::Histogram& now, double elapsed_s) {
   stats::Histogram interval(now.highest(), now.significant_digits());
   for (size_t i = 0; i < now.bucket_slots(); ++i) {
     uint64_t before = previous_.count_at_index(i);
@@ -28,8 +23,8 @@ void IntervalLog::tick(const WorkerStats& cumulative, double elapsed_s) {
   previous_s_ = elapsed_s;
 }
 
-bool IntervalLog::finish(const WorkerStats& final_stats, double elapsed_s) {
-  tick(final_stats, elapsed_s);
+bool IntervalLog::finish(const stats::Histogram& final_histogram, double elapsed_s) {
+  tick(final_histogram, elapsed_s);
   return writer_.close();
 }
 

@@ -1,135 +1,87 @@
-// `client`: the percore load generator (`client http`, `client echo`, `client sweep`). Exit codes:
-// 0 done, 1 runtime failure, 2 usage error or unreachable target, 3 a --fail-if threshold was
-// crossed.
-#include <signal.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <fstream>
+// `client`: the percore load generator. The dispatcher: one row per command word. Exit codes
+// (client/command.h): 0 done, 1 runtime failure, 2 usage error or unreachable target, 3 a
+// --fail-if threshold was crossed.
 #include <string_view>
 
 #include <fmt/format.h>
 
+#include "client/command.h"
 #include "client/fail_if.h"
 #include "client/fd_budget.h"
 #include "client/flags.h"
-#include "client/merge.h"
+#include "client/flags_udp.h"
 #include "client/merge_command.h"
 #include "client/preflight.h"
 #include "client/report_json.h"
 #include "client/report_text.h"
 #include "client/runner.h"
 #include "client/sweep.h"
-#include "client/udp_command.h"
+#include "client/udp_fail_if.h"
+#include "client/udp_result.h"
+#include "client/udp_run.h"
 
 namespace {
 
-std::atomic<bool> g_stop{false};
+using namespace percore::client;
 
-void on_signal(int) {
-  g_stop.store(true);
+// http, echo, sweep: the connections must fit the descriptor limit and the target must answer.
+bool connection_preflight(const Options& o, std::string* message) {
+  return check_fd_budget(o.connections, o.threads, message) &&
+         preflight_connect(o.url.address, o.timeout_ns, message) >= 0;
 }
 
-std::string this_host_name() {
-  char name[256] = {};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
+// A datagram target cannot be probed before sending; bad addresses are refused by the flags.
+bool udp_preflight(const UdpOptions&, std::string*) {
+  return true;
 }
 
-int64_t wall_clock_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1'000'000;
-}
+constexpr LoadCommand<Options, RunResult> kConnectionLoad{
+    parse_flags, connection_preflight, run_load, render_text, render_json, crossed_thresholds};
 
-// Sleeps until the wall clock reaches `unix_ms` (at once if it has); false when interrupted.
-bool wait_until(int64_t unix_ms) {
-  timespec when{static_cast<time_t>(unix_ms / 1000), static_cast<long>(unix_ms % 1000) * 1'000'000};
-  while (!g_stop.load()) {
-    int rc = clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &when, nullptr);
-    if (rc == 0) return true;
-    if (rc != EINTR) return true;
+constexpr LoadCommand<UdpOptions, UdpResult> kUdpLoad{parse_udp_flags, udp_preflight,
+                                                      run_udp,         render_udp_text,
+                                                      render_udp_json, crossed_udp_thresholds};
+
+// A sweep is many runs with one CSV/PNG/JSON of its own, so it has its own report.
+int sweep_command(int argc, const char* const* argv) {
+  Options options;
+  std::string message;
+  ParseStatus parsed = parse_flags(argc, argv, &options, &message);
+  if (int rc = parse_outcome(parsed, message); rc >= 0) return rc;
+  if (!connection_preflight(options, &message)) {
+    fmt::print(stderr, "client: {}\n", message);
+    return kExitUsage;
   }
-  return false;
+  return run_sweep(options, arm_stop_signals());
 }
 
-int usage_error(const std::string& message) {
-  fmt::print(stderr, "client: {}\n", message);
-  return 2;
-}
+struct CommandRow {
+  const char* word;
+  int (*main)(int argc, const char* const* argv);
+};
+
+constexpr CommandRow kCommands[] = {
+    {"http",
+     [](int argc, const char* const* argv) { return run_command(kConnectionLoad, argc, argv); }},
+    {"echo",
+     [](int argc, const char* const* argv) { return run_command(kConnectionLoad, argc, argv); }},
+    {"udp", [](int argc, const char* const* argv) { return run_command(kUdpLoad, argc, argv); }},
+    {"sweep", sweep_command},
+    {"merge", merge_main},
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace percore::client;
-  if (argc >= 2 && std::string_view(argv[1]) == "merge") return merge_main(argc, argv);
-  struct sigaction stop_sa {};
-  stop_sa.sa_handler = on_signal;
-  if (argc > 1 && std::string_view(argv[1]) == "udp") {
-    sigaction(SIGINT, &stop_sa, nullptr);
-    sigaction(SIGTERM, &stop_sa, nullptr);
-    return udp_command(argc, argv, &g_stop);
-  }
-  Options options;
-  std::string message;
-  switch (parse_flags(argc, argv, &options, &message)) {
-    case ParseStatus::kHelp:
-      fmt::print("{}\n", message);
-      return 0;
-    case ParseStatus::kError:
-      return usage_error(message);
-    case ParseStatus::kOk:
-      break;
-  }
-  if (!check_fd_budget(options.connections, options.threads, &message)) {
-    return usage_error(message);
-  }
-  if (preflight_connect(options.url.address, options.timeout_ns, &message) < 0) {
-    return usage_error(message);
-  }
-  struct sigaction sa {};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  if (options.command == Command::kSweep) return run_sweep(options, &g_stop);
-
-  RunResult result;
-  result.host = this_host_name();
-  result.segment_index = options.segment.index;
-  result.segment_count = options.segment.count;
-  result.start_at_unix_ms = options.start_at_ms;
-  if (options.start_at_ms > 0 && !wait_until(options.start_at_ms)) return 1;
-  result.start_unix_ms = wall_clock_ms();
-  if (options.start_at_ms > 0) {
-    result.late_start_ms = std::max<double>(0, result.start_unix_ms - options.start_at_ms);
-  }
-  if (!run_load(options, &g_stop, &result, &message)) {
-    fmt::print(stderr, "client: {}\n", message);
-    return 1;
-  }
-  add_late_start_warning(&result);
-  for (const std::string& w : result.warnings) fmt::print(stderr, "client: WARNING: {}\n", w);
-  fmt::print("{}", render_text(result));
-  std::fflush(stdout);
-  if (!options.json_path.empty()) {
-    std::string json = render_json(result);
-    if (options.json_path == "-") {
-      fmt::print("{}", json);
-    } else {
-      std::ofstream out(options.json_path);
-      out << json;
-      if (!out) {
-        fmt::print(stderr, "client: cannot write --json {}\n", options.json_path);
-        return 1;
-      }
+  if (argc >= 2) {
+    for (const CommandRow& c : kCommands) {
+      if (std::string_view(argv[1]) == c.word) return c.main(argc, argv);
     }
   }
-  std::vector<std::string> crossed = crossed_thresholds(result, options.fail_if);
-  for (const std::string& c : crossed) fmt::print(stderr, "client: {}\n", c);
-  return crossed.empty() ? 0 : 3;
+  // No or an unknown word: parse_flags says so (usage, or one line and exit 2).
+  Options options;
+  std::string message;
+  ParseStatus parsed = parse_flags(argc, argv, &options, &message);
+  int rc = parse_outcome(parsed, message);
+  return rc >= 0 ? rc : kExitUsage;
 }

@@ -1,19 +1,11 @@
 #include "client/merge.h"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 
 namespace percore::client {
 namespace {
-
-std::string host_label(const RunResult& r, const std::string& source) {
-  std::string name = r.host.empty() ? source : r.host;
-  if (r.segment_count > 1)
-    name += fmt::format(" (segment {}/{})", r.segment_index + 1, r.segment_count);
-  return name;
-}
 
 double host_rps(const RunResult& r) {
   return r.duration_s > 0 ? static_cast<double>(r.stats.completed) / r.duration_s : 0;
@@ -23,61 +15,7 @@ double host_achieved(const RunResult& r) {
   return r.duration_s > 0 ? static_cast<double>(r.stats.sent) / r.duration_s : 0;
 }
 
-// What the segments say about completeness: all of one split, none twice, none missing.
-void judge_segments(const MergedRun& m, std::vector<std::string>* warnings) {
-  std::set<int> counts;
-  std::set<int> seen;
-  bool duplicate = false;
-  for (const RunResult& h : m.hosts) {
-    counts.insert(h.segment_count);
-    if (h.segment_count > 1 && !seen.insert(h.segment_index).second) duplicate = true;
-  }
-  if (counts.size() > 1) {
-    warnings->push_back("the results come from different --segment splits (different N)");
-    return;
-  }
-  int n = *counts.begin();
-  if (duplicate) warnings->push_back("some --segment appears in more than one result");
-  if (n > 1 && static_cast<int>(seen.size()) < n) {
-    std::string missing;
-    for (int i = 0; i < n; ++i) {
-      if (seen.count(i) == 0)
-        missing += fmt::format("{}{}/{}", missing.empty() ? "" : ", ", i + 1, n);
-    }
-    warnings->push_back(
-        fmt::format("merged {} of {} segments: missing {} (the totals are short of the whole run)",
-                    seen.size(), n, missing));
-  }
-}
-
-void judge_start_times(const MergedRun& m, std::vector<std::string>* warnings) {
-  std::set<int64_t> start_ats;
-  int64_t first = INT64_MAX, last = INT64_MIN;
-  for (const RunResult& h : m.hosts) {
-    start_ats.insert(h.start_at_unix_ms);
-    if (h.start_unix_ms == 0) continue;
-    first = std::min(first, h.start_unix_ms);
-    last = std::max(last, h.start_unix_ms);
-  }
-  if (start_ats.size() > 1) {
-    warnings->push_back("the hosts were not given one common --start-at");
-  } else if (*start_ats.begin() == 0 && first <= last &&
-             static_cast<double>(last - first) > kLateStartMs) {
-    warnings->push_back(fmt::format(
-        "the hosts started {} ms apart (no --start-at): their loads did not fully overlap",
-        last - first));
-  }
-}
-
 }  // namespace
-
-void add_late_start_warning(RunResult* r) {
-  if (r->start_at_unix_ms == 0 || r->late_start_ms <= kLateStartMs) return;
-  r->warnings.push_back(fmt::format(
-      "started {:.0f} ms after --start-at: this host's load did not overlap the others' fully "
-      "(clocks out of sync, or the client was launched too close to the start time)",
-      r->late_start_ms));
-}
 
 MergedRun merge_runs(std::vector<RunResult> hosts, std::vector<std::string> sources) {
   MergedRun m;
@@ -103,7 +41,7 @@ MergedRun merge_runs(std::vector<RunResult> hosts, std::vector<std::string> sour
     RunResult& h = m.hosts[i];
     // Judged again from the data, the same way a single run judges itself.
     finalize(&h);
-    add_late_start_warning(&h);
+    if (std::string late = late_start_warning(h); !late.empty()) h.warnings.push_back(late);
     for (const std::string& w : h.warnings) {
       host_warnings.push_back(fmt::format("{}: {}", host_label(h, m.sources[i]), w));
     }
@@ -124,8 +62,9 @@ MergedRun merge_runs(std::vector<RunResult> hosts, std::vector<std::string> sour
   }
   if (t.start_unix_ms == INT64_MAX) t.start_unix_ms = 0;
   t.host = fmt::format("{} hosts", m.hosts.size());
-  judge_segments(m, &t.warnings);
-  judge_start_times(m, &t.warnings);
+  std::vector<const RunIdentity*> ids;
+  for (const RunResult& h : m.hosts) ids.push_back(&h);
+  judge_hosts(ids, &t.warnings);
   if (t.stats.corrected.clamped() > 0 || t.stats.uncorrected.clamped() > 0) {
     t.warnings.push_back("some latencies exceeded 60 s and were recorded as 60 s");
   }

@@ -13,10 +13,6 @@
 
 namespace percore::client {
 
-// A host's start later than this after --start-at is reported, as is a spread of start times
-// this wide among hosts that were not given one.
-inline constexpr double kLateStartMs = 100;
-
 struct MergedRun {
   RunResult total;                   // the combined result, in the shape of a single run's
   std::vector<RunResult> hosts;      // as read, with their warnings re-judged from their data
@@ -25,9 +21,6 @@ struct MergedRun {
 
 // `hosts` must not be empty.
 MergedRun merge_runs(std::vector<RunResult> hosts, std::vector<std::string> sources);
-
-// The warnings a single run gives about itself for a late start (finalize() gives the others).
-void add_late_start_warning(RunResult* result);
 
 // The per-host table appended to the text report, and the "hosts" array of the JSON.
 std::string render_hosts_text(const MergedRun& merged);

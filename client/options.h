@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "client/fail_if.h"
 #include "client/protocol.h"
+#include "client/run_identity.h"
 #include "client/segment.h"
 #include "client/url.h"
 #include "core/io/factory.h"
@@ -38,7 +38,8 @@ struct SweepOptions {
   std::string plot_script;  // empty: scripts/plot-sweep.gp next to the build directory
 };
 
-struct Options {
+// --json, --fail-if, -q, --segment, --start-at and --hdr-log are the RunOptions base.
+struct Options : RunOptions {
   Command command = Command::kHttp;
   Protocol protocol = Protocol::kHttp;
   std::string url_text;
@@ -59,16 +60,9 @@ struct Options {
   std::vector<std::string> headers;
   std::string body;
   int64_t timeout_ns = int64_t{5} * 1'000'000'000;
-  std::string json_path;
-  std::vector<Threshold> fail_if;
-  bool quiet = false;
   io::BackendKind io = io::BackendKind::kAuto;
   EchoOptions echo;
   SweepOptions sweep;
-  // Several hosts sharing one run (flags_multi_host.h).
-  Segment segment;           // this client's share; {0, 1}: the whole run
-  int64_t start_at_ms = 0;   // wall clock to start at, ms since the epoch; 0: at once
-  std::string hdr_log_path;  // HdrHistogram interval log; empty: none
 };
 
 }  // namespace percore::client

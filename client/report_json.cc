@@ -21,14 +21,6 @@ nlohmann::json latency_json(const stats::Histogram& h) {
           {"count", h.count()}};
 }
 
-nlohmann::json run_identity_json(const RunResult& r) {
-  return {{"host", r.host},
-          {"segment", {{"index", r.segment_index + 1}, {"count", r.segment_count}}},
-          {"start_unix_ms", r.start_unix_ms},
-          {"start_at_unix_ms", r.start_at_unix_ms},
-          {"late_start_ms", r.late_start_ms}};
-}
-
 }  // namespace
 
 std::string render_json(const RunResult& r) {

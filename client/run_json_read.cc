@@ -124,17 +124,7 @@ bool read_run_json(const std::string& text, RunResult* out, std::string* error) 
         !read_histogram(j, "uncorrected", &s.uncorrected, error)) {
       return false;
     }
-    if (j.contains("run")) {
-      const auto& run = j["run"];
-      r.host = run.value("host", "");
-      if (run.contains("segment")) {
-        r.segment_index = run["segment"].value("index", 1) - 1;
-        r.segment_count = run["segment"].value("count", 1);
-      }
-      r.start_unix_ms = run.value("start_unix_ms", int64_t{0});
-      r.start_at_unix_ms = run.value("start_at_unix_ms", int64_t{0});
-      r.late_start_ms = run.value("late_start_ms", 0.0);
-    }
+    if (j.contains("run")) read_run_identity(j["run"], &r);
     *out = std::move(r);
     return true;
   } catch (const nlohmann::json::exception& e) {

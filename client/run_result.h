@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "client/protocol.h"
+#include "client/run_identity.h"
 #include "client/run_stats.h"
 
 namespace percore::client {
 
-struct RunResult {
+// The identity (host, segment, start times) is the RunIdentity base, shared with udp results.
+struct RunResult : RunIdentity {
   // What ran.
   Protocol mode = Protocol::kHttp;
   std::string url;       // echo: HOST:PORT
@@ -35,14 +37,6 @@ struct RunResult {
   double achieved_rate = 0;  // measured requests sent per second
   double cpu_s = 0;          // user+sys CPU of the whole client process
   std::vector<std::string> warnings;
-
-  // Where and when it ran, so that results of several hosts can be merged and judged.
-  std::string host;              // this machine's name
-  int segment_index = 0;         // --segment I/N: I (0-based here; 1-based on the command line)
-  int segment_count = 1;         // N; 1 when not segmented
-  int64_t start_unix_ms = 0;     // wall clock when the load began
-  int64_t start_at_unix_ms = 0;  // --start-at, 0 when not given
-  double late_start_ms = 0;      // how far after --start-at the load began
 
   // Latency summary in microseconds from the histogram that counts: corrected under --rate.
   const stats::Histogram& latency() const {

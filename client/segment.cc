@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -62,6 +63,12 @@ uint64_t segment_share(uint64_t total, Segment s) {
   auto n = static_cast<uint64_t>(s.count);
   auto i = static_cast<uint64_t>(s.index);
   return total / n + (i < total % n ? 1 : 0);
+}
+
+uint64_t segment_offset(uint64_t total, Segment s) {
+  auto n = static_cast<uint64_t>(s.count);
+  auto i = static_cast<uint64_t>(s.index);
+  return i * (total / n) + std::min(i, total % n);
 }
 
 double segment_rate(double rate, Segment s) {

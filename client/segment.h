@@ -21,6 +21,10 @@ bool parse_segment(std::string_view text, Segment* out, std::string* error);
 
 // The segment's share of an integer total: total/N, plus one for the first total%N segments.
 uint64_t segment_share(uint64_t total, Segment segment);
+// Where the segment's share starts: the sum of the shares of the segments before it, so the
+// shares [offset, offset + share) of the N segments tile [0, total) (udp: its sockets' stream
+// numbers stay unique across hosts).
+uint64_t segment_offset(uint64_t total, Segment segment);
 // The share of a rate: integer rates are split as integers (so 1000/s over 3 is 334+333+333);
 // fractional ones evenly.
 double segment_rate(double rate, Segment segment);

@@ -6,6 +6,7 @@
 
 #include "client/duration.h"
 #include "client/run_stats.h"
+#include "core/stats/histogram_json.h"
 
 namespace percore::client {
 namespace {
@@ -33,15 +34,56 @@ nlohmann::json errno_json(const std::array<uint64_t, kMaxErrno + 1>& counts) {
   return j;
 }
 
+// Errno names back to numbers ("EAGAIN" -> 11); false for a name this build does not know.
+bool read_errno_counts(const nlohmann::json& j, std::array<uint64_t, kMaxErrno + 1>* out) {
+  for (const auto& [name, n] : j.items()) {
+    bool known = false;
+    for (int e = 0; e <= kMaxErrno && !known; ++e) {
+      if (errno_name(e) == name) {
+        (*out)[static_cast<size_t>(e)] += n.get<uint64_t>();
+        known = true;
+      }
+    }
+    if (!known) return false;
+  }
+  return true;
+}
+
+// Below this share of the planned datagrams, the run did not measure the asked-for load.
+constexpr double kKeptRate = 0.99;
+
 }  // namespace
+
+void judge_udp(UdpResult* r) {
+  const UdpOptions& o = r->options;
+  const UdpStats& s = r->stats;
+  r->warnings.clear();
+  if (!o.sink && o.rate > 0 && s.planned > 0 &&
+      static_cast<double>(s.sent) < kKeptRate * static_cast<double>(s.planned)) {
+    r->warnings.push_back(fmt::format(
+        "could not keep -R {:.0f}/s: sent {} of {} planned datagrams ({:.1f}%), {} never left "
+        "the client; the figures describe a lighter load than asked for",
+        o.rate, s.sent, s.planned,
+        100.0 * static_cast<double>(s.sent) / static_cast<double>(s.planned), s.not_sent));
+  }
+  if (s.kernel_drops > 0) {
+    r->warnings.push_back(fmt::format(
+        "the kernel dropped {} datagrams at the client's own sockets (receive buffer full): "
+        "raise --rcvbuf or use more -t/-k",
+        s.kernel_drops));
+  }
+}
 
 std::string render_udp_text(const UdpResult& r) {
   const UdpOptions& o = r.options;
   const UdpStats& s = r.stats;
   std::string out;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "client udp{} {}: {} thread(s) x {} socket(s), {} bytes per datagram, ",
-                 o.sink ? " --sink" : "", o.target_text, o.threads, o.sockets, o.length);
+  fmt::format_to(it, "client udp{} {}: {} thread(s), {} socket(s), {} bytes per datagram, ",
+                 o.sink ? " --sink" : "", o.target_text, o.threads, o.total_sockets, o.length);
+  if (r.segment_count > 1) {
+    fmt::format_to(it, "segment {}/{}, ", r.segment_index + 1, r.segment_count);
+  }
   if (o.sink) {
     fmt::format_to(it, "{:.1f}s, io {}\n", r.elapsed_s, r.backend);
   } else {
@@ -62,7 +104,9 @@ std::string render_udp_text(const UdpResult& r) {
                  "kernel drops here {}\n",
                  s.duplicated, s.reordered, s.late, s.malformed, s.corrupt, s.kernel_drops);
   if (s.errors() > 0) {
-    fmt::format_to(it, "  errors    {}{}\n", errno_list(s.send_errors), errno_list(s.recv_errors));
+    std::string sends = errno_list(s.send_errors), recvs = errno_list(s.recv_errors);
+    fmt::format_to(it, "  errors    {}{}{}{}\n", sends.empty() ? "" : "  send", sends,
+                   recvs.empty() ? "" : "  receive", recvs);
   }
   if (s.rtt.count() > 0) {
     fmt::format_to(it, "  {} ", o.sink ? "transit" : "rtt    ");
@@ -76,6 +120,10 @@ std::string render_udp_text(const UdpResult& r) {
 }
 
 std::string render_udp_json(const UdpResult& r) {
+  return udp_json(r).dump(2) + "\n";
+}
+
+nlohmann::json udp_json(const UdpResult& r) {
   const UdpOptions& o = r.options;
   const UdpStats& s = r.stats;
   nlohmann::json j;
@@ -83,7 +131,10 @@ std::string render_udp_json(const UdpResult& r) {
   j["target"] = o.target_text;
   j["io"] = r.backend;
   j["threads"] = o.threads;
-  j["sockets_per_thread"] = o.sockets;
+  j["sockets_per_thread"] = o.sockets;  // -k as given
+  j["sockets"] = o.total_sockets;
+  j["first_stream"] = o.first_stream;
+  j["timeout_s"] = static_cast<double>(o.timeout_ns) / 1e9;
   j["length"] = o.length;
   j["rate"] = o.rate;
   j["duration_s"] = r.elapsed_s;
@@ -97,6 +148,9 @@ std::string render_udp_json(const UdpResult& r) {
   j["late"] = s.late;
   j["malformed"] = s.malformed;
   j["corrupt"] = s.corrupt;
+  j["too_old"] = s.too_old;
+  j["sent_bytes"] = s.sent_bytes;
+  j["received_bytes"] = s.received_bytes;
   j["planned"] = s.planned;
   j["not_sent"] = s.not_sent;
   j["kernel_drops"] = s.kernel_drops;
@@ -115,7 +169,86 @@ std::string render_udp_json(const UdpResult& r) {
   lat["count"] = s.rtt.count();
   j[o.sink ? "transit_us" : "rtt_us"] = lat;
   j["warnings"] = r.warnings;
-  return j.dump(2) + "\n";
+  // The whole histogram, so that `client merge` computes percentiles of several hosts exactly.
+  j["histograms"] = {{"rtt", stats::histogram_to_json(s.rtt)}};
+  j["run"] = run_identity_json(r);
+  return j;
+}
+
+bool is_udp_mode(const std::string& mode) {
+  return mode == "udp" || mode == "udp-sink";
+}
+
+bool read_udp_json(const std::string& text, UdpResult* out, std::string* error) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    *error = "not JSON";
+    return false;
+  }
+  try {
+    if (!is_udp_mode(j.value("mode", ""))) {
+      *error = "not a client udp result";
+      return false;
+    }
+    if (!j.contains("histograms") || !j["histograms"].contains("rtt")) {
+      *error = "it carries no histograms (written by an older client?)";
+      return false;
+    }
+    UdpResult r;
+    UdpOptions& o = r.options;
+    o.sink = j["mode"] == "udp-sink";
+    o.target_text = j.value("target", "");
+    o.threads = j.value("threads", 1);
+    o.sockets = j.value("sockets_per_thread", 1);
+    o.total_sockets = j.value("sockets", o.threads * o.sockets);
+    o.first_stream = j.value("first_stream", 0u);
+    o.length = j.value("length", 0u);
+    o.rate = j.value("rate", 0.0);
+    o.timeout_ns = static_cast<int64_t>(j.value("timeout_s", 1.0) * 1e9);
+    r.backend = j.value("io", "");
+    r.elapsed_s = j["duration_s"].get<double>();
+    r.warnings = j.value("warnings", std::vector<std::string>{});
+    UdpStats& s = r.stats;
+    s.sent = j["sent"].get<uint64_t>();
+    s.received = j["received"].get<uint64_t>();
+    s.unique = j["unique"].get<uint64_t>();
+    s.lost = j["lost"].get<uint64_t>();
+    s.duplicated = j.value("duplicated", uint64_t{0});
+    s.reordered = j.value("reordered", uint64_t{0});
+    s.late = j.value("late", uint64_t{0});
+    s.too_old = j.value("too_old", uint64_t{0});
+    s.malformed = j.value("malformed", uint64_t{0});
+    s.corrupt = j.value("corrupt", uint64_t{0});
+    s.planned = j.value("planned", uint64_t{0});
+    s.not_sent = j.value("not_sent", uint64_t{0});
+    s.kernel_drops = j.value("kernel_drops", uint64_t{0});
+    s.sent_bytes = j.value("sent_bytes", uint64_t{0});
+    s.received_bytes = j.value("received_bytes", uint64_t{0});
+    if ((j.contains("send_errors") && !read_errno_counts(j["send_errors"], &s.send_errors)) ||
+        (j.contains("recv_errors") && !read_errno_counts(j["recv_errors"], &s.recv_errors))) {
+      *error = "unknown errno name in send_errors/recv_errors";
+      return false;
+    }
+    std::string why;
+    std::unique_ptr<stats::Histogram> h = stats::histogram_from_json(j["histograms"]["rtt"], &why);
+    if (!h) {
+      *error = "histograms.rtt: " + why;
+      return false;
+    }
+    if (h->bucket_slots() != s.rtt.bucket_slots() ||
+        h->significant_digits() != s.rtt.significant_digits()) {
+      *error = "histograms.rtt has a shape this client cannot merge";
+      return false;
+    }
+    s.rtt.merge(*h);
+    if (j.contains("run")) read_run_identity(j["run"], &r);
+    *out = std::move(r);
+    return true;
+  } catch (const std::exception& e) {
+    // A field of the wrong type: the file was edited or is not ours.
+    *error = std::string("malformed result: ") + e.what();
+    return false;
+  }
 }
 
 }  // namespace percore::client

@@ -1,12 +1,17 @@
 #include "client/udp_run.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
+#include "client/interval_log.h"
+#include "client/segment.h"
 #include "client/udp_worker.h"
 #include "core/proc/affinity.h"
 #include "core/util/clock.h"
@@ -14,17 +19,20 @@
 namespace percore::client {
 namespace {
 
-// Below this share of the planned datagrams, the run did not measure the asked-for load.
-constexpr double kKeptRate = 0.99;
+using Workers = std::vector<std::unique_ptr<UdpWorker>>;
 
-void progress(const std::vector<std::unique_ptr<UdpWorker>>& workers, const UdpOptions& o,
-              UdpStats* last, double secs, int64_t since_start_ns) {
+UdpStats published(const Workers& workers) {
   UdpStats now;
+  UdpStats s;
   for (const auto& w : workers) {
-    UdpStats s;
     w->copy_published(&s);
     now.merge(s);
   }
+  return now;
+}
+
+void progress(const UdpStats& now, const UdpOptions& o, UdpStats* last, double secs,
+              int64_t since_start_ns) {
   fmt::print(stderr, "udp {:>5.1f}s  sent {:>9.0f}/s  received {:>9.0f}/s  lost so far {}\n",
              static_cast<double>(since_start_ns) / 1e9,
              static_cast<double>(now.sent - last->sent) / secs,
@@ -33,26 +41,51 @@ void progress(const std::vector<std::unique_ptr<UdpWorker>>& workers, const UdpO
   *last = now;
 }
 
-}  // namespace
-
-bool run_udp(const UdpOptions& o, const std::atomic<bool>* stop, UdpResult* result,
-             std::string* error) {
-  std::string note;
-  io::BackendKind kind = io::resolve_backend_kind(o.io, &note, error);
-  if (kind == io::BackendKind::kAuto) return false;
-  if (!note.empty() && !o.quiet) fmt::print(stderr, "client: {}\n", note);
+// The threads' shares of the sockets (remainders to the first), of the stream numbers and of -R.
+std::vector<UdpPlan> plan_workers(const UdpOptions& o, io::BackendKind kind, int64_t start) {
   std::vector<int> allowed = proc::allowed_cpus();
-  int64_t start = util::now_ns() + 20 * util::kNsPerMs;  // after every thread has its sockets
-  std::vector<std::unique_ptr<UdpWorker>> workers;
+  std::vector<UdpPlan> plans;
+  auto total = static_cast<uint64_t>(o.total_sockets);
   for (int i = 0; i < o.threads; ++i) {
     UdpPlan p;
     p.index = i;
     bool wrapped = false;
     p.cpu = o.pin ? proc::core_for_worker(allowed, o.start_core, i, &wrapped) : -1;
+    Segment share{i, o.threads};
+    p.sockets = static_cast<int>(segment_share(total, share));
+    p.first_stream = o.first_stream + static_cast<uint32_t>(segment_offset(total, share));
     p.rate = o.rate / o.threads;
     p.start_ns = start;
     p.end_ns = start + o.duration_ns;
     p.backend = kind;
+    plans.push_back(p);
+  }
+  return plans;
+}
+
+}  // namespace
+
+bool run_udp(const UdpOptions& o, const std::atomic<bool>* stop, UdpResult* result,
+             std::string* error) {
+  // The engine logs its one-time findings (UDP offloads) at info; the client's stdout is its
+  // report, so only warnings may reach the console.
+  spdlog::set_level(spdlog::level::warn);
+  std::string note;
+  io::BackendKind kind = io::resolve_backend_kind(o.io, &note, error);
+  if (kind == io::BackendKind::kAuto) return false;
+  if (!note.empty() && !o.quiet) fmt::print(stderr, "client: {}\n", note);
+  IntervalLog log;
+  if (!o.hdr_log_path.empty()) {
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t wall_ms = int64_t{wall.tv_sec} * 1000 + wall.tv_nsec / 1'000'000;
+    std::string comment = o.sink ? "percore client udp --sink: one-way transit time in ns"
+                                 : "percore client udp: round-trip time in ns";
+    if (!log.open(o.hdr_log_path, wall_ms, comment, error)) return false;
+  }
+  int64_t start = util::now_ns() + 20 * util::kNsPerMs;  // after every thread has its sockets
+  Workers workers;
+  for (const UdpPlan& p : plan_workers(o, kind, start)) {
     workers.push_back(std::make_unique<UdpWorker>(o, p, stop));
   }
   std::vector<std::string> errors(workers.size());
@@ -68,10 +101,13 @@ bool run_udp(const UdpOptions& o, const std::atomic<bool>* stop, UdpResult* resu
     if (all_done) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     int64_t now = util::now_ns();
-    if (!o.quiet && now - last_ns >= util::kNsPerSec) {
-      progress(workers, o, &last, static_cast<double>(now - last_ns) / 1e9, now - start);
-      last_ns = now;
+    if (now - last_ns < util::kNsPerSec || (o.quiet && !log.is_open())) continue;
+    UdpStats snapshot = published(workers);
+    if (log.is_open()) log.tick(snapshot.rtt, static_cast<double>(now - start) / 1e9);
+    if (!o.quiet) {
+      progress(snapshot, o, &last, static_cast<double>(now - last_ns) / 1e9, now - start);
     }
+    last_ns = now;
   }
   for (auto& t : threads) t.join();
   for (const std::string& e : errors) {
@@ -84,24 +120,14 @@ bool run_udp(const UdpOptions& o, const std::atomic<bool>* stop, UdpResult* resu
   result->options = o;
   result->backend = io::backend_kind_name(kind);
   for (const auto& w : workers) result->stats.merge(w->stats());
+  if (log.is_open() && !log.finish(result->stats.rtt, static_cast<double>(end - start) / 1e9)) {
+    *error = "--hdr-log " + o.hdr_log_path + ": writing failed";
+    return false;
+  }
   // Rates over the sending time (the tail wait for late answers is not load).
   int64_t measured = std::min(end - start, o.duration_ns);
   result->elapsed_s = static_cast<double>(measured > 0 ? measured : 1) / 1e9;
-  const UdpStats& s = result->stats;
-  if (!o.sink && o.rate > 0 && s.planned > 0 &&
-      static_cast<double>(s.sent) < kKeptRate * static_cast<double>(s.planned)) {
-    result->warnings.push_back(fmt::format(
-        "could not keep -R {:.0f}/s: sent {} of {} planned datagrams ({:.1f}%), {} never left "
-        "the client; the figures describe a lighter load than asked for",
-        o.rate, s.sent, s.planned,
-        100.0 * static_cast<double>(s.sent) / static_cast<double>(s.planned), s.not_sent));
-  }
-  if (s.kernel_drops > 0) {
-    result->warnings.push_back(fmt::format(
-        "the kernel dropped {} datagrams at the client's own sockets (receive buffer full): "
-        "raise --rcvbuf or use more -t/-k",
-        s.kernel_drops));
-  }
+  judge_udp(result);
   return true;
 }
 

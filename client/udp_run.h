@@ -1,5 +1,6 @@
 // Runs `client udp`: one pinned UdpWorker thread per -t, a progress line a second, then the
-// merged result (with a loud warning when -R could not be kept).
+// merged result, judged by judge_udp (a loud warning when -R could not be kept). --hdr-log logs
+// the round-trip time (sink: the transit time).
 #pragma once
 
 #include <atomic>

@@ -38,10 +38,10 @@ void UdpWorker::publish() {
 }
 
 bool UdpWorker::open_sockets(std::string* error) {
-  socks_.resize(static_cast<size_t>(options_.sockets));
+  socks_.resize(static_cast<size_t>(plan_.sockets));
   for (size_t i = 0; i < socks_.size(); ++i) {
     Sock& s = socks_[i];
-    s.stream = static_cast<uint32_t>(plan_.index * options_.sockets) + static_cast<uint32_t>(i);
+    s.stream = plan_.first_stream + static_cast<uint32_t>(i);
     int fd = options_.sink
                  ? net::bind_udp_reuseport(options_.target)
                  : ::socket(options_.target.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -209,24 +209,7 @@ void UdpWorker::on_datagram(Sock& s, const char* data, uint32_t len, int64_t now
     ++stats_.corrupt;
     return;
   }
-  switch (s.tracker.record(seq_counter(seq))) {
-    case SeqTracker::Seen::kDuplicate:
-      ++stats_.duplicated;
-      return;
-    case SeqTracker::Seen::kTooOld:
-      ++stats_.too_old;
-      ++stats_.late;
-      return;
-    case SeqTracker::Seen::kReordered:
-      ++stats_.reordered;
-      break;
-    case SeqTracker::Seen::kNew:
-      break;
-  }
-  ++stats_.unique;
-  int64_t rtt = now - sent_ns;
-  if (rtt > options_.timeout_ns) ++stats_.late;
-  stats_.rtt.record(rtt > 0 ? rtt : 0);
+  count_valid(s.tracker, seq, sent_ns, now);
 }
 
 void UdpWorker::on_sink_datagram(const char* data, uint32_t len, int64_t now) {
@@ -237,8 +220,11 @@ void UdpWorker::on_sink_datagram(const char* data, uint32_t len, int64_t now) {
     return;
   }
   // A new sender stream costs one tracker, once: not per datagram.
-  SeqTracker& t = sink_streams_[seq_stream(seq)];
-  switch (t.record(seq_counter(seq))) {
+  count_valid(sink_streams_[seq_stream(seq)], seq, sent_ns, now);
+}
+
+void UdpWorker::count_valid(SeqTracker& tracker, uint64_t seq, int64_t sent_ns, int64_t now) {
+  switch (tracker.record(seq_counter(seq))) {
     case SeqTracker::Seen::kDuplicate:
       ++stats_.duplicated;
       return;
@@ -253,9 +239,10 @@ void UdpWorker::on_sink_datagram(const char* data, uint32_t len, int64_t now) {
       break;
   }
   ++stats_.unique;
-  int64_t transit = now - sent_ns;
-  if (transit > options_.timeout_ns) ++stats_.late;
-  stats_.rtt.record(transit > 0 ? transit : 0);
+  // Round trip, or in sink mode the one-way transit (sender and sink share the clock).
+  int64_t elapsed = now - sent_ns;
+  if (elapsed > options_.timeout_ns) ++stats_.late;
+  stats_.rtt.record(elapsed > 0 ? elapsed : 0);
 }
 
 void UdpWorker::finish() {

@@ -23,7 +23,9 @@ namespace percore::client {
 struct UdpPlan {
   int index = 0;
   int cpu = -1;
-  double rate = 0;  // this thread's share; 0: as fast as possible
+  int sockets = 1;            // this thread's share of the client's sockets
+  uint32_t first_stream = 0;  // the stream number of its first socket
+  double rate = 0;            // this thread's share; 0: as fast as possible
   int64_t start_ns = 0;
   int64_t end_ns = 0;
   io::BackendKind backend = io::BackendKind::kEpoll;
@@ -56,6 +58,8 @@ class UdpWorker {
   void on_completion(const io::Completion& c, int64_t now);
   void on_datagram(Sock& s, const char* data, uint32_t len, int64_t now);
   void on_sink_datagram(const char* data, uint32_t len, int64_t now);
+  // A valid datagram of `tracker`'s stream: duplicate, too old, reordered or new, and its time.
+  void count_valid(SeqTracker& tracker, uint64_t seq, int64_t sent_ns, int64_t now);
   int64_t wait_us(int64_t now) const;
   void finish();
   void publish();

@@ -3,14 +3,14 @@
 # shellcheck disable=SC2029
 # Runs one percore client load from several hosts at once and prints one merged report.
 #
-#   scripts/multi-host.sh --hosts h1,h2,h3 [options] -- CLIENT http|echo [client options] TARGET
+#   scripts/multi-host.sh --hosts h1,h2,h3 [options] -- CLIENT http|echo|udp [client options] TARGET
 #
 # CLIENT is the client binary's path on the load hosts. Host i of N runs it with
-# `--segment i/N --start-at T --json FILE`, so -c, -R and -n are split exactly between the hosts
-# and every host starts at the same wall-clock instant T (now + --lead). pdsh fans the hosts out
-# in parallel and ssh carries each one; the results are copied back with scp and merged with
-# `client merge`. A host that cannot be reached or whose client fails is reported, and the
-# others are still merged (exit code 1 then).
+# `--segment i/N --start-at T --json FILE`, so -c (udp: -t x -k), -R and -n are split exactly
+# between the hosts and every host starts at the same wall-clock instant T (now + --lead). pdsh
+# fans the hosts out in parallel and ssh carries each one; the results are copied back with scp
+# and merged with `client merge`. A host that cannot be reached or whose client fails is
+# reported, and the others are still merged (exit code 1 then).
 #
 # Options:
 #   --hosts LIST        comma-separated ssh destinations ([user@]host), in segment order
@@ -90,7 +90,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$hosts" ] || die "--hosts is required (see --help)"
-[ $# -ge 2 ] || die "expected '-- CLIENT http|echo [options] TARGET' after the options"
+[ $# -ge 2 ] || die "expected '-- CLIENT http|echo|udp [options] TARGET' after the options"
 case "$2" in
   http | echo | udp) ;;
   *) die "the client mode must be http, echo or udp, not '$2'" ;;

@@ -1,16 +1,26 @@
 // `client udp` against the real udp-echo server on loopback, on every backend: 100k datagrams at
 // a fixed rate with none lost and every payload verified, the largest and the empty datagram,
-// kernel drops made on purpose seen by both ends, malformed answers counted, bad flags.
+// kernel drops made on purpose seen by both ends, malformed answers counted, bad flags; three
+// --segment shares of one rate started together add up to it and `client merge` of their results
+// sums them exactly with percentiles from the merged histograms; --hdr-log adds up to the JSON.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <thread>
+
+#include "core/stats/hdr_encoding.h"
+#include "core/stats/histogram_json.h"
 
 #include "tests/support/backend_test.h"
 #include "tests/support/client_run.h"
@@ -145,12 +155,153 @@ TEST_P(ClientUdp, FailIfLostExitsThreeAndAnUnkeptRateIsReportedLoudly) {
   EXPECT_FALSE(fast.json["warnings"].empty()) << fast.output;
 }
 
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return nlohmann::json::parse(ss.str(), nullptr, false);
+}
+
+std::unique_ptr<stats::Histogram> rtt_histogram(const nlohmann::json& result) {
+  std::string error;
+  auto h = stats::histogram_from_json(result["histograms"]["rtt"], &error);
+  EXPECT_NE(h, nullptr) << error;
+  return h;
+}
+
+// Three segments of -R 3000 (1000 each) over -t 1 -k 4 (12 sockets: 4 each), started together
+// with --start-at as scripts/multi-host.sh starts them, then merged.
+TEST_P(ClientUdp, SegmentsOfARateAddUpAndTheirResultsMergeExactly) {
+  start({"--mode", "udp-echo"});
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("percore-udp-segments-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  // One absolute start for all three, as scripts/multi-host.sh gives it.
+  std::string start_at = std::to_string(time(nullptr) + 2);
+  std::vector<std::unique_ptr<Process>> clients;
+  std::vector<std::string> jsons;
+  for (int i = 1; i <= 3; ++i) {
+    jsons.push_back(dir / ("segment-" + std::to_string(i) + ".json"));
+    std::vector<std::string> argv = {PERCORE_CLIENT_BIN, "udp",  "-q",
+                                     "--no-pin",         "--io", GetParam()};
+    for (const char* flag : {"-l", "200", "-R", "3000", "-d", "2s", "-t", "3", "-k", "4"}) {
+      argv.push_back(flag);
+    }
+    argv.insert(argv.end(), {"--segment", std::to_string(i) + "/3", "--start-at", start_at,
+                             "--json", jsons.back(), target(server_.port)});
+    clients.push_back(std::make_unique<Process>(argv));
+  }
+  for (auto& c : clients) {
+    int status = c->wait_exit(30'000);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << status << c->stdout_text() << c->stderr_text();
+  }
+  double target_rate = 0, achieved = 0;
+  uint64_t sent = 0, received = 0, lost = 0;
+  int sockets = 0;
+  std::set<int> first_streams;
+  stats::Histogram all;
+  for (const std::string& path : jsons) {
+    nlohmann::json j = read_json(path);
+    ASSERT_TRUE(j.is_object()) << path;
+    target_rate += j["rate"].get<double>();
+    achieved += j["pps_sent"].get<double>();
+    sent += j["sent"].get<uint64_t>();
+    received += j["received"].get<uint64_t>();
+    lost += j["lost"].get<uint64_t>();
+    sockets += j["sockets"].get<int>();
+    first_streams.insert(j["first_stream"].get<int>());
+    EXPECT_EQ(j["run"]["start_at_unix_ms"].get<int64_t>(), std::stoll(start_at) * 1000);
+    auto h = rtt_histogram(j);
+    ASSERT_NE(h, nullptr);
+    all.merge(*h);
+  }
+  EXPECT_DOUBLE_EQ(target_rate, 3000);
+  EXPECT_NEAR(achieved, 3000, 30);
+  EXPECT_NEAR(static_cast<double>(sent), 6000, 60);
+  EXPECT_EQ(sockets, 12);
+  EXPECT_EQ(first_streams, (std::set<int>{0, 4, 8}));
+
+  std::string merged_json = dir / "merged.json";
+  int status = 0;
+  std::string out = run_command(std::string(PERCORE_CLIENT_BIN) + " merge --json " + merged_json +
+                                    " " + jsons[0] + " " + jsons[1] + " " + jsons[2],
+                                30, &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("hosts       3 merged"), std::string::npos) << out;
+  nlohmann::json m = read_json(merged_json);
+  ASSERT_TRUE(m.is_object()) << out;
+  EXPECT_EQ(m["mode"], "udp");
+  EXPECT_EQ(m["sent"].get<uint64_t>(), sent);
+  EXPECT_EQ(m["received"].get<uint64_t>(), received);
+  EXPECT_EQ(m["lost"].get<uint64_t>(), lost);
+  EXPECT_DOUBLE_EQ(m["rate"].get<double>(), 3000);
+  EXPECT_EQ(m["hosts"].size(), 3u);
+  EXPECT_EQ(m["rtt_us"]["count"].get<uint64_t>(), all.count());
+  EXPECT_DOUBLE_EQ(m["rtt_us"]["p99"].get<double>(),
+                   static_cast<double>(all.value_at_percentile(99)) / 1e3);
+  auto merged_h = rtt_histogram(m);
+  ASSERT_NE(merged_h, nullptr);
+  for (double p : {50.0, 99.0, 99.9, 100.0}) {
+    EXPECT_EQ(merged_h->value_at_percentile(p), all.value_at_percentile(p)) << p;
+  }
+
+  // udp and http results measure different things: refused, exit 2, one line.
+  std::string http_json = dir / "http.json";
+  std::ofstream(http_json) << R"({"mode": "http", "requests": 1, "sent": 1, "duration_s": 1})";
+  out = run_command(std::string(PERCORE_CLIENT_BIN) + " merge " + jsons[0] + " " + http_json, 30,
+                    &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("do not merge"), std::string::npos) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  std::filesystem::remove_all(dir);
+}
+
+// --hdr-log: the intervals of a udp run add up, slot for slot, to the RTT histogram of its JSON.
+TEST_P(ClientUdp, IntervalLogAddsUpToItsResult) {
+  start({"--mode", "udp-echo"});
+  std::string hlog = "/tmp/percore-udp-" + std::to_string(getpid()) + ".hlog";
+  ClientRun r = run("-l 100 -R 2000 -d 2500ms --hdr-log " + hlog + " " + target(server_.port));
+  ASSERT_EQ(r.status, 0) << r.output;
+  auto whole = rtt_histogram(r.json);
+  ASSERT_NE(whole, nullptr);
+  EXPECT_EQ(whole->count(), r.json["unique"].get<uint64_t>());
+  std::ifstream in(hlog);
+  std::string line;
+  std::map<size_t, uint64_t> summed;
+  int intervals = 0;
+  bool start_time = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#[StartTime: ", 0) == 0) start_time = true;
+    size_t hist = line.find("HISTF");
+    if (line.empty() || line[0] == '#' || line[0] == '"' || hist == std::string::npos) continue;
+    std::string error;
+    auto h = stats::hdr_decode_base64(line.substr(hist), &error);
+    ASSERT_NE(h, nullptr) << error << ": " << line;
+    ++intervals;
+    for (size_t i = 0; i < h->bucket_slots(); ++i) {
+      if (h->count_at_index(i) > 0) summed[i] += h->count_at_index(i);
+    }
+  }
+  unlink(hlog.c_str());
+  EXPECT_TRUE(start_time);
+  EXPECT_GE(intervals, 2);
+  size_t occupied = 0;
+  for (size_t i = 0; i < whole->bucket_slots(); ++i) {
+    if (whole->count_at_index(i) == 0) continue;
+    ++occupied;
+    ASSERT_EQ(summed[i], whole->count_at_index(i)) << "slot " << i;
+  }
+  EXPECT_EQ(summed.size(), occupied);
+}
+
 TEST(ClientUdpFlags, OutOfRangeFlagsAreOneLineUsageErrors) {
   for (std::string args : std::vector<std::string>{
            "127.0.0.1:9 -l 65508", "127.0.0.1:9 -l -1", "127.0.0.1:9 -k 0", "127.0.0.1:9 -t 0",
            "127.0.0.1:9 -R -5", "127.0.0.1:9 --rcvbuf 10", "127.0.0.1:9 -d 0", "", "no-port",
-           "127.0.0.1:0", "127.0.0.1:9 --sink -R 10", "127.0.0.1:9 --fail-if bogus>1",
-           "127.0.0.1:9 -t 1024 -k 1024", "127.0.0.1:9 --timeout 0"}) {
+           "127.0.0.1:0", "127.0.0.1:9 --sink -R 10", "127.0.0.1:9 --fail-if 'bogus>1'",
+           "127.0.0.1:9 -t 1024 -k 1024", "127.0.0.1:9 --timeout 0",
+           "127.0.0.1:9 -k 2 --segment 3/3", "127.0.0.1:9 --start-at yesterday"}) {
     int status = 0;
     std::string out = run_command(std::string(PERCORE_CLIENT_BIN) + " udp " + args, 10, &status);
     EXPECT_EQ(status, 2) << args << ": " << out;

@@ -1,7 +1,9 @@
 // scripts/multi-host.sh on a lab of network namespaces: one server host (which also runs the
 // launcher) and three load hosts on one bridge, 198.18.0.0/24. Each load host runs its own sshd,
 // started here with keys made here in a temp dir; pdsh and ssh drive the segments, scp brings
-// the results back, `client merge` joins them. Nothing outside the namespaces and the temp dir
+// the results back, `client merge` joins them: client http (exact request counts, rates, merged
+// p99, an unreachable fourth host), then client udp against a udp-echo server (exact datagram
+// counts equal to the server's, rates, merged p99). Nothing outside the namespaces and the temp dir
 // is touched (sshd's /run/sshd is a tmpfs in its own mount namespace).
 // Needs root (namespaces, sshd), pdsh, ssh, sshd and ssh-keygen; skipped with the reason if not.
 #include <gtest/gtest.h>
@@ -104,6 +106,7 @@ class MultiHostNetns : public ::testing::Test {
   void TearDown() override {
     for (auto& p : sshd_) p->kill_all();
     if (server_) server_->kill_all();
+    if (udp_server_) udp_server_->kill_all();
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
@@ -166,23 +169,36 @@ class MultiHostNetns : public ::testing::Test {
     ASSERT_NE(server_->wait_for_line("percore: ready", 10000), "") << server_->stderr_text();
   }
 
-  long long server_requests(const Lab& lab) {
+  long long server_metric(const Lab& lab, const std::string& port, const char* name) {
     int status = 0;
     std::string metrics =
         run_command("ip netns exec " + lab.server_ + " curl -s --max-time 5 http://" +
-                        kServerAddress + ":9100/metrics",
+                        kServerAddress + ":" + port + "/metrics",
                     10, &status);
-    return metric_sum(metrics, "percore_requests_total");
+    return metric_sum(metrics, name);
+  }
+  long long server_requests(const Lab& lab) {
+    return server_metric(lab, "9100", "percore_requests_total");
+  }
+
+  void start_udp_server(const Lab& lab) {
+    udp_server_ = std::make_unique<Process>(std::vector<std::string>{
+        "ip", "netns", "exec", lab.server_, PERCORE_SERVER_BIN, "--mode", "udp-echo", "-w", "1",
+        "-a", std::string(kServerAddress) + ":9000", "--metrics",
+        std::string(kServerAddress) + ":9101", "-o", dir_ + "/udp-server.log"});
+    ASSERT_NE(udp_server_->wait_for_line("percore: ready", 10000), "")
+        << udp_server_->stderr_text();
   }
 
   // Runs the launcher on the server host; returns its output and sets *status.
   std::string launch(const Lab& lab, const std::string& hosts, const std::string& out,
-                     const std::string& client_args, int* status) {
+                     const std::string& client_args, int* status, const std::string& mode = "http",
+                     const std::string& target = std::string("http://") + kServerAddress +
+                                                 ":8080/") {
     return run_command(
         "ip netns exec " + lab.server_ + " " PERCORE_SOURCE_DIR "/scripts/multi-host.sh --hosts " +
             hosts + " --ssh-config " + ssh_config() + " --lead 5 --connect-timeout 3 --out " + out +
-            " -- " + PERCORE_CLIENT_BIN + " http " + client_args + " http://" + kServerAddress +
-            ":8080/",
+            " -- " + PERCORE_CLIENT_BIN + " " + mode + " " + client_args + " " + target,
         60, status);
   }
 
@@ -191,6 +207,7 @@ class MultiHostNetns : public ::testing::Test {
   std::string dir_;
   std::vector<std::unique_ptr<Process>> sshd_;
   std::unique_ptr<Process> server_;
+  std::unique_ptr<Process> udp_server_;
 };
 
 TEST_F(MultiHostNetns, ThreeHostsMergeExactlyAndAnUnreachableOneIsReported) {
@@ -249,6 +266,41 @@ TEST_F(MultiHostNetns, ThreeHostsMergeExactlyAndAnUnreachableOneIsReported) {
   merged = nlohmann::json::parse(read_file(out_b + "/merged.json"));
   EXPECT_EQ(merged["requests"].get<uint64_t>(), 3000u) << out;
   EXPECT_EQ(server_requests(lab), 15000 + 3000) << out;
+
+  // 3. client udp from the three hosts against a udp-echo server: 3000 datagrams/s in all over
+  // 9 sockets for 2 s; counts merge exactly and equal the server's, the rates add up.
+  ASSERT_NO_FATAL_FAILURE(start_udp_server(lab));
+  std::string out_c = dir_ + "/run-c";
+  out = launch(lab, hosts, out_c, "-l 200 -R 3000 -d 2s -t 1 -k 9 --no-pin", &status, "udp",
+               std::string(kServerAddress) + ":9000");
+  ASSERT_EQ(status, 0) << out;
+  merged = nlohmann::json::parse(read_file(out_c + "/merged.json"));
+  EXPECT_EQ(merged["mode"], "udp");
+  ASSERT_EQ(merged["hosts"].size(), 3u);
+  uint64_t sent = 0, unique = 0;
+  stats::Histogram rtts;
+  for (int i = 1; i <= kLoadHosts; ++i) {
+    auto host = nlohmann::json::parse(read_file(out_c + "/result-" + std::to_string(i) + ".json"));
+    EXPECT_EQ(host["run"]["segment"]["index"], i);
+    EXPECT_EQ(host["sockets"], 3);
+    EXPECT_DOUBLE_EQ(host["rate"].get<double>(), 1000);
+    sent += host["sent"].get<uint64_t>();
+    unique += host["unique"].get<uint64_t>();
+    std::string error;
+    auto h = stats::histogram_from_json(host["histograms"]["rtt"], &error);
+    ASSERT_NE(h, nullptr) << error;
+    rtts.merge(*h);
+  }
+  EXPECT_EQ(merged["sent"].get<uint64_t>(), sent);
+  EXPECT_EQ(merged["unique"].get<uint64_t>(), unique);
+  EXPECT_DOUBLE_EQ(merged["rate"].get<double>(), 3000);
+  EXPECT_NEAR(static_cast<double>(sent), 6000, 60) << out;
+  EXPECT_EQ(server_metric(lab, "9101", "percore_udp_packets_in_total"),
+            static_cast<long long>(sent))
+      << out;
+  EXPECT_DOUBLE_EQ(merged["rtt_us"]["p99"].get<double>(),
+                   static_cast<double>(rtts.value_at_percentile(99)) / 1e3);
+  EXPECT_NE(out.find("hosts       3 merged"), std::string::npos) << out;
 }
 
 }  // namespace

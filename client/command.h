@@ -1,0 +1,96 @@
+// The one skeleton every `client` load command runs through: parse the flags, check what can be
+// checked before starting (exit 2), wait for --start-at, run, print the warnings and the text
+// report, write --json, judge --fail-if. A command is one row of its steps (LoadCommand); the
+// dispatcher (main.cc) maps the word to it. Adding a protocol touches the dispatcher, its flags
+// and its worker, not this.
+#pragma once
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "client/flags.h"
+#include "client/run_identity.h"
+
+namespace percore::client {
+
+// Exit codes of every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;  // the run could not start or a file could not be written
+inline constexpr int kExitUsage = 2;   // bad flags, unreachable target
+inline constexpr int kExitCrossed = 3;
+
+// The steps of one load command. Opts derives from RunOptions (--json, --fail-if, --segment,
+// --start-at), Result from RunIdentity (host, segment, start times) and has `warnings`.
+template <class Opts, class Result>
+struct LoadCommand {
+  ParseStatus (*parse)(int argc, const char* const* argv, Opts* out, std::string* message);
+  // Before anything starts: descriptor budget, target reachable. False: a usage error (exit 2).
+  bool (*preflight)(const Opts& options, std::string* message);
+  // False with a one-line *error when the run could not run (exit 1).
+  bool (*run)(const Opts& options, const std::atomic<bool>* stop, Result* result,
+              std::string* error);
+  std::string (*text)(const Result& result);
+  std::string (*json)(const Result& result);
+  std::vector<std::string> (*crossed)(const Result& result, const std::vector<Threshold>& fail_if);
+};
+
+// The flag SIGINT and SIGTERM set (installed once by arm_stop_signals), so a run ends early with
+// its results so far.
+const std::atomic<bool>* arm_stop_signals();
+
+// Help (exit 0) or a one-line usage error (exit 2) from a parse; -1 to go on.
+int parse_outcome(ParseStatus status, const std::string& message);
+
+// Writes `text` to `path` ("-": stdout); false (with a line on stderr) when it cannot.
+bool write_output(const std::string& path, const std::string& text);
+
+// Sleeps until the wall clock reaches `unix_ms` (at once if it has); false when stopped first.
+bool wait_until_wall_clock(int64_t unix_ms, const std::atomic<bool>* stop);
+int64_t wall_clock_ms();
+std::string this_host_name();
+
+// Prints the warnings (stderr) and the report (stdout), writes --json, and returns the exit
+// code of the --fail-if judgement; shared by the runs and `client merge`.
+int report(const std::vector<std::string>& warnings, const std::string& text,
+           const std::string& json_path, const std::string& json,
+           const std::vector<std::string>& crossed);
+
+template <class Opts, class Result>
+int run_command(const LoadCommand<Opts, Result>& c, int argc, const char* const* argv) {
+  Opts options;
+  std::string message;
+  ParseStatus parsed = c.parse(argc, argv, &options, &message);
+  if (int rc = parse_outcome(parsed, message); rc >= 0) return rc;
+  if (!c.preflight(options, &message)) {
+    fmt::print(stderr, "client: {}\n", message);
+    return kExitUsage;
+  }
+  const std::atomic<bool>* stop = arm_stop_signals();
+  Result result;
+  RunIdentity& id = result;
+  id.host = this_host_name();
+  id.segment_index = options.segment.index;
+  id.segment_count = options.segment.count;
+  id.start_at_unix_ms = options.start_at_ms;
+  if (options.start_at_ms > 0 && !wait_until_wall_clock(options.start_at_ms, stop)) {
+    return kExitFailed;
+  }
+  id.start_unix_ms = wall_clock_ms();
+  if (options.start_at_ms > 0) {
+    id.late_start_ms =
+        std::max<double>(0, static_cast<double>(id.start_unix_ms - options.start_at_ms));
+  }
+  if (!c.run(options, stop, &result, &message)) {
+    fmt::print(stderr, "client: {}\n", message);
+    return kExitFailed;
+  }
+  if (std::string late = late_start_warning(result); !late.empty()) result.warnings.push_back(late);
+  return report(result.warnings, c.text(result), options.json_path,
+                options.json_path.empty() ? "" : c.json(result),
+                c.crossed(result, options.fail_if));
+}
+
+}  // namespace percore::client

@@ -4,9 +4,11 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/net/socket.h"
@@ -22,8 +24,13 @@ std::string sockmap_unavailable_reason() {
 std::unique_ptr<Mode> make_sockmap_echo(WorkerContext& ctx, std::string* error) {
   std::unique_ptr<sockmap::EchoProgram> program = sockmap::EchoProgram::load(error);
   if (!program) return nullptr;
+  int hangup_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (hangup_fd < 0) {
+    *error = std::string("epoll_create1: ") + strerror(errno);
+    return nullptr;
+  }
   spdlog::info("worker {}: in-kernel echo attached ({})", ctx.index, program->attach_kind());
-  return std::make_unique<sockmap::SockmapEcho>(ctx, std::move(program));
+  return std::make_unique<sockmap::SockmapEcho>(ctx, std::move(program), hangup_fd);
 }
 
 namespace sockmap {
@@ -54,14 +61,15 @@ Totals totals_of(int fd) {
 
 }  // namespace
 
-SockmapEcho::SockmapEcho(WorkerContext& ctx, std::unique_ptr<EchoProgram> program)
-    : backend_(*ctx.backend),
-      stats_(*ctx.slot),
+SockmapEcho::SockmapEcho(WorkerContext& ctx, std::unique_ptr<EchoProgram> program, int hangup_fd)
+    : stats_(*ctx.slot),
       program_(std::move(program)),
-      linger_ns_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs) {}
+      linger_ns_(int64_t{ctx.options->idle_timeout_ms} * util::kNsPerMs),
+      hangup_fd_(hangup_fd) {}
 
 SockmapEcho::~SockmapEcho() {
   close_all();
+  ::close(hangup_fd_);
 }
 
 void SockmapEcho::on_accept(int fd, int64_t) {
@@ -86,36 +94,37 @@ void SockmapEcho::on_accept(int fd, int64_t) {
     close_conn(c);
     return;
   }
-  // Registered for receive only to hear about EOF and errors: the verdict program takes every
-  // byte before a recv() could.
-  if (io::open_or_close(backend_, fd, util::Slab<Conn>::token(c)) < 0) {
+  // Edge-triggered: one report when the peer half-closes, another if it then resets.
+  epoll_event ev{};
+  ev.events = EPOLLRDHUP | EPOLLET;
+  ev.data.u64 = util::Slab<Conn>::token(c);
+  if (epoll_ctl(hangup_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
     stats_.add(stats::kIoErrors);
-    c->fd = -1;
     close_conn(c);
   }
 }
 
-void SockmapEcho::on_completion(const io::Completion& comp, int64_t now_ns) {
-  Conn* c = conns_.lookup(comp.token);
-  if (c == nullptr || comp.op != io::Op::kRecv) return;
-  if (comp.result > 0) {
-    // Only possible if the socket left the map while open: the echo would be lost silently.
-    if (!warned_user_bytes_) {
-      spdlog::error("sockmap: {} bytes reached user space; closing the connection", comp.result);
-      warned_user_bytes_ = true;
+// The sockets are never the backend's, so no completion is ever ours.
+void SockmapEcho::on_completion(const io::Completion&, int64_t) {}
+
+void SockmapEcho::poll_hangups(int64_t now_ns) {
+  next_hangup_poll_ns_ = now_ns + kHangupPollNs;
+  epoll_event events[256];
+  int n;
+  do {
+    n = epoll_wait(hangup_fd_, events, 256, 0);
+    for (int i = 0; i < n; ++i) {
+      Conn* c = conns_.lookup(events[i].data.u64);
+      if (c == nullptr) continue;
+      if (events[i].events & (EPOLLHUP | EPOLLERR)) {
+        close_conn(c);  // reset, or both directions closed: nothing more can be delivered
+      } else if (!c->linked()) {
+        // The client may have only half-closed and still be reading its echo: closing now
+        // would drop what the kernel has not sent yet.
+        finish_when_flushed(c, now_ns);
+      }
     }
-    stats_.add(stats::kIoErrors);
-    close_conn(c);
-    return;
-  }
-  if (comp.result < 0) {
-    if (comp.result != -ECONNRESET) stats_.add(stats::kIoErrors);
-    close_conn(c);
-    return;
-  }
-  // EOF. The client may have only half-closed and still be reading its echo: closing now would
-  // drop what the kernel has not sent yet.
-  finish_when_flushed(c, now_ns);
+  } while (n == 256);
 }
 
 bool SockmapEcho::echo_done(Conn* c) {
@@ -142,7 +151,7 @@ void SockmapEcho::close_conn(Conn* c) {
     // Closing a socket takes it out of every sockmap; removing first keeps the map's view and
     // the descriptor table in step even if the close is deferred by the backend.
     program_->remove(c->key);
-    backend_.close(c->fd);
+    ::close(c->fd);  // also leaves the epoll set
   }
   c->fd = -1;
   stats_.add(stats::kClosed);
@@ -150,7 +159,29 @@ void SockmapEcho::close_conn(Conn* c) {
   conns_.release(c);
 }
 
+int64_t SockmapEcho::next_deadline_ns() const {
+  int64_t next = flush_checks_.next_deadline();
+  if (conns_.live() > 0) next = std::min({next, next_sweep_ns_, next_hangup_poll_ns_});
+  return next;
+}
+
+void SockmapEcho::sweep(int64_t now_ns) {
+  next_sweep_ns_ = now_ns + kSweepNs;
+  conns_.for_each_live([this](Conn* c) {
+    Totals t = totals_of(c->fd);
+    if (!t.alive || t.from_peer < t.echoed + kMaxUnechoedBytes) return;
+    spdlog::debug("sockmap: resetting a connection that does not read its echo ({} bytes queued)",
+                  t.from_peer - t.echoed);
+    linger reset{1, 0};  // RST: the queued echo can never be delivered
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    stats_.add(stats::kTimeouts);
+    close_conn(c);
+  });
+}
+
 void SockmapEcho::on_timer(int64_t now_ns) {
+  if (now_ns >= next_hangup_poll_ns_) poll_hangups(now_ns);
+  if (now_ns >= next_sweep_ns_) sweep(now_ns);
   while (util::DeadlineLink* link = flush_checks_.pop_expired(now_ns)) {
     Conn* c = static_cast<Conn*>(link);
     if (echo_done(c)) {

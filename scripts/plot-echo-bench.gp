@@ -25,5 +25,5 @@ set grid ytics
 set key top right
 plot datafile using 2:xtic(1) title 'kernel (sockmap)' lc rgb '#7f7f7f', \
      '' using 3 title 'epoll' lc rgb '#1f77b4', \
-     '' using 4 title 'io_uring' lc rgb '#2ca02c', \
+     '' using 4 title 'io_uring' noenhanced lc rgb '#2ca02c', \
      '' using 5 title 'minimal epoll loop' lc rgb '#ff7f0e'

@@ -21,7 +21,7 @@ fi
 # `scripts/deps.sh bpf` adds what `server --io sockmap` is built from: libbpf and clang to compile
 # the BPF program (without them the server is built without the in-kernel echo).
 if [ "${1:-}" = bpf ]; then
-  packages+=(clang libbpf-dev)
+  packages+=(clang libbpf-dev libcap2-bin)  # capsh: the e2e test drops the BPF capabilities
 fi
 
 missing=()

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -257,6 +258,22 @@ TEST_F(SockmapEcho, HundredMegabytesCostTheWorkerAlmostNoCpuUnlikeTheEpollEcho) 
   EXPECT_GE(epoll_ticks, 5) << "the epoll echo should cost a measurable amount";
   EXPECT_LE(kernel_ticks * 5, epoll_ticks);
   EXPECT_LE(kernel_ticks * 1000 / hz, 30);
+}
+
+TEST(SockmapEchoFlags, WithoutBpfPrivilegeTheServerRefusesWithTheReason) {
+  if (geteuid() != 0 || access("/sbin/capsh", X_OK) != 0) {
+    GTEST_SKIP() << "needs root and capsh (libcap2-bin) to drop the BPF capabilities";
+  }
+  std::string cmd = std::string("exec ") + PERCORE_SERVER_BIN +
+                    " --mode echo --io sockmap -w 1 -a 127.0.0.1:0 -o /dev/null";
+  Process p(
+      {"/sbin/capsh", "--drop=cap_bpf,cap_sys_admin,cap_net_admin,cap_perfmon", "--", "-c", cmd});
+  int status = p.wait_exit(10000);
+  std::string err = p.stderr_text();
+  if (err.find("not built") != std::string::npos) GTEST_SKIP() << err;
+  EXPECT_EQ(status, 1 << 8) << err;
+  EXPECT_NE(err.find("--io sockmap: cannot load the BPF program"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
 TEST(SockmapEchoFlags, OnlyForEchoMode) {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# HTTP server benchmark: percore `server` (epoll and io_uring) against nginx (return 200, access_log off), one worker
-# each on CPU 0, load generators on CPU 1. Runs are interleaved (percore, nginx, percore, ...)
-# and the medians and ratios of one invocation are printed as a markdown table, with each
-# server's CPU time per request read from /proc.
+# HTTP server benchmark: percore `server` (epoll and io_uring) against nginx (return 200, access_log off)
+# and against the floor (build/ref_http_responder: epoll, one recv and one send of a fixed
+# response per request, nothing parsed), one worker each on CPU 0, load generators on CPU 1.
+# Runs are interleaved (percore, floor, nginx, percore, ...) and the medians and ratios of one
+# invocation are printed as a markdown table, with each server's CPU time per request read from
+# /proc. Where percore's CPU per request is within 5% of the floor's, a line below says so.
 #
 #   scripts/bench-server.sh            # BENCH_RUNS=5 BENCH_SECONDS=3 by default
 set -euo pipefail
@@ -35,6 +37,18 @@ add_percore() {
 }
 add_percore epoll
 add_percore uring
+# The floor: keep-alive, and a connection-per-request copy for the *-close loads (it says
+# Connection: close and closes, as percore without -k and nginx do for those clients).
+add_floor() {  # add_floor PORT [close] -> FLOOR_PID
+  taskset -c "$SERVER_CPU" build/ref_http_responder "$@" >"$work/floor$1.out" 2>&1 &
+  FLOOR_PID=$!
+  pids+=("$FLOOR_PID")
+  wait_port "$1"
+}
+fport=$(free_port); add_floor "$fport"; fpid=$FLOOR_PID
+fcport=$(free_port); add_floor "$fcport" close; fcpid=$FLOOR_PID
+names+=(floor); ports+=("$fport"); workers+=("$fpid")
+floor_idx=$((${#names[@]} - 1))
 nport=$(free_port)
 start_nginx "$work/nginx" "$nport" "$SERVER_CPU" "$BODY
 "
@@ -69,19 +83,23 @@ run_load() {
 tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
 n=${#names[@]}
 last=$((n - 1))  # nginx, the peer every ratio is taken against
-echo "## HTTP server: percore vs nginx ($RUNS interleaved runs of ${SECS}s, $CONNS connections, server on CPU $SERVER_CPU, load on CPU $LOAD_CPU)"
+echo "## HTTP server: percore vs nginx and the floor ($RUNS interleaved runs of ${SECS}s, $CONNS connections, server on CPU $SERVER_CPU, load on CPU $LOAD_CPU)"
 echo
 header="| load |"; rule="| --- |"
 for name in "${names[@]}"; do header+=" $name req/s |"; rule+=" ---: |"; done
 for ((i = 0; i < last; i++)); do header+=" ${names[i]}/nginx |"; rule+=" ---: |"; done
 for name in "${names[@]}"; do header+=" $name CPU us/req |"; rule+=" ---: |"; done
 for ((i = 0; i < last; i++)); do header+=" ${names[i]}/nginx CPU |"; rule+=" ---: |"; done
+for ((i = 0; i < floor_idx; i++)); do header+=" ${names[i]}/floor CPU |"; rule+=" ---: |"; done
 echo "$header"; echo "$rule"
+notes=()
 for load in wrk-keepalive wrk-pipeline16 wrk-close ab-keepalive ab-close; do
   for ((i = 0; i < n; i++)); do : >"$work/$i.rps"; : >"$work/$i.cpu"; done
   for run in $(seq 1 "$RUNS"); do
     for ((i = 0; i < n; i++)); do
-      read -r rps reqs ticks <<<"$(run_load "$load" "${ports[i]}" "${workers[i]}")"
+      port=${ports[i]}; who=${workers[i]}
+      if [ "$i" -eq "$floor_idx" ] && [[ $load == *-close ]]; then port=$fcport; who=$fcpid; fi
+      read -r rps reqs ticks <<<"$(run_load "$load" "$port" "$who")"
       echo "$rps" >>"$work/$i.rps"
       awk -v t="$ticks" -v n="$reqs" -v us="$tick_us" 'BEGIN { if (n > 0) printf "%.3f\n", t * us / n }' >>"$work/$i.cpu"
     done
@@ -94,8 +112,25 @@ for load in wrk-keepalive wrk-pipeline16 wrk-close ab-keepalive ab-close; do
   for ((i = 0; i < last; i++)); do row+=" $(ratio "${rps[i]}" "${rps[last]}") |"; done
   for ((i = 0; i < n; i++)); do row+=" $(printf %.2f "${cpu[i]}") |"; done
   for ((i = 0; i < last; i++)); do row+=" $(ratio "${cpu[i]}" "${cpu[last]}") |"; done
+  for ((i = 0; i < floor_idx; i++)); do
+    r=$(ratio "${cpu[i]}" "${cpu[floor_idx]}")
+    row+=" $r |"
+    if awk -v r="$r" 'BEGIN { exit !(r != "n/a" && r < 0.95) }'; then
+      notes+=("- $load: ${names[i]} spends ${r}x the floor's CPU per request, below it: it crosses into the kernel less often than the floor's one recv and one send per request.")
+    elif awk -v r="$r" 'BEGIN { exit !(r != "n/a" && r <= 1.05) }'; then
+      notes+=("- $load: ${names[i]} spends ${r}x the floor's CPU per request, within 5% of it: the rest is the kernel's, and only fewer kernel crossings move it.")
+    fi
+  done
   echo "$row"
 done
 echo
+if [ ${#notes[@]} -gt 0 ]; then
+  printf '%s\n' "${notes[@]}"
+else
+  echo "No percore cell is within 5% of the floor's CPU per request (or below it) in this run."
+fi
+echo
+echo "The floor is build/ref_http_responder: one recv and one send of a fixed response per request,"
+echo "requests found by memmem of CRLFCRLF, no parsing, no timers, no Date header."
 echo "CPU us/req is the server workers' utime+stime over the run divided by the requests served;"
 echo "when the load generator saturates its core first, it is the figure that still separates the servers."

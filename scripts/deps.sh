@@ -18,6 +18,11 @@ packages=(
 if [ "${1:-}" = fuzz ]; then
   packages+=(clang libclang-rt-dev)
 fi
+# `scripts/deps.sh bpf` adds what `server --io sockmap` is built from: libbpf and clang to compile
+# the BPF program (without them the server is built without the in-kernel echo).
+if [ "${1:-}" = bpf ]; then
+  packages+=(clang libbpf-dev libcap2-bin)  # capsh: the e2e test drops the BPF capabilities
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -23,6 +23,7 @@
 #include "core/proc/limits.h"
 #include "core/util/clock.h"
 #include "server/metrics_endpoint.h"
+#include "server/sockmap_mode.h"
 #include "server/stats_printer.h"
 #include "server/worker.h"
 
@@ -137,6 +138,12 @@ bool Master::prepare() {
     return false;
   }
   if (!note.empty()) spdlog::warn("{}", note);
+  if (o_.sockmap) {
+    if (std::string why = sockmap_unavailable_reason(); !why.empty()) {
+      fail("--io sockmap: " + why);
+      return false;
+    }
+  }
   if (o_.listen_mode == ListenMode::kCpu && !proc::kernel_at_least(6, 1)) {
     spdlog::warn(
         "--listen-mode cpu: this kernel is older than 6.1, where SO_INCOMING_CPU does not "
@@ -261,7 +268,8 @@ bool Master::wait_until_ready() {
 void Master::print_ready_lines() {
   for (const net::Address& addr : o_.listen) {
     fmt::print("percore: ready {} {} workers={} io={} listen-mode={}\n", mode_name(o_.mode),
-               addr.to_string(), o_.workers, io::backend_kind_name(backend_),
+               addr.to_string(), o_.workers,
+               o_.sockmap ? "sockmap" : io::backend_kind_name(backend_),
                listen_mode_name(o_.listen_mode));
   }
   if (o_.metrics) fmt::print("percore: metrics http://{}/metrics\n", o_.metrics->to_string());

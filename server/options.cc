@@ -30,7 +30,7 @@ cxxopts::Options make_spec() {
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
     ("mode", "http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else http)", cxxopts::value<std::string>())
-    ("io", "event loop: epoll, uring or auto", cxxopts::value<std::string>()->default_value("epoll"))
+    ("io", "event loop: epoll, uring or auto; sockmap (echo only): echo inside the kernel with BPF", cxxopts::value<std::string>()->default_value("epoll"))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
     ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<double>()->default_value("10"))
@@ -237,8 +237,18 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     *message = "--balance must be rr or least-conn (got '" + balance + "')";
     return ParseOutcome::kUsageError;
   }
-  if (!io::parse_backend_kind(r["io"].as<std::string>(), &o->io)) {
-    *message = "--io must be epoll, uring or auto";
+  std::string io = r["io"].as<std::string>();
+  if (io == "sockmap") {
+    if (o->mode != ServerMode::kEcho) {
+      *message =
+          "--io sockmap is only for --mode echo (the kernel echoes bytes; it cannot answer "
+          "HTTP or forward)";
+      return ParseOutcome::kUsageError;
+    }
+    o->sockmap = true;
+    o->io = io::BackendKind::kEpoll;  // the worker's loop: accepts and hang-ups only
+  } else if (!io::parse_backend_kind(io, &o->io)) {
+    *message = "--io must be epoll, uring, auto or sockmap";
     return ParseOutcome::kUsageError;
   }
   if (r.count("body-size")) {

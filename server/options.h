@@ -32,6 +32,9 @@ struct ServerOptions {
   bool keepalive = false;
   ServerMode mode = ServerMode::kHttp;
   io::BackendKind io = io::BackendKind::kEpoll;
+  // --io sockmap (echo only): bytes are echoed inside the kernel by a BPF sockmap program; the
+  // worker's own loop (epoll) only accepts and watches for closes. server/sockmap_mode.h.
+  bool sockmap = false;
   long body_size = -1;  // -1: the default small body
   int idle_timeout_ms = 60'000;
   int header_timeout_ms = 10'000;

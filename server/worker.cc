@@ -14,6 +14,7 @@
 #include "core/proc/affinity.h"
 #include "server/event_loop.h"
 #include "server/mode.h"
+#include "server/sockmap_mode.h"
 
 namespace percore::server {
 namespace {
@@ -137,7 +138,11 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
   ctx.backend = backend.get();
   ctx.slot = slot;
   ctx.options = &options;
-  std::unique_ptr<Mode> mode = make_mode(ctx);
+  std::unique_ptr<Mode> mode = options.sockmap ? make_sockmap_echo(ctx, &error) : make_mode(ctx);
+  if (!mode) {
+    report(launch.ready_fd, launch.index, 1, error);
+    return 1;
+  }
   report(launch.ready_fd, launch.index, 0, "");
   close(launch.ready_fd);
   spdlog::info("worker {} started: pid {}, cpu {}, {} backend, {} mode, {} listeners", launch.index,

@@ -95,6 +95,24 @@ TEST(ServerOptions, ModeThatContradictsXIsAUsageError) {
   }
 }
 
+TEST(ServerOptions, SockmapIsAnEchoOnlyDataPathOverTheEpollLoop) {
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({"--mode", "echo", "--io", "sockmap"}, &o, &msg), ParseOutcome::kRun) << msg;
+  EXPECT_TRUE(o.sockmap);
+  EXPECT_EQ(o.io, io::BackendKind::kEpoll);
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"--io", "sockmap"},
+           {"--mode", "http", "--io", "sockmap"},
+           {"--mode", "proxy", "-x", "127.0.0.1:1", "--io", "sockmap"},
+           {"--mode", "udp-echo", "--io", "sockmap"}}) {
+    ServerOptions b;
+    EXPECT_EQ(parse(bad, &b, &msg), ParseOutcome::kUsageError) << bad[1];
+    EXPECT_NE(msg.find("--io sockmap"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+  }
+}
+
 TEST(ServerOptions, HelpListsTheFlags) {
   ServerOptions o;
   std::string msg;

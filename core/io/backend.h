@@ -3,12 +3,9 @@
 // operation and later receives a Completion. Backends never call protocol code.
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <cstdint>
+
+#include "core/net/sys.h"
 
 namespace percore::io {
 
@@ -220,7 +217,7 @@ class Backend {
 // take it, so its close() could not). Returns open()'s result; on error the fd is gone.
 inline int open_or_close(Backend& backend, int fd, uint64_t token) {
   int rc = backend.open(fd, token);
-  if (rc < 0) ::close(fd);
+  if (rc < 0) net::close_socket(fd);
   return rc;
 }
 

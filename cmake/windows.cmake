@@ -78,3 +78,27 @@ target_link_libraries(server PRIVATE percore_server)
 
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 set_target_properties(server PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+
+option(PERCORE_TESTS "Build the tests" ON)
+if(PERCORE_TESTS)
+  # Debian's libgtest-dev ships GoogleTest's source: the cross build compiles it for Windows.
+  # A native build finds an installed GoogleTest instead.
+  if(CMAKE_CROSSCOMPILING AND EXISTS /usr/src/googletest/CMakeLists.txt)
+    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+    set(BUILD_GMOCK OFF CACHE BOOL "" FORCE)
+    set(gtest_disable_pthreads OFF CACHE BOOL "" FORCE)
+    add_subdirectory(/usr/src/googletest ${CMAKE_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+    set(PERCORE_GTEST_MAIN gtest_main)
+  else()
+    find_package(GTest REQUIRED)
+    set(PERCORE_GTEST_MAIN GTest::gtest_main)
+  endif()
+  # The Windows backend's own contract tests, and the unit tests with nothing Linux in them.
+  file(GLOB win_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit_win/*.cc)
+  set(portable_tests address_test deadline_list_test hdr_encoding_test head_scanner_test
+      histogram_test programmable_test response_cache_test send_queue_test slab_test)
+  list(TRANSFORM portable_tests REPLACE "(.+)" "${PROJECT_SOURCE_DIR}/tests/unit/\\1.cc")
+  add_executable(unit_tests ${win_tests} ${portable_tests})
+  target_link_libraries(unit_tests PRIVATE percore_server ${PERCORE_GTEST_MAIN})
+  target_compile_definitions(unit_tests PRIVATE PERCORE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+endif()

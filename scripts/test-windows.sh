@@ -155,7 +155,7 @@ if start_win_server "$tmp/udp.out" -a "127.0.0.1:$port" -w 2 --mode udp-echo; th
   if timeout 60 python3 - "$port" <<'EOF'; then
 import socket, sys, time
 port = int(sys.argv[1])
-rate, seconds, size = 2000, 2, 200
+rate, seconds, size = 500, 2, 200
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
 s.connect(("127.0.0.1", port))
@@ -179,7 +179,7 @@ while len(seen) < sent and time.monotonic() < deadline:
 print(f"udp-echo: sent {sent} at {rate}/s, received {len(seen)}, lost {sent - len(seen)}")
 sys.exit(0 if len(seen) == sent else 1)
 EOF
-    pass "udp-echo: 4000 datagrams at 2000/s, 0 lost"
+    pass "udp-echo: 1000 datagrams at 500/s, 0 lost"
   else
     fail "udp-echo"
   fi
@@ -219,9 +219,10 @@ EOF
     fail "client.exe http"
   fi
   stop_pid "$lsrv"
+elif [ ! -f "$win/client.exe" ]; then
+  echo "test-windows: NOT RUN client.exe comparison: client.exe is not built for Windows yet (docs/windows.md)" >&2
 else
-  echo "test-windows: client.exe http comparison not run: needs $linux/server, $linux/client and $win/client.exe" >&2
-  [ -f "$win/client.exe" ] && fail "client comparison could not run"
+  fail "client.exe comparison needs $linux/server and $linux/client (make build)"
 fi
 
 if [ $failures -ne 0 ]; then

@@ -119,6 +119,10 @@ struct DatagramStats {
   uint64_t datagrams_sent = 0;  // handed to the kernel without error
 };
 
+// Sockets are `int` on every system. On Windows (the IOCP backend) they are SOCKET handles,
+// which carry 32 significant bits (net::to_socket / net::from_socket in core/net/sys.h), results
+// are the same -errno values (Winsock errors are mapped), and iovec is core/net/sys.h's own.
+//
 // Ownership and ordering rules:
 // - Sockets handed to a backend are non-blocking. The backend owns them from a successful
 //   open()/connect()/start_accept() until close(), which also closes the fd.

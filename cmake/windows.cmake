@@ -102,3 +102,4 @@ if(PERCORE_TESTS)
   target_link_libraries(unit_tests PRIVATE percore_server ${PERCORE_GTEST_MAIN})
   target_compile_definitions(unit_tests PRIVATE PERCORE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endif()
+

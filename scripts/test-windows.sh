@@ -80,7 +80,7 @@ stop_pid() {
 
 # 1. Unit tests.
 if timeout 300 "$WINE" "$win/unit_tests.exe" --gtest_brief=1 >"$tmp/unit.txt" 2>&1; then
-  pass "unit_tests.exe ($(grep -c '^\[       OK' "$tmp/unit.txt" || true) shown; $(tail -1 "$tmp/unit.txt"))"
+  pass "unit_tests.exe: $(grep -E '^\[==========\].*ran' "$tmp/unit.txt" | tail -1)"
 else
   cat "$tmp/unit.txt" >&2
   fail "unit_tests.exe"
@@ -137,7 +137,8 @@ def one(i):
 threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
 for t in threads: t.start()
 for t in threads: t.join()
-print("\n".join(errors))
+for e in errors:
+    print(e)
 sys.exit(1 if errors else 0)
 EOF
     pass "echo: 8 connections, about 2 MiB returned byte for byte"

@@ -4,7 +4,8 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_ARGS ?= --output-on-failure --timeout 300
 
-.PHONY: all build deps run test asan bench bench-proxy fuzz soak format format-check clean
+.PHONY: all build deps run test asan bench bench-proxy fuzz soak format format-check clean \
+	windows test-windows
 
 all: build
 
@@ -49,6 +50,19 @@ SOAK_SECONDS ?= 60
 soak: build
 	SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
 
+# Windows: server.exe, client.exe and unit_tests.exe cross-built with mingw-w64 (docs/windows.md),
+# then run under Wine: the unit tests and an end-to-end suite against Linux curl, ab and client.
+WIN_BUILD ?= build-win
+windows:
+	@scripts/deps.sh windows
+	scripts/http-parser-src.sh $(WIN_BUILD)/http-parser
+	@test -f $(WIN_BUILD)/CMakeCache.txt || cmake -S . -B $(WIN_BUILD) \
+	  -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(WIN_BUILD) -j $(JOBS)
+
+test-windows: windows build
+	scripts/test-windows.sh $(WIN_BUILD) $(BUILD)
+
 # Every C++ source and header, for `make format` and the CI check.
 FORMAT_FILES = find core server client preload tests \( -name '*.h' -o -name '*.cc' \) -print0
 
@@ -60,4 +74,4 @@ format-check:
 	$(FORMAT_FILES) | xargs -0 clang-format --dry-run -Werror
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz compile_commands.json
+	rm -rf $(BUILD) $(ASAN_BUILD) $(WIN_BUILD) build-fuzz compile_commands.json

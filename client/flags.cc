@@ -5,7 +5,6 @@
 #include "client/flags.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -16,6 +15,7 @@
 #include "client/flags_echo.h"
 #include "client/flags_multi_host.h"
 #include "client/source_addresses.h"
+#include "core/proc/affinity.h"
 #include "core/util/printable.h"
 
 namespace percore::client {
@@ -98,7 +98,7 @@ bool fill_common(const cxxopts::ParseResult& r, const char* usage, bool paced, O
   int threads = r["threads"].as<int>();
   if (threads < 0 || threads > 1024)
     return fail(message, "-t/--threads must be between 1 and 1024");
-  if (threads == 0) threads = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  if (threads == 0) threads = proc::online_cpus();
   out->threads = std::max(1, std::min(threads, out->connections));
   out->start_core = r["start-core"].as<int>();
   if (out->start_core < 0) return fail(message, "--start-core must be >= 0");

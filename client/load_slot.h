@@ -4,7 +4,7 @@
 // their own state; LoadWorker drives the part here.
 #pragma once
 
-#include <sys/uio.h>
+#include "core/net/sys.h"
 
 #include <cstdint>
 

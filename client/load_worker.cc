@@ -6,7 +6,6 @@
 #include "client/source_addresses.h"
 
 #include <errno.h>
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -129,7 +128,7 @@ int LoadWorker::open_socket() {
     size_t i = (next_source_++ + static_cast<size_t>(plan_.index)) % sources.size();
     int rc = bind_source(fd, sources[i]);
     if (rc < 0) {
-      ::close(fd);
+      net::close_socket(fd);
       return rc;
     }
   }
@@ -229,7 +228,7 @@ void LoadWorker::close_conn(Slot& slot, bool lost) {
   slot.head = 0;
   if (slot.fd >= 0) {
     // Contract: a socket the backend refused to register is still ours to close.
-    if (backend_->close(slot.fd) == -EBADF) ::close(slot.fd);
+    if (backend_->close(slot.fd) == -EBADF) net::close_socket(slot.fd);
   }
   slot.fd = -1;
   ++slot.generation;

@@ -1,9 +1,6 @@
 #include "client/source_addresses.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <cstring>
 
@@ -114,13 +111,6 @@ bool parse_sources(std::string_view text, int family, std::vector<net::Address>*
     return false;
   }
   return true;
-}
-
-int bind_source(int fd, const net::Address& source) {
-  int one = 1;
-  if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0) return -errno;
-  if (bind(fd, source.sa(), source.len) < 0) return -errno;
-  return 0;
 }
 
 }  // namespace percore::client

@@ -24,6 +24,23 @@ if [ "${1:-}" = bpf ]; then
   packages+=(clang libbpf-dev libcap2-bin)  # capsh: the e2e test drops the BPF capabilities
 fi
 
+# `scripts/deps.sh windows` (run by `make windows` / `make test-windows`) adds the mingw-w64 cross
+# compiler, its zlib, and Wine to run the .exe files; http-parser's source comes from Debian's
+# source package (scripts/http-parser-src.sh), which needs a deb-src entry.
+deb_src=/etc/apt/sources.list.d/percore-deb-src.sources
+if [ "${1:-}" = windows ]; then
+  packages+=(g++-mingw-w64-x86-64-posix libz-mingw-w64-dev wine64)
+  if ! grep -rqs '^Types:.*deb-src\|^deb-src' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "percore: add a deb-src entry for bookworm main (as root: scripts/deps.sh windows)" >&2
+      exit 1
+    fi
+    printf '%s\n' 'Types: deb-src' 'URIs: http://deb.debian.org/debian' 'Suites: bookworm' \
+      'Components: main' 'Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg' >"$deb_src"
+    apt-get update -qq </dev/null
+  fi
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,7 +1,7 @@
 #include "server/client_conn.h"
 
 #include <errno.h>
-#include <sys/socket.h>
+#include "core/net/sys.h"
 
 #include "core/util/clock.h"
 

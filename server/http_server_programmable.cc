@@ -3,10 +3,9 @@
 // and the random faults (server/programmable/). A delayed answer is a timer, never a blocked
 // worker: the connection's parsing pauses, input behind it is stashed, and the rest follows
 // once the answer is out, so pipelined answers keep their order.
-#include <sys/socket.h>
-
 #include <ctime>
 
+#include "core/net/socket.h"
 #include "server/http_server.h"
 
 namespace percore::server {
@@ -110,8 +109,7 @@ void HttpServer::release_delayed(Conn* c, int64_t now_ns) {
 // reset=1 and --reset-rate: SO_LINGER with a zero timeout makes close() send RST and drop
 // whatever is unsent, which is the point.
 void HttpServer::reset_conn(Conn* c) {
-  linger lg{1, 0};
-  setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+  net::set_linger_reset(c->fd);
   close_conn(c);
 }
 

@@ -1,24 +1,26 @@
 #include "server/options.h"
 
-#include <unistd.h>
-
 #include <cxxopts.hpp>
 #include <string_view>
 
+#include "core/proc/affinity.h"
 #include "core/stats/worker_slots.h"
 #include "core/util/printable.h"
+#include "server/platform.h"
 #include "server/programmable/target_flags.h"
 
 namespace percore::server {
 namespace {
 
 cxxopts::Options make_spec() {
-  cxxopts::Options spec("server",
-                        "percore server: one pinned worker per core, each with its own "
-                        "SO_REUSEPORT listener and event loop. udp-echo returns every datagram "
-                        "to its sender; udp-relay forwards every datagram to the -x backends and "
-                        "does not route their replies back (a relay, not a NAT). "
-                        "`server doctor --help`: check this machine");
+  cxxopts::Options spec(
+      "server",
+      std::string("percore server: one pinned worker per core, each with its own "
+                  "SO_REUSEPORT listener and event loop. udp-echo returns every datagram "
+                  "to its sender; udp-relay forwards every datagram to the -x backends and "
+                  "does not route their replies back (a relay, not a NAT). "
+                  "`server doctor --help`: check this machine") +
+          platform::help_note());
   // clang-format off
   spec.add_options()
     ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<int>())
@@ -30,7 +32,7 @@ cxxopts::Options make_spec() {
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
     ("mode", "http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else http)", cxxopts::value<std::string>())
-    ("io", "event loop: epoll, uring or auto; sockmap (echo only): echo inside the kernel with BPF", cxxopts::value<std::string>()->default_value("epoll"))
+    ("io", platform::io_help(), cxxopts::value<std::string>()->default_value(platform::io_default()))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
     ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<double>()->default_value("10"))
@@ -154,7 +156,8 @@ bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* me
   bool has_upstreams = !o->upstreams.empty();
   if (r.count("mode") == 0) {
     o->mode = has_upstreams ? ServerMode::kProxy : ServerMode::kHttp;
-    return true;
+    *message = platform::mode_unavailable(o->mode);
+    return message->empty();
   }
   std::string mode = r["mode"].as<std::string>();
   if (mode == "http") {
@@ -169,6 +172,10 @@ bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* me
     o->mode = ServerMode::kUdpRelay;
   } else {
     *message = "--mode must be http, proxy, echo, udp-echo or udp-relay (got '" + mode + "')";
+    return false;
+  }
+  if (std::string why = platform::mode_unavailable(o->mode); !why.empty()) {
+    *message = why;
     return false;
   }
   bool forwards = o->mode == ServerMode::kProxy || o->mode == ServerMode::kUdpRelay;
@@ -188,8 +195,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     *message = "unexpected argument '" + r.unmatched().front() + "'";
     return ParseOutcome::kUsageError;
   }
-  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-  o->workers = r.count("workers") ? r["workers"].as<int>() : static_cast<int>(cpus > 0 ? cpus : 1);
+  o->workers = r.count("workers") ? r["workers"].as<int>() : proc::online_cpus();
   if (o->workers < 1 || o->workers > 1024) {
     *message = "-w/--workers must be between 1 and 1024";
     return ParseOutcome::kUsageError;
@@ -238,7 +244,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     return ParseOutcome::kUsageError;
   }
   std::string io = r["io"].as<std::string>();
-  if (io == "sockmap") {
+  if (io == "sockmap" && platform::offers_sockmap()) {
     if (o->mode != ServerMode::kEcho) {
       *message =
           "--io sockmap is only for --mode echo (the kernel echoes bytes; it cannot answer "
@@ -248,7 +254,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     o->sockmap = true;
     o->io = io::BackendKind::kEpoll;  // the worker's loop: accepts and hang-ups only
   } else if (!io::parse_backend_kind(io, &o->io)) {
-    *message = "--io must be epoll, uring, auto or sockmap";
+    *message = platform::io_usage_error();
     return ParseOutcome::kUsageError;
   }
   if (r.count("body-size")) {

@@ -3,12 +3,9 @@
 // operation and later receives a Completion. Backends never call protocol code.
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <unistd.h>
-
 #include <cstdint>
+
+#include "core/net/sys.h"
 
 namespace percore::io {
 
@@ -122,6 +119,10 @@ struct DatagramStats {
   uint64_t datagrams_sent = 0;  // handed to the kernel without error
 };
 
+// Sockets are `int` on every system. On Windows (the IOCP backend) they are SOCKET handles,
+// which carry 32 significant bits (net::to_socket / net::from_socket in core/net/sys.h), results
+// are the same -errno values (Winsock errors are mapped), and iovec is core/net/sys.h's own.
+//
 // Ownership and ordering rules:
 // - Sockets handed to a backend are non-blocking. The backend owns them from a successful
 //   open()/connect()/start_accept() until close(), which also closes the fd.
@@ -220,7 +221,7 @@ class Backend {
 // take it, so its close() could not). Returns open()'s result; on error the fd is gone.
 inline int open_or_close(Backend& backend, int fd, uint64_t token) {
   int rc = backend.open(fd, token);
-  if (rc < 0) ::close(fd);
+  if (rc < 0) net::close_socket(fd);
   return rc;
 }
 

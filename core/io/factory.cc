@@ -28,6 +28,8 @@ const char* backend_kind_name(BackendKind kind) {
       return "epoll";
     case BackendKind::kUring:
       return "uring";
+    case BackendKind::kIocp:
+      return "iocp";
   }
   return "?";
 }
@@ -67,6 +69,7 @@ std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error) {
     case BackendKind::kUring:
       return make_uring_backend(error);
     case BackendKind::kAuto:
+    case BackendKind::kIocp:
       break;
   }
   *error = "no backend of kind " + std::string(backend_kind_name(kind));

@@ -10,7 +10,8 @@
 
 namespace percore::io {
 
-enum class BackendKind { kAuto, kEpoll, kUring };
+// kIocp is the Windows backend (factory_win.cc); Linux builds never produce it.
+enum class BackendKind { kAuto, kEpoll, kUring, kIocp };
 
 // Parses "auto", "epoll" or "uring"; returns false for anything else.
 bool parse_backend_kind(std::string_view text, BackendKind* out);

@@ -3,7 +3,7 @@
 // Buffers keep their capacity, so a connection in steady state sends without allocating.
 #pragma once
 
-#include <sys/uio.h>
+#include "core/net/sys.h"
 
 #include <cstdint>
 #include <string_view>

@@ -2,7 +2,7 @@
 // carry a run of equal-sized datagrams, GRO (UDP_GRO, 5.0) lets one receive carry several.
 #pragma once
 
-#include <sys/socket.h>
+#include "core/net/sys.h"
 
 #include <cstdint>
 
@@ -34,6 +34,6 @@ struct DatagramControl {
   bool has_drops = false;
   uint16_t segment = 0;
 };
-void read_control_message(const cmsghdr* c, DatagramControl* out);
+void read_control_message(const struct cmsghdr* c, DatagramControl* out);
 
 }  // namespace percore::io

@@ -1,6 +1,5 @@
 #include "core/net/address.h"
 
-#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <charconv>

@@ -1,11 +1,10 @@
 // Socket addresses as users write them: "ip:port", "[v6]:port", "host:port" with a numeric host.
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <string>
 #include <string_view>
+
+#include "core/net/sys.h"
 
 namespace percore::net {
 

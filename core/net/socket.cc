@@ -84,6 +84,11 @@ int set_udp_buffers(int fd, int rcvbuf, int sndbuf) {
   return set_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, sndbuf);
 }
 
+int set_linger_reset(int fd) {
+  linger lg{1, 0};
+  return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0 ? -errno : 0;
+}
+
 int set_nodelay(int fd) {
   int one = 1;
   return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ? -errno : 0;

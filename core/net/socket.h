@@ -28,6 +28,13 @@ int bind_udp(const Address& addr);
 // the process may (CAP_NET_ADMIN). Returns 0 or -errno.
 int set_udp_buffers(int fd, int rcvbuf, int sndbuf);
 
+// Windows only (socket_win.cc): SIO_CPU_AFFINITY, the socket's network processing on `cpu`
+// where the system supports it. Returns 0 or -errno.
+int set_cpu_affinity(int fd, int cpu);
+
+// SO_LINGER with a zero timeout: the next close sends RST and drops what is unsent.
+int set_linger_reset(int fd);
+
 // TCP_NODELAY on; returns 0 or -errno.
 int set_nodelay(int fd);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -18,6 +19,11 @@ std::vector<int> allowed_cpus() {
   }
   if (cpus.empty()) cpus.push_back(0);
   return cpus;
+}
+
+int online_cpus() {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
 }
 
 int core_for_worker(const std::vector<int>& allowed, int start, int index, bool* wrapped) {

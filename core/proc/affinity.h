@@ -12,6 +12,9 @@ std::vector<int> allowed_cpus();
 // is allowed, otherwise wrapped onto the allowed set (and *wrapped set to true).
 int core_for_worker(const std::vector<int>& allowed, int start, int index, bool* wrapped);
 
+// CPUs online (at least 1): the default worker count.
+int online_cpus();
+
 // Pins the calling thread to one CPU; returns 0 or -errno.
 int pin_to_cpu(int cpu);
 

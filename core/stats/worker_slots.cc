@@ -1,9 +1,6 @@
 #include "core/stats/worker_slots.h"
 
-#include <sys/mman.h>
-
 #include <limits>
-#include <new>
 
 namespace percore::stats {
 
@@ -26,19 +23,6 @@ double accept_balance(const WorkerSlots& slots) {
   if (hi == 0) return 0;
   if (lo == 0) return std::numeric_limits<double>::infinity();
   return static_cast<double>(hi) / static_cast<double>(lo);
-}
-
-WorkerSlots* WorkerSlots::create(int count) {
-  size_t bytes = sizeof(WorkerSlot) * static_cast<size_t>(count);
-  void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) return nullptr;
-  auto* slots = static_cast<WorkerSlot*>(mem);
-  for (int i = 0; i < count; ++i) new (&slots[i]) WorkerSlot{};
-  return new WorkerSlots(slots, count, bytes);
-}
-
-WorkerSlots::~WorkerSlots() {
-  munmap(slots_, bytes_);
 }
 
 Totals WorkerSlots::total() const {

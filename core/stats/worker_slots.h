@@ -78,7 +78,8 @@ double accept_balance(const WorkerSlots& slots);
 
 class WorkerSlots {
  public:
-  // Maps `count` zeroed slots shared with every process forked afterwards.
+  // `count` zeroed slots: on Linux shared with every process forked afterwards
+  // (worker_slots_mem.cc), on Windows plain memory for the worker threads (_win.cc).
   static WorkerSlots* create(int count);
   ~WorkerSlots();
   WorkerSlots(const WorkerSlots&) = delete;

@@ -1,0 +1,20 @@
+// The Windows backend: one I/O completion port per worker thread, overlapped Winsock
+// operations (AcceptEx, WSARecv, WSASend, ConnectEx, WSARecvFrom, WSASendTo), several receives
+// outstanding per socket, and GetQueuedCompletionStatusEx fetching completions in batches.
+// docs/windows.md describes what it does per operation.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/io/backend.h"
+
+namespace percore::io {
+
+// Returns nullptr and sets *error when Winsock or the completion port cannot be set up.
+std::unique_ptr<Backend> make_iocp_backend(std::string* error);
+
+// Maps a Winsock / Win32 error code to the errno value the contract reports (-errno).
+int errno_from_wsa(int wsa_error);
+
+}  // namespace percore::io

@@ -161,7 +161,7 @@ if [[ " $PARTS " == *" syscalls "* ]]; then
   echo "| server | syscalls/conn | top calls (per conn) |"
   echo "| --- | ---: | --- |"
   for who in h-epoll h-uring-off h-uring nginx; do
-    strace -c -f -p "${wpid[$who]}" -o "$work/$who.strace" &
+    strace -c -f -p "${wpid[$who]}" -o "$work/$who.strace" 2>/dev/null &
     spid=$!
     sleep 0.5
     taskset -c "$LOAD_CPU" ab -q -n "$N" -c 10 "http://127.0.0.1:${port[$who]}/" >/dev/null 2>&1 || true

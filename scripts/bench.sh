@@ -3,12 +3,12 @@
 # (nginx, HAProxy, wrk, ab ...) and prints medians and ratios from this one invocation: on a
 # machine whose speed swings, only figures taken side by side compare.
 #
-#   scripts/bench.sh [section...]      sections: micro server proxy client echo programmable udp preload
+#   scripts/bench.sh [section...]      sections: micro server proxy client echo uring programmable udp preload
 #                                      (default: all of those); tw-reuse (root) on request
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(micro server proxy client echo programmable udp preload)
+[ ${#sections[@]} -gt 0 ] || sections=(micro server proxy client echo uring programmable udp preload)
 echo "# percore benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, kernel $(uname -r)"
 echo
 for s in "${sections[@]}"; do

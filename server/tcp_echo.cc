@@ -25,7 +25,7 @@ void TcpEcho::on_accept(int fd, int64_t now_ns) {
   net::set_nodelay(fd);
   Conn* c = conns_.acquire();
   c->fd = fd;
-  c->out.clear();
+  c->out.clear(&backend_);
   c->recv_paused = c->peer_closed = false;
   stats_.add(stats::kAccepted);
   stats_.add_active(1);
@@ -58,7 +58,14 @@ void TcpEcho::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
   }
   stats_.add(stats::kBytesIn, static_cast<uint64_t>(comp.result));
   idle_timers_.arm(c, now_ns);
-  c->out.append_copy({comp.data, static_cast<size_t>(comp.result)});
+  // Large receives are sent straight out of the backend's receive buffer when it lends it
+  // (io_uring): the echo copies nothing. Small ones are cheaper to copy than to pin a buffer for.
+  std::string_view bytes(comp.data, static_cast<size_t>(comp.result));
+  if (bytes.size() >= kLendMinBytes && backend_.lend(comp)) {
+    c->out.append_lent(bytes);
+  } else {
+    c->out.append_copy(bytes);
+  }
   flush(c);
   if (c->out.pending_bytes() > kMaxPendingBytes)
     set_recv_paused(backend_, c->fd, &c->recv_paused, true);
@@ -72,7 +79,7 @@ void TcpEcho::flush(Conn* c) {
 }
 
 void TcpEcho::on_sent(Conn* c, int result) {
-  c->out.finish_send();
+  c->out.finish_send(&backend_);
   if (result < 0) {
     if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
     close_conn(c);
@@ -93,7 +100,7 @@ void TcpEcho::close_conn(Conn* c) {
   util::DeadlineList::cancel(c);
   if (c->fd >= 0) backend_.close(c->fd);
   c->fd = -1;
-  c->out.clear();
+  c->out.clear(&backend_);
   stats_.add(stats::kClosed);
   stats_.add_active(-1);
   conns_.release(c);

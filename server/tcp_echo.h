@@ -25,6 +25,8 @@ class TcpEcho final : public Mode {
 
   // Unsent echo bytes per connection beyond which reading stops (back-pressure).
   static constexpr size_t kMaxPendingBytes = 256 << 10;
+  // Receives at least this large are echoed out of the lent receive buffer (Backend::lend).
+  static constexpr size_t kLendMinBytes = 512;
 
  private:
   struct Conn : util::SlabEntry, util::DeadlineLink {

@@ -202,6 +202,18 @@ class Backend {
   // that send's; a send that fails is simply followed by the close.
   virtual int close_when_sent(int fd) = 0;
 
+  // Zero-copy forwarding (echo): keeps the receive buffer of a kRecv completion handed out by the
+  // latest wait() out of recycling, so its bytes stay valid and unchanged past later wait()s until
+  // lend_end(c.data). Protocol code can then send straight out of the buffer it received into.
+  // Returns false when the backend does not lend (epoll reads into one arena reused every wait();
+  // io_uring with lending off or with too few buffers left to receive into): the caller copies.
+  // A lent buffer is given back with lend_end() only, never by close().
+  virtual bool lend(const Completion& c) {
+    (void)c;
+    return false;
+  }
+  virtual void lend_end(const char* data) { (void)data; }
+
   // Registers a bound (maybe connected) datagram socket and starts receiving on it; sets the
   // options the backend needs (SO_RXQ_OVFL, UDP_GRO where the kernel has it).
   virtual int open_datagram(int fd, uint64_t token) = 0;

@@ -51,6 +51,8 @@ int BufferRing::init(io_uring* ring, uint16_t group, uint32_t count, uint32_t si
     return rc;
   }
   ring_ = ring;
+  entry_bid_.assign(count, 0);
+  pos_.assign(count, 0);
   io_uring_buf_ring_init(br_);
   for (uint32_t bid = 0; bid < count; ++bid) add(bid);
   publish();
@@ -70,6 +72,10 @@ void BufferRing::destroy() {
 }
 
 void BufferRing::add(uint32_t bid) {
+  // Where io_uring_buf_ring_add puts it: the shared tail (not yet advanced) plus those queued.
+  uint32_t entry = (static_cast<uint32_t>(br_->tail) + queued_) & (count_ - 1);
+  entry_bid_[entry] = static_cast<uint16_t>(bid);
+  pos_[bid] = static_cast<uint16_t>(entry);
   io_uring_buf_ring_add(br_, data(bid), size_, static_cast<unsigned short>(bid),
                         io_uring_buf_ring_mask(count_), static_cast<int>(queued_));
   ++queued_;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace percore::io {
 
@@ -41,6 +42,18 @@ class BufferRing {
   // Returns how many buffers were published.
   uint32_t publish();
 
+  // The buffer the kernel took `i` places after `first` in one receive bundle
+  // (IORING_RECVSEND_BUNDLE): a bundle takes consecutive ring entries, and the completion names
+  // only the first one's buffer.
+  uint32_t bundle_member(uint32_t first, uint32_t i) const {
+    return entry_bid_[(pos_[first] + i) & (count_ - 1)];
+  }
+  // Which buffer holds `p` (a pointer into one of them), or count() when none does.
+  uint32_t holder(const char* p) const {
+    if (p < buffers_ || p >= buffers_ + static_cast<size_t>(count_) * size_) return count_;
+    return static_cast<uint32_t>(static_cast<size_t>(p - buffers_) / size_);
+  }
+
  private:
   io_uring* ring_ = nullptr;
   io_uring_buf_ring* br_ = nullptr;
@@ -51,6 +64,9 @@ class BufferRing {
   uint32_t size_ = 0;
   void add(uint32_t bid);
 
+  // Ring entry -> buffer in it, and buffer -> the entry it was last put in (bundle_member()).
+  std::vector<uint16_t> entry_bid_;
+  std::vector<uint16_t> pos_;
   uint32_t queued_ = 0;
   uint32_t out_ = 0;
   uint16_t group_ = 0;

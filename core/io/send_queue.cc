@@ -23,6 +23,11 @@ void SendQueue::append_ref(std::string_view bytes) {
   fill_->total += bytes.size();
 }
 
+void SendQueue::append_lent(std::string_view bytes) {
+  fill_->lent.push_back(bytes.data());
+  append_ref(bytes);
+}
+
 iovec* SendQueue::start_send(int* iovcnt) {
   std::swap(fill_, flight_);
   in_flight_ = true;
@@ -43,14 +48,14 @@ int SendQueue::flush(Backend& backend, int fd) {
   return backend.send(fd, iov, iovcnt);
 }
 
-void SendQueue::finish_send() {
-  flight_->reset();
+void SendQueue::finish_send(Backend* lender) {
+  flight_->reset(lender);
   in_flight_ = false;
 }
 
-void SendQueue::clear() {
-  a_.reset();
-  b_.reset();
+void SendQueue::clear(Backend* lender) {
+  a_.reset(lender);
+  b_.reset(lender);
   in_flight_ = false;
 }
 

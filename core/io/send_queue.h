@@ -21,6 +21,10 @@ class SendQueue {
   // immutable response body, for instance): large bodies are never copied.
   void append_ref(std::string_view bytes);
 
+  // References bytes of a receive buffer the backend lent (Backend::lend): like append_ref, and
+  // the buffer goes back to `lender` once the batch's send completes or the queue is cleared.
+  void append_lent(std::string_view bytes);
+
   size_t pending_bytes() const { return fill_->total; }
   bool has_pending() const { return fill_->total > 0; }
   bool in_flight() const { return in_flight_; }
@@ -32,10 +36,11 @@ class SendQueue {
   // Hands the filling batch to the backend when nothing is in flight; returns the backend's
   // result (0 also when there was nothing to do).
   int flush(Backend& backend, int fd);
-  // The in-flight batch completed (or failed): its buffers become the next filling batch.
-  void finish_send();
-  // Forgets everything, keeping capacity.
-  void clear();
+  // The in-flight batch completed (or failed): its buffers become the next filling batch, and
+  // the receive buffers it referenced go back to `lender` (which must be given when any were).
+  void finish_send(Backend* lender = nullptr);
+  // Forgets everything, keeping capacity; lent receive buffers go back to `lender`.
+  void clear(Backend* lender = nullptr);
 
  private:
   struct Segment {
@@ -47,8 +52,13 @@ class SendQueue {
     std::vector<char> bytes;
     std::vector<Segment> segments;
     std::vector<iovec> iov;
+    std::vector<const char*> lent;  // receive buffers to give back after the send
     size_t total = 0;
-    void reset() {
+    void reset(Backend* lender) {
+      if (lender != nullptr) {
+        for (const char* p : lent) lender->lend_end(p);
+      }
+      lent.clear();
       bytes.clear();
       segments.clear();
       iov.clear();

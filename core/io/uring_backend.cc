@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <climits>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -30,6 +32,13 @@
 #endif
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #define IORING_SETUP_DEFER_TASKRUN (1U << 13)
+#endif
+// Receive bundles: kernel 6.10 (liburing 2.3's headers predate them).
+#ifndef IORING_FEAT_RECVSEND_BUNDLE
+#define IORING_FEAT_RECVSEND_BUNDLE (1U << 14)
+#endif
+#ifndef IORING_RECVSEND_BUNDLE
+#define IORING_RECVSEND_BUNDLE (1U << 4)
 #endif
 
 namespace percore::io {
@@ -67,6 +76,7 @@ struct FdState {
   bool starved = false;    // receive ended with ENOBUFS; listed in starved_
   bool send_busy = false;
   bool close_when_sent = false;  // close once the send in flight is done, deliver nothing
+  unsigned send_sqe = 0;         // the SQ index of the latest send's SQE (linked close)
   uint32_t held = 0;             // completions of this socket parked in pending_
   uint32_t quota_wait = 0;       // the wait() that quota_used counts for
   uint32_t quota_used = 0;       // kRecv delivered to this socket in that wait()
@@ -207,6 +217,7 @@ class UringBackend final : public Backend {
     FdState* s = live(fd);
     if (s == nullptr) return -EBADF;
     if (!s->send_busy) return close(fd);
+    if (link_close(fd, *s)) return 0;
     s->close_when_sent = true;
     s->active = false;
     return 0;
@@ -257,6 +268,32 @@ class UringBackend final : public Backend {
 
   DatagramStats datagram_stats() const override { return dgram_stats_; }
 
+  bool lend(const Completion& c) override {
+    if (!lend_ || c.op != Op::kRecv || c.result <= 0) return false;
+    uint32_t bid = bufs_.holder(c.data);
+    if (bid >= bufs_.count() || lent_[bid] != kHanded) return false;
+    // A quarter of the ring stays free to receive into: lent buffers may wait long for slow
+    // readers, and a ring of lent buffers would stop every socket.
+    if (lent_count_ >= bufs_.count() - bufs_.count() / 4) return false;
+    lent_[bid] = kHandedLent;
+    ++lent_count_;
+    return true;
+  }
+
+  void lend_end(const char* data) override {
+    uint32_t bid = bufs_.holder(data);
+    if (bid >= bufs_.count()) return;
+    if (lent_[bid] == kHandedLent) {
+      lent_[bid] = kHanded;  // still in handed_: the next wait() recycles it
+    } else if (lent_[bid] == kLent) {
+      lent_[bid] = kFree;
+      bufs_.give_back(bid);
+    } else {
+      return;
+    }
+    --lent_count_;
+  }
+
   int wait(Completion* out, int max, int64_t timeout_us) override;
 
  private:
@@ -301,6 +338,11 @@ class UringBackend final : public Backend {
   int arm_accept(int fd, FdState& s);
   int arm_recv(int fd, FdState& s);
   int submit_send(int fd, FdState& s);
+  bool link_close(int fd, FdState& s);
+  void hand(uint32_t bid) {
+    handed_.push_back(static_cast<uint16_t>(bid));
+    lent_[bid] = kHanded;
+  }
   void cancel(uint64_t user_data);
   static void skip_empty(FdState& s);
   static void advance(FdState& s, size_t n);
@@ -321,11 +363,21 @@ class UringBackend final : public Backend {
     ++s.held;
   }
   void discard(const Pending& p);
+  // Buffers a receive of `res` bytes took, starting with `bid`: several for a bundle.
+  uint32_t buffers_taken(Ud op, int32_t res) const {
+    if (op != Ud::kRecv || res <= 0) return 1;
+    return (static_cast<uint32_t>(res) + bufs_.buffer_size() - 1) / bufs_.buffer_size();
+  }
+  void give_back_received(BufferRing& ring, Ud op, int32_t res, uint32_t bid) {
+    for (uint32_t i = 0, n = buffers_taken(op, res); i < n; ++i) {
+      ring.give_back(ring.bundle_member(bid, i));
+    }
+  }
   int drain(Completion* out, int room);
   int reap(Completion* out, int room);
-  int handle(const io_uring_cqe& cqe, Completion* out);
+  int handle(const io_uring_cqe& cqe, Completion* out, int room);
   int on_accept(int fd, FdState& s, int32_t res, bool more, Completion* out);
-  int on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bid, Completion* out);
+  int on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bid, Completion* out, int room);
   int on_send(int fd, FdState& s, int32_t res, Completion* out);
   int on_connect(int fd, FdState& s, int32_t res, Completion* out);
   void rearm_starved();
@@ -337,6 +389,14 @@ class UringBackend final : public Backend {
   std::vector<std::unique_ptr<FdState[]>> chunks_;
   std::vector<Pending> pending_;
   std::vector<uint16_t> handed_;  // buffers in completions of the last wait()
+  // Where each receive buffer is, as far as lending goes: in the ring (or parked), handed out by
+  // the last wait(), handed out and lent by it, or lent since an earlier wait().
+  enum LendState : uint8_t { kFree, kHanded, kHandedLent, kLent };
+  std::vector<uint8_t> lent_;
+  uint32_t lent_count_ = 0;
+  bool lend_ = false;
+  bool bundle_ = false;
+  bool link_close_ = false;
   std::vector<Starved> starved_;
   uint64_t inflight_ = 0;  // SQEs whose final CQE has not been seen
   uint32_t wait_seq_ = 0;
@@ -379,6 +439,18 @@ int UringBackend::init(const UringOptions& options, std::string* error) {
     *error = std::string("io_uring buffer ring: ") + strerror(-rc);
     return rc;
   }
+  // Each technique only where this kernel has it; without, the older way does the same job.
+  lend_ = options.lend;
+  bundle_ = options.bundle && (features & IORING_FEAT_RECVSEND_BUNDLE) != 0;
+  if (options.link_close) {
+    // IORING_OP_CLOSE (5.6) and IOSQE_IO_HARDLINK (5.5) predate multishot receive (6.0), which
+    // this backend needs anyway; asked of the kernel all the same, as the probe is cheap.
+    if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_); probe != nullptr) {
+      link_close_ = io_uring_opcode_supported(probe, IORING_OP_CLOSE) != 0;
+      io_uring_free_probe(probe);
+    }
+  }
+  lent_.assign(options.buffer_count, kFree);
   pending_.reserve(options.buffer_count + 256);
   handed_.reserve(options.buffer_count);
   starved_.reserve(1024);
@@ -476,6 +548,8 @@ int UringBackend::arm_recv(int fd, FdState& s) {
   io_uring_sqe* sqe = get_sqe();
   if (sqe == nullptr) return -EAGAIN;
   io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
+  // A bundle fills as many buffers as the socket has bytes for, in one completion.
+  if (bundle_) sqe->ioprio |= IORING_RECVSEND_BUNDLE;
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = bufs_.group();
   io_uring_sqe_set_data64(sqe, pack(Ud::kRecv, s.token));
@@ -495,7 +569,40 @@ int UringBackend::submit_send(int fd, FdState& s) {
     io_uring_prep_sendmsg(sqe, fd, &s.msg, MSG_NOSIGNAL);
   }
   io_uring_sqe_set_data64(sqe, pack(Ud::kSend, s.token));
+  s.send_sqe = ring_.sq.sqe_tail - 1;
   return 0;
+}
+
+// Answer-then-close in the submission that carries the answer: the send's SQE, not yet handed to
+// the kernel, is hard-linked to a close of the socket (which runs whether the send worked or
+// not), and the multishot receive is cancelled so that nothing holds the socket open. The kernel
+// then sends and closes in the wait() that submits them, with no cancel-and-close system calls of
+// ours. Returns false when the send already went to the kernel (or the kernel lacks the ops):
+// close_when_sent() then closes on the send's completion.
+bool UringBackend::link_close(int fd, FdState& s) {
+  io_uring_sq& sq = ring_.sq;
+  // Not when the send went to the kernel already, nor when the close and the cancel would not
+  // fit without a submit in between (which would cut the link).
+  if (!link_close_ || static_cast<int>(s.send_sqe - sq.sqe_head) < 0 ||
+      io_uring_sq_space_left(&ring_) < 2) {
+    return false;
+  }
+  io_uring_sqe* send = &sq.sqes[s.send_sqe & sq.ring_mask];
+  send->flags |= IOSQE_IO_HARDLINK;
+  // The close must follow the whole answer: a short send keeps sending instead of completing.
+  send->msg_flags |= MSG_WAITALL;
+  io_uring_sqe* sqe = get_sqe();
+  io_uring_prep_close(sqe, fd);
+  io_uring_sqe_set_data64(sqe, pack(Ud::kNone, 0));
+  if (s.armed) cancel(pack(Ud::kRecv, s.token));
+  tokens_.erase(s.token);
+  // The fd stays allocated until the kernel's close, so no new socket takes over this slot
+  // before then; completions of the old token are filtered out. The msghdr stays: the kernel
+  // reads it when the wait() submits the send.
+  msghdr msg = s.msg;
+  s = FdState{};
+  s.msg = msg;
+  return true;
 }
 
 void UringBackend::cancel(uint64_t user_data) {
@@ -520,7 +627,14 @@ void UringBackend::advance(FdState& s, size_t n) {
 int UringBackend::wait(Completion* out, int max, int64_t timeout_us) {
   if (max <= 0) return -EINVAL;
   ++wait_seq_;
-  for (uint16_t bid : handed_) bufs_.give_back(bid);
+  for (uint16_t bid : handed_) {
+    if (lent_[bid] == kHandedLent) {
+      lent_[bid] = kLent;
+    } else {
+      lent_[bid] = kFree;
+      bufs_.give_back(bid);
+    }
+  }
   handed_.clear();
   if (dgram_ready_) {
     for (uint16_t bid : dhanded_) dbufs_.give_back(bid);
@@ -587,7 +701,7 @@ int UringBackend::drain(Completion* out, int room) {
     out[n++] = p.c;
     --s->held;
     if (p.c.op == Op::kRecv) ++s->quota_used;
-    if (p.bid >= 0) handed_.push_back(static_cast<uint16_t>(p.bid));
+    if (p.bid >= 0) hand(static_cast<uint32_t>(p.bid));
   }
   pending_.resize(keep);
   return n;
@@ -600,14 +714,14 @@ int UringBackend::reap(Completion* out, int room) {
   unsigned tail = io_uring_smp_load_acquire(cq.ktail);
   int n = 0;
   while (head != tail && n < room) {
-    n += handle(cq.cqes[head & cq.ring_mask], out + n);
+    n += handle(cq.cqes[head & cq.ring_mask], out + n, room - n);
     ++head;
   }
   io_uring_smp_store_release(cq.khead, head);
   return n;
 }
 
-int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
+int UringBackend::handle(const io_uring_cqe& cqe, Completion* out, int room) {
   bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
   if (!more) --inflight_;
   Ud op = static_cast<Ud>(cqe.user_data >> kTokenBits);
@@ -629,9 +743,15 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
     fd = tokens_.find(token);
     s = live(fd);
   }
+  if (op == Ud::kRecv && bid >= 0 && cqe.res > 0 &&
+      static_cast<uint32_t>(cqe.res) > bufs_.buffer_size()) {
+    // A bundle: the bytes fill consecutive ring entries, whose buffers are all taken.
+    uint32_t n = (static_cast<uint32_t>(cqe.res) + bufs_.buffer_size() - 1) / bufs_.buffer_size();
+    for (uint32_t i = 1; i < n; ++i) bufs_.taken();
+  }
   if (s == nullptr || s->token != token) {
     // A cancel's own completion, or a stale one for a closed socket: recycle what it carries.
-    if (bid >= 0) ring.give_back(static_cast<uint32_t>(bid));
+    if (bid >= 0) give_back_received(ring, op, cqe.res, static_cast<uint32_t>(bid));
     if (op == Ud::kAccept && cqe.res >= 0) ::close(cqe.res);
     return 0;
   }
@@ -639,7 +759,7 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out) {
     case Ud::kAccept:
       return on_accept(fd, *s, cqe.res, more, out);
     case Ud::kRecv:
-      return on_recv(fd, *s, cqe.res, more, bid, out);
+      return on_recv(fd, *s, cqe.res, more, bid, out, room);
     case Ud::kSend:
       return on_send(fd, *s, cqe.res, out);
     case Ud::kConnect:
@@ -672,17 +792,14 @@ int UringBackend::on_accept(int fd, FdState& s, int32_t res, bool more, Completi
   return produced;
 }
 
-int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bid,
-                          Completion* out) {
+int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bid, Completion* out,
+                          int room) {
   if (!more) s.armed = false;
-  if (res <= 0 && bid >= 0) {
-    bufs_.give_back(static_cast<uint32_t>(bid));
+  if (bid >= 0 && (res <= 0 || s.recv_done)) {
+    give_back_received(bufs_, Ud::kRecv, res, static_cast<uint32_t>(bid));
     bid = -1;
   }
-  if (s.recv_done) {
-    if (bid >= 0) bufs_.give_back(static_cast<uint32_t>(bid));
-    return 0;
-  }
+  if (s.recv_done) return 0;
   if (res == -ENOBUFS) {
     // Re-armed only once buffers come back (see rearm_starved), never in a loop.
     if (!s.starved) {
@@ -697,20 +814,38 @@ int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bi
     return 0;
   }
   if (res > 0 && bid < 0) res = -EIO;  // cannot happen with buffer select
-  Completion c{s.token, Op::kRecv, res, res > 0 ? bufs_.data(static_cast<uint32_t>(bid)) : nullptr};
   if (res <= 0) {
     s.recv_done = true;
   } else if (!s.armed && s.active && !s.starved) {
     arm_recv(fd, s);  // the multishot ended for the kernel's own reasons (CQ overflow ...)
   }
-  if (!s.active || s.held > 0 || over_quota(s)) {
-    park(fd, bid, c, s);
-    return 0;
+  if (res <= 0) {
+    Completion c{s.token, Op::kRecv, res, nullptr};
+    if (!s.active || s.held > 0 || room <= 0) {
+      park(fd, -1, c, s);
+      return 0;
+    }
+    *out = c;
+    return 1;
   }
-  ++s.quota_used;
-  *out = c;
-  if (bid >= 0) handed_.push_back(static_cast<uint16_t>(bid));
-  return 1;
+  // One completion per buffer, so that each can be lent and recycled on its own; a bundle's
+  // buffers are full but for the last.
+  int produced = 0;
+  const uint32_t size = bufs_.buffer_size();
+  const uint32_t total = static_cast<uint32_t>(res);
+  for (uint32_t i = 0, off = 0; off < total; ++i, off += size) {
+    uint32_t b = bufs_.bundle_member(static_cast<uint32_t>(bid), i);
+    int32_t len = static_cast<int32_t>(total - off < size ? total - off : size);
+    Completion c{s.token, Op::kRecv, len, bufs_.data(b)};
+    if (!s.active || s.held > 0 || produced >= room || over_quota(s)) {
+      park(fd, static_cast<int32_t>(b), c, s);
+      continue;
+    }
+    ++s.quota_used;
+    out[produced++] = c;
+    hand(b);
+  }
+  return produced;
 }
 
 int UringBackend::on_send(int fd, FdState& s, int32_t res, Completion* out) {
@@ -914,8 +1049,34 @@ std::unique_ptr<Backend> make_uring_backend(const UringOptions& options, std::st
   return backend;
 }
 
+UringOptions uring_options_from_env(std::string* error) {
+  UringOptions o;
+  error->clear();
+  const char* off = std::getenv("PERCORE_URING_OFF");
+  if (off == nullptr) return o;
+  std::string_view list(off);
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view name = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (name == "lend") {
+      o.lend = false;
+    } else if (name == "bundle") {
+      o.bundle = false;
+    } else if (name == "link-close") {
+      o.link_close = false;
+    } else if (!name.empty()) {
+      *error = "PERCORE_URING_OFF: unknown feature '" + std::string(name) +
+               "' (lend, bundle, link-close)";
+    }
+  }
+  return o;
+}
+
 std::unique_ptr<Backend> make_uring_backend(std::string* error) {
-  return make_uring_backend(UringOptions{}, error);
+  UringOptions o = uring_options_from_env(error);
+  if (!error->empty()) return nullptr;
+  return make_uring_backend(o, error);
 }
 
 }  // namespace percore::io

@@ -15,7 +15,17 @@ struct UringOptions {
   uint32_t buffer_size = 16 << 10;
   unsigned sq_entries = 1024;
   unsigned cq_entries = 16384;
+  // Techniques newer kernels offer, each used only where the probe at init() finds it. Turning
+  // one off gives the behaviour of a kernel without it (tests run both paths on any kernel);
+  // PERCORE_URING_OFF=lend,bundle,link-close does the same for the server and client.
+  bool lend = true;        // Backend::lend(): echo sends straight out of its receive buffers
+  bool bundle = true;      // IORING_RECVSEND_BUNDLE: one receive completion spans buffers (6.10)
+  bool link_close = true;  // close_when_sent(): the send and a close linked in one submission
 };
+
+// The options with the features PERCORE_URING_OFF names turned off; "" in *error if it parses,
+// else the reason.
+UringOptions uring_options_from_env(std::string* error);
 
 std::unique_ptr<Backend> make_uring_backend(std::string* error);
 std::unique_ptr<Backend> make_uring_backend(const UringOptions& options, std::string* error);

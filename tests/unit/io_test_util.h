@@ -92,6 +92,7 @@ class Pump {
     if (n > static_cast<int>(buf_.size())) ++errors;
     for (int i = 0; i < n; ++i) {
       Completion c = buf_[i];
+      if (on_completion) on_completion(c);
       if (c.op == Op::kRecv) {
         if (c.result > 0) {
           data[c.token].append(c.data, static_cast<size_t>(c.result));
@@ -140,6 +141,8 @@ class Pump {
     return nullptr;
   }
 
+  // Sees every completion while its data is still valid.
+  std::function<void(const Completion&)> on_completion;
   std::vector<Completion> all;
   std::map<uint64_t, std::string> data;
   std::map<uint64_t, int> recv_count;

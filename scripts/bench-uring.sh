@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# io_uring techniques of kernel 6.x, measured against epoll and against the same backend with them
+# turned off (PERCORE_URING_OFF=lend,bundle,link-close: what an older kernel gets). One server
+# worker on CPU 0, load on CPU 1, every cell interleaved (rotating order), medians and ratios of
+# this one invocation.
+#
+# 1. Echo: `client echo -t 1` rr and stream over payloads x connections, msg/s of
+#    epoll, uring-off and uring.
+# 2. Connection per request: wrk -H "Connection: close" against percore (epoll, uring-off,
+#    uring) and nginx, server CPU per connection from /proc/PID/stat.
+# 3. Syscalls per connection (strace -c -f on the worker during a fixed `ab` run, no keep-alive).
+#
+#   scripts/bench-uring.sh   # BENCH_RUNS=3 BENCH_SECONDS=2; BENCH_PAYLOADS, BENCH_CONNS,
+#                            # BENCH_PATTERNS; BENCH_PARTS="echo close syscalls"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/bench_common.sh
+
+RUNS=${BENCH_RUNS:-3}
+SECS=${BENCH_SECONDS:-2}
+PATTERNS=${BENCH_PATTERNS:-"rr stream"}
+PAYLOADS=${BENCH_PAYLOADS:-"64 1024 16384"}
+CONNS=${BENCH_CONNS:-"1 8 64 512"}
+PARTS=${BENCH_PARTS:-"echo close syscalls"}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+OFF="lend,bundle,link-close"
+BODY="Hello from percore"
+bench_workdir uring
+
+# start_percore NAME MODE IO OFF PORT [extra...]: prints nothing; records pid in pidof[NAME].
+declare -A port pidof
+start_percore() {
+  local name=$1 mode=$2 io=$3 off=$4
+  shift 4
+  port[$name]=$(free_port)
+  PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
+    -c "$SERVER_CPU" --io "$io" "$@" -a "127.0.0.1:${port[$name]}" -o "$work/$name.log" \
+    >"$work/$name.out" 2>&1 &
+  pids+=($!)
+  pidof[$name]=$!
+  wait_port "${port[$name]}"
+}
+
+if [[ " $PARTS " == *" echo "* ]]; then
+  start_percore epoll echo epoll ""
+  start_percore uring-off echo uring "$OFF"
+  start_percore uring echo uring ""
+  sleep 0.3
+  tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
+  declare -A ewpid
+  for who in epoll uring-off uring; do ewpid[$who]=$(children_of "${pidof[$who]}"); done
+  run_echo() {  # WHO PATTERN PAYLOAD CONNS -> "msg/s server_cpu_us_per_msg"
+    local json="$work/run.json" before after
+    before=$(cpu_ticks ${ewpid[$1]})
+    taskset -c "$LOAD_CPU" build/client echo -q -t 1 --start-core "$LOAD_CPU" --io epoll \
+      --pattern "$2" -l "$3" -c "$4" -d "${SECS}s" --warmup 300ms --json "$json" \
+      "127.0.0.1:${port[$1]}" >/dev/null 2>"$work/client.err" || true
+    after=$(cpu_ticks ${ewpid[$1]})
+    if [ -s "$json" ]; then
+      jq -r '.rps' "$json" |
+        awk -v t="$((after - before))" -v us="$tick_us" -v s="$SECS" \
+          '{ n = $1 * (s + 0.3); printf "%s %.4f\n", $1, (n > 0 ? t * us / n : 0) }'
+    else
+      echo "0 0"
+    fi
+    rm -f "$json"
+  }
+  echo "## io_uring echo: epoll vs uring with the 6.x techniques off and on ($RUNS interleaved runs of ${SECS}s, server on CPU $SERVER_CPU, \`client echo -t 1\` on CPU $LOAD_CPU)"
+  echo
+  echo "uring-off: PERCORE_URING_OFF=$OFF (one buffer per completion, echo copies into its send"
+  echo "queue). uring: receive bundles, echo sent straight out of the lent receive buffers."
+  echo "msg/s and server CPU us/msg (worker utime+stime over the run, warm-up included) are medians."
+  echo
+  echo "| pattern | payload | conns | epoll msg/s | uring-off msg/s | uring msg/s | uring-off/epoll | uring/epoll | epoll CPU us/msg | uring-off CPU us/msg | uring CPU us/msg | uring/epoll CPU |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for pattern in $PATTERNS; do
+    for payload in $PAYLOADS; do
+      for c in $CONNS; do
+        for who in epoll uring-off uring; do : >"$work/$who.rate"; : >"$work/$who.cpu"; done
+        for i in $(seq 1 "$RUNS"); do
+          case $((i % 3)) in
+            1) order="epoll uring-off uring" ;;
+            2) order="uring epoll uring-off" ;;
+            0) order="uring-off uring epoll" ;;
+          esac
+          for who in $order; do
+            read -r rate cpu <<<"$(run_echo "$who" "$pattern" "$payload" "$c")"
+            echo "$rate" >>"$work/$who.rate"; echo "$cpu" >>"$work/$who.cpu"
+          done
+        done
+        e=$(median <"$work/epoll.rate"); o=$(median <"$work/uring-off.rate"); u=$(median <"$work/uring.rate")
+        ec=$(median <"$work/epoll.cpu"); oc=$(median <"$work/uring-off.cpu"); uc=$(median <"$work/uring.cpu")
+        printf "| %s | %s | %s | %.0f | %.0f | %.0f | %s | %s | %.3f | %.3f | %.3f | %s |\n" \
+          "$pattern" "$payload" "$c" "$e" "$o" "$u" "$(ratio "$o" "$e")" "$(ratio "$u" "$e")" \
+          "$ec" "$oc" "$uc" "$(ratio "$uc" "$ec")"
+      done
+    done
+  done
+  echo
+fi
+
+if [[ " $PARTS " == *" close "* || " $PARTS " == *" syscalls "* ]]; then
+  start_percore h-epoll http epoll ""
+  start_percore h-uring-off http uring "$OFF"
+  start_percore h-uring http uring ""
+  nport=$(free_port)
+  start_nginx "$work/nginx" "$nport" "$SERVER_CPU" "$BODY
+"
+  pids+=("$NGINX_PID")
+  port[nginx]=$nport
+  pidof[nginx]=$NGINX_PID
+  sleep 0.3
+  declare -A wpid
+  for who in h-epoll h-uring-off h-uring nginx; do wpid[$who]=$(children_of "${pidof[$who]}"); done
+fi
+
+if [[ " $PARTS " == *" close "* ]]; then
+  tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
+  run_close() {  # WHO -> "rps cpu_us_per_conn"
+    local before after out reqs rps
+    before=$(cpu_ticks ${wpid[$1]})
+    out=$(taskset -c "$LOAD_CPU" wrk -t1 -c100 -d"${SECS}s" -H "Connection: close" \
+      "http://127.0.0.1:${port[$1]}/")
+    after=$(cpu_ticks ${wpid[$1]})
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+    awk -v r="${rps:-0}" -v t="$((after - before))" -v n="${reqs:-0}" -v us="$tick_us" \
+      'BEGIN { printf "%s %.3f\n", r, (n > 0 ? t * us / n : 0) }'
+  }
+  who_all="h-epoll h-uring-off h-uring nginx"
+  for who in $who_all; do : >"$work/$who.rps"; : >"$work/$who.cpu"; done
+  for i in $(seq 1 "$RUNS"); do
+    case $((i % 4)) in
+      1) order="h-epoll h-uring-off h-uring nginx" ;;
+      2) order="nginx h-epoll h-uring-off h-uring" ;;
+      3) order="h-uring nginx h-epoll h-uring-off" ;;
+      0) order="h-uring-off h-uring nginx h-epoll" ;;
+    esac
+    for who in $order; do
+      read -r r cpu <<<"$(run_close "$who")"
+      echo "$r" >>"$work/$who.rps"; echo "$cpu" >>"$work/$who.cpu"
+    done
+  done
+  echo "## Connection per request: wrk -t1 -c100 -H \"Connection: close\" ($RUNS interleaved runs of ${SECS}s)"
+  echo
+  echo "| server | req/s | server CPU us/conn | CPU/nginx |"
+  echo "| --- | ---: | ---: | ---: |"
+  ncpu=$(median <"$work/nginx.cpu")
+  for who in $who_all; do
+    r=$(median <"$work/$who.rps"); cpu=$(median <"$work/$who.cpu")
+    printf "| %s | %.0f | %.2f | %s |\n" "${who#h-}" "$r" "$cpu" "$(ratio "$cpu" "$ncpu")"
+  done
+  echo
+fi
+
+if [[ " $PARTS " == *" syscalls "* ]]; then
+  N=${BENCH_STRACE_CONNS:-2000}
+  echo "## Syscalls per connection (strace -c -f on the worker, \`ab -n $N -c 10\`, no keep-alive)"
+  echo
+  echo "| server | syscalls/conn | top calls (per conn) |"
+  echo "| --- | ---: | --- |"
+  for who in h-epoll h-uring-off h-uring nginx; do
+    strace -c -f -p "${wpid[$who]}" -o "$work/$who.strace" 2>/dev/null &
+    spid=$!
+    sleep 0.5
+    taskset -c "$LOAD_CPU" ab -q -n "$N" -c 10 "http://127.0.0.1:${port[$who]}/" >/dev/null 2>&1 || true
+    sleep 0.3
+    kill -INT "$spid" 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    awk -v n="$N" -v who="${who#h-}" '
+      $1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { name = $NF; calls = $4; total += calls; per[name] = calls }
+      END {
+        top = ""
+        for (k in per) if (per[k] / n >= 0.05) top = top sprintf("%s %.2f, ", k, per[k] / n)
+        printf "| %s | %.2f | %s |\n", who, total / n, substr(top, 1, length(top) - 2)
+      }' "$work/$who.strace"
+  done
+  echo
+fi

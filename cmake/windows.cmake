@@ -57,7 +57,9 @@ set(PERCORE_LINUX_ONLY
 function(percore_sources out folder)
   file(GLOB_RECURSE found CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${folder}/*.cc)
   list(FILTER found EXCLUDE REGEX ".*/main(_win)?\\.cc$")
-  list(FILTER found EXCLUDE REGEX ".*/(doctor|proxy)/.*")
+  # The BPF in-kernel echo (--io sockmap) is Linux's; only master.cc and worker.cc use it.
+  list(FILTER found EXCLUDE REGEX ".*/(doctor|proxy|sockmap)/.*")
+  list(FILTER found EXCLUDE REGEX ".*/sockmap_absent\\.cc$")
   foreach(f ${PERCORE_LINUX_ONLY})
     list(REMOVE_ITEM found ${PROJECT_SOURCE_DIR}/${f})
   endforeach()

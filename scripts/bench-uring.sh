@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # io_uring techniques of kernel 6.x, measured against epoll and against the same backend with them
-# turned off (PERCORE_URING_OFF=lend,bundle,link-close: what an older kernel gets). One server
+# turned off (PERCORE_URING_OFF=lend,bundle,link-close: what an older kernel gets); "uring" is
+# run with PERCORE_URING_ON=lend,bundle, the opt-in techniques the server leaves off. One server
 # worker on CPU 0, load on CPU 1, every cell interleaved (rotating order), medians and ratios of
 # this one invocation.
 #
@@ -34,7 +35,8 @@ start_percore() {
   local name=$1 mode=$2 io=$3 off=$4
   shift 4
   port[$name]=$(free_port)
-  PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
+  # "uring" runs every technique (lend and bundle are opt-in in the server: docs/benchmarks.md).
+  PERCORE_URING_ON=lend,bundle PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
     -c "$SERVER_CPU" --io "$io" "$@" -a "127.0.0.1:${port[$name]}" -o "$work/$name.log" \
     >"$work/$name.out" 2>&1 &
   pids+=($!)

@@ -1049,27 +1049,44 @@ std::unique_ptr<Backend> make_uring_backend(const UringOptions& options, std::st
   return backend;
 }
 
-UringOptions uring_options_from_env(std::string* error) {
-  UringOptions o;
-  error->clear();
-  const char* off = std::getenv("PERCORE_URING_OFF");
-  if (off == nullptr) return o;
-  std::string_view list(off);
+namespace {
+
+// Sets each feature named in the comma-separated `list` to `on`; false with *error on a name
+// that is not one.
+bool apply_feature_list(const char* variable, const char* value, bool on, UringOptions* o,
+                        std::string* error) {
+  if (value == nullptr) return true;
+  std::string_view list(value);
   while (!list.empty()) {
     size_t comma = list.find(',');
     std::string_view name = list.substr(0, comma);
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (name == "lend") {
-      o.lend = false;
+      o->lend = on;
     } else if (name == "bundle") {
-      o.bundle = false;
+      o->bundle = on;
     } else if (name == "link-close") {
-      o.link_close = false;
+      o->link_close = on;
     } else if (!name.empty()) {
-      *error = "PERCORE_URING_OFF: unknown feature '" + std::string(name) +
+      *error = std::string(variable) + ": unknown feature '" + std::string(name) +
                "' (lend, bundle, link-close)";
+      return false;
     }
   }
+  return true;
+}
+
+}  // namespace
+
+UringOptions uring_options_from_env(std::string* error) {
+  UringOptions o;
+  error->clear();
+  o.lend = false;
+  o.bundle = false;
+  if (!apply_feature_list("PERCORE_URING_ON", std::getenv("PERCORE_URING_ON"), true, &o, error)) {
+    return o;
+  }
+  apply_feature_list("PERCORE_URING_OFF", std::getenv("PERCORE_URING_OFF"), false, &o, error);
   return o;
 }
 

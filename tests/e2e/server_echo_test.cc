@@ -20,8 +20,9 @@
 namespace percore::test {
 namespace {
 
-// Every backend, plus io_uring with the newer kernels' techniques off (PERCORE_URING_OFF): the
-// echo copies instead of sending out of lent receive buffers, and receives come one buffer each.
+// Every backend; io_uring with the opt-in techniques on (PERCORE_URING_ON: echo sends out of lent
+// receive buffers, receives come in bundles), and with every newer kernel's technique off
+// (PERCORE_URING_OFF: the echo copies, receives come one buffer each, close is not linked).
 class ServerEcho : public ::testing::TestWithParam<std::string> {
  protected:
   bool fallback() const { return GetParam() == "uring_fallback"; }
@@ -30,10 +31,14 @@ class ServerEcho : public ::testing::TestWithParam<std::string> {
     std::string why = backend_skip_reason(io());
     if (!why.empty()) GTEST_SKIP() << why;
   }
-  void TearDown() override { unsetenv("PERCORE_URING_OFF"); }
+  void TearDown() override {
+    unsetenv("PERCORE_URING_OFF");
+    unsetenv("PERCORE_URING_ON");
+  }
   void start(int workers) {
     // The server inherits the variable; set only for this test.
     if (fallback()) setenv("PERCORE_URING_OFF", "lend,bundle,link-close", 1);
+    if (io() == "uring" && !fallback()) setenv("PERCORE_URING_ON", "lend,bundle", 1);
     server_ = start_server(io(), {"--mode", "echo", "-w", std::to_string(workers)});
     ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
   }

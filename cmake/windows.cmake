@@ -113,13 +113,15 @@ if(PERCORE_TESTS)
     find_package(GTest REQUIRED)
     set(PERCORE_GTEST_MAIN GTest::gtest_main)
   endif()
-  # The Windows backend's own contract tests, and the unit tests with nothing Linux in them.
+  # The Windows backend's own contract tests, and the unit tests with nothing Linux in them (the
+  # client's --segment/--start-at and merge tests run against client/segment_win.cc etc.).
   file(GLOB win_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit_win/*.cc)
   set(portable_tests address_test deadline_list_test hdr_encoding_test head_scanner_test
-      histogram_test programmable_test response_cache_test send_queue_test slab_test)
+      histogram_test programmable_test response_cache_test send_queue_test slab_test
+      client_segment_test client_merge_test client_udp_merge_test)
   list(TRANSFORM portable_tests REPLACE "(.+)" "${PROJECT_SOURCE_DIR}/tests/unit/\\1.cc")
   add_executable(unit_tests ${win_tests} ${portable_tests})
-  target_link_libraries(unit_tests PRIVATE percore_server ${PERCORE_GTEST_MAIN})
+  target_link_libraries(unit_tests PRIVATE percore_server percore_client ${PERCORE_GTEST_MAIN})
   target_compile_definitions(unit_tests PRIVATE PERCORE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endif()
 

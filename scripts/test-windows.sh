@@ -329,6 +329,20 @@ else
   else
     fail "Linux server (udp-echo) did not become ready"
   fi
+
+  # 5d. Usage errors: sweep is not on Windows, and an unreachable target is refused before the
+  # run; both one line on stderr and exit 2.
+  timeout 60 "$WINE" "$win/client.exe" sweep 127.0.0.1:9 >"$tmp/sweep.txt" 2>&1
+  src=$?
+  timeout 60 "$WINE" "$win/client.exe" http -n 1 "http://127.0.0.1:$(free_port)/" >"$tmp/refused.txt" 2>&1
+  rrc=$?
+  if [ $src = 2 ] && grep -q 'sweep is not available on Windows' "$tmp/sweep.txt" &&
+    [ $rrc = 2 ] && grep -q 'cannot connect to 127.0.0.1:[0-9]*: ECONNREFUSED' "$tmp/refused.txt"; then
+    pass "client.exe sweep and an unreachable target: one-line usage errors, exit 2"
+  else
+    cat "$tmp/sweep.txt" "$tmp/refused.txt" >&2
+    fail "client.exe usage errors (sweep exit $src, refused exit $rrc)"
+  fi
 fi
 
 if [ $failures -ne 0 ]; then

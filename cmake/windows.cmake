@@ -78,8 +78,26 @@ target_link_libraries(percore_server PUBLIC percore_core)
 add_executable(server server/main_win.cc)
 target_link_libraries(server PRIVATE percore_server)
 
+# client.exe: the client's sources with the Linux-only files swapped for their *_win.cc
+# counterparts (signals and the wall clock, the pre-run connect, source binding, process CPU
+# time, the UDP worker's socket, errno names, the --start-at parser, the processor count, the fd
+# limit). `sweep` starts gnuplot with posix_spawn and is left out: on Windows it is a one-line
+# usage error (client/main_win.cc).
+set(PERCORE_CLIENT_LINUX_ONLY command.cc preflight.cc source_bind.cc runner.cc udp_worker.cc
+    flags_echo.cc run_stats.cc segment.cc sweep.cc)
+file(GLOB client_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/client/*.cc)
+list(FILTER client_src EXCLUDE REGEX ".*/main(_win)?\\.cc$")
+foreach(f ${PERCORE_CLIENT_LINUX_ONLY})
+  list(REMOVE_ITEM client_src ${PROJECT_SOURCE_DIR}/client/${f})
+endforeach()
+add_library(percore_client STATIC ${client_src})
+target_link_libraries(percore_client PUBLIC percore_core)
+target_compile_definitions(percore_client PRIVATE PERCORE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_executable(client client/main_win.cc)
+target_link_libraries(client PRIVATE percore_client)
+
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
-set_target_properties(server PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
+set_target_properties(server client PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
 option(PERCORE_TESTS "Build the tests" ON)
 if(PERCORE_TESTS)
@@ -95,13 +113,15 @@ if(PERCORE_TESTS)
     find_package(GTest REQUIRED)
     set(PERCORE_GTEST_MAIN GTest::gtest_main)
   endif()
-  # The Windows backend's own contract tests, and the unit tests with nothing Linux in them.
+  # The Windows backend's own contract tests, and the unit tests with nothing Linux in them (the
+  # client's --segment/--start-at and merge tests run against client/segment_win.cc etc.).
   file(GLOB win_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit_win/*.cc)
   set(portable_tests address_test deadline_list_test hdr_encoding_test head_scanner_test
-      histogram_test programmable_test response_cache_test send_queue_test slab_test)
+      histogram_test programmable_test response_cache_test send_queue_test slab_test
+      client_segment_test client_merge_test client_udp_merge_test)
   list(TRANSFORM portable_tests REPLACE "(.+)" "${PROJECT_SOURCE_DIR}/tests/unit/\\1.cc")
   add_executable(unit_tests ${win_tests} ${portable_tests})
-  target_link_libraries(unit_tests PRIVATE percore_server ${PERCORE_GTEST_MAIN})
+  target_link_libraries(unit_tests PRIVATE percore_server percore_client ${PERCORE_GTEST_MAIN})
   target_compile_definitions(unit_tests PRIVATE PERCORE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 endif()
 

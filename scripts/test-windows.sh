@@ -4,7 +4,9 @@
 #   2. server.exe http (-k and not) answering Linux curl and ab over loopback;
 #   3. server.exe echo returning random bytes byte for byte on several connections;
 #   4. server.exe udp-echo returning every datagram at a fixed rate (0 lost);
-#   5. client.exe http/echo/udp driving the Linux server, counting what the Linux client counts.
+#   5. client.exe http/echo/udp (IOCP) driving the Linux server: http counts what the Linux
+#      server's /metrics and the Linux client count, echo verifies every byte and agrees with the
+#      server's byte counters, udp at 500/s loses nothing.
 # Headless: WINEDEBUG=-all, no DISPLAY, a Wine prefix of its own under the build folder. Every
 # step is bounded; every process started here (and wineserver) is ended on exit. Where Wine cannot
 # start (a sandbox without the syscalls it needs), the suite prints why and skips.
@@ -189,41 +191,158 @@ else
   fail "server.exe udp-echo did not become ready"
 fi
 
-# 5. client.exe against the Linux server, compared with the Linux client.
-if [ -x "$linux/server" ] && [ -x "$linux/client" ] && [ -f "$win/client.exe" ]; then
-  port=$(free_port)
-  "$linux/server" -a "127.0.0.1:$port" -w 1 -k -o "$tmp/linux-server.log" >"$tmp/lsrv.out" 2>&1 &
-  lsrv=$!
-  pids+=("$lsrv")
-  for _ in $(seq 1 100); do grep -q 'percore: ready' "$tmp/lsrv.out" && break; sleep 0.1; done
-  timeout 120 "$WINE" "$win/client.exe" http -c 4 -t 1 -n 2000 --json "$tmp/win-http.json" -q \
-    "http://127.0.0.1:$port/" >"$tmp/win-client.txt" 2>&1
-  wrc=$?
-  timeout 120 "$linux/client" http -c 4 -t 1 -n 2000 --json "$tmp/linux-http.json" -q \
-    "http://127.0.0.1:$port/" >"$tmp/linux-client.txt" 2>&1
-  if [ $wrc -eq 0 ] && python3 - "$tmp/win-http.json" "$tmp/linux-http.json" <<'EOF'; then
+# 5. client.exe (IOCP) against the Linux server: its counts must equal the Linux server's own
+# /metrics counters and what the Linux client counts for the same run.
+# Starts build/server with the given flags plus --metrics; sets $lsrv_pid and $metrics_port.
+start_linux_server() {
+  local out=$1
+  shift
+  metrics_port=$(free_port)
+  "$linux/server" -o "$tmp/linux-server.log" --metrics "127.0.0.1:$metrics_port" "$@" >"$out" 2>&1 &
+  lsrv_pid=$!
+  pids+=("$lsrv_pid")
+  for _ in $(seq 1 100); do
+    grep -q 'percore: ready' "$out" && return 0
+    kill -0 "$lsrv_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$out" >&2
+  return 1
+}
+# The sum of one counter over the Linux server's workers, once it stops moving (the server's
+# send completions can trail the client's last read).
+metric() {
+  local last=-1 now
+  for _ in $(seq 1 40); do
+    now=$(curl -s -m 5 "http://127.0.0.1:$metrics_port/metrics" |
+      awk -v m="$1" 'index($0, m) == 1 {s += $NF} END {printf "%d", s}')
+    [ "$now" = "$last" ] && break
+    last=$now
+    sleep 0.05
+  done
+  echo "$now"
+}
+# client.exe under Wine with the given arguments; its JSON goes to $tmp/$1.json.
+run_win_client() {
+  local name=$1
+  shift
+  timeout 120 "$WINE" "$win/client.exe" "$@" --json "$tmp/$name.json" -q >"$tmp/$name.txt" 2>&1
+}
+# Prints the named JSON fields ("a.b" for nested ones) of a client report, space-separated.
+json_fields() {
+  python3 -c '
 import json, sys
-w, l = (json.load(open(p)) for p in sys.argv[1:3])
-keys = ["requests", "responses", "errors"]
-def pick(d):
-    out = {}
-    for k in keys:
-        v = d.get(k, d.get("totals", {}).get(k))
-        out[k] = v
-    return out
-print("windows", pick(w), "linux", pick(l))
-sys.exit(0 if pick(w) == pick(l) and pick(w)["requests"] else 1)
-EOF
-    pass "client.exe http counts what the Linux client counts"
-  else
-    cat "$tmp/win-client.txt" >&2
-    fail "client.exe http"
-  fi
-  stop_pid "$lsrv"
-elif [ ! -f "$win/client.exe" ]; then
-  echo "test-windows: NOT RUN client.exe comparison: client.exe is not built for Windows yet (docs/windows.md)" >&2
+j = json.load(open(sys.argv[1]))
+out = []
+for path in sys.argv[2:]:
+    v = j
+    for k in path.split("."):
+        v = v[k]
+    out.append(str(v))
+print(" ".join(out))
+' "$@"
+}
+
+if [ ! -f "$win/client.exe" ]; then
+  fail "client.exe is not built ($win/client.exe)"
+elif [ ! -x "$linux/server" ] || [ ! -x "$linux/client" ]; then
+  fail "the client.exe comparison needs $linux/server and $linux/client (make build)"
 else
-  fail "client.exe comparison needs $linux/server and $linux/client (make build)"
+  # 5a. HTTP keep-alive, -n 2000 over 4 connections.
+  port=$(free_port)
+  if start_linux_server "$tmp/lsrv-http.out" -a "127.0.0.1:$port" -w 1 -k; then
+    url="http://127.0.0.1:$port/"
+    before=$(metric percore_requests_total)
+    run_win_client win-http http -c 4 -t 1 --no-pin -n 2000 "$url"
+    wrc=$?
+    server_count=$(($(metric percore_requests_total) - before))
+    timeout 120 "$linux/client" http -c 4 -t 1 --no-pin -n 2000 --json "$tmp/linux-http.json" -q \
+      "$url" >"$tmp/linux-http.txt" 2>&1
+    fields="requests errors.total non2xx status.200"
+    w=$([ $wrc -eq 0 ] && json_fields "$tmp/win-http.json" $fields)
+    l=$(json_fields "$tmp/linux-http.json" $fields 2>/dev/null)
+    echo "test-windows: client.exe http: $w; Linux client: $l; Linux server counted $server_count"
+    if [ "$w" = "2000 0 0 2000" ] && [ "$l" = "$w" ] && [ "$server_count" = 2000 ]; then
+      pass "client.exe http -n 2000: 2000 requests, 0 errors, as the Linux server and the Linux client count"
+    else
+      cat "$tmp/win-http.txt" >&2
+      fail "client.exe http"
+    fi
+    stop_pid "$lsrv_pid"
+  else
+    fail "Linux server (http) did not become ready"
+  fi
+
+  # 5b. Echo: every message's echo is compared byte for byte by the client (a difference is a
+  # verify/mismatch error); the bytes must match the Linux server's own byte counters.
+  port=$(free_port)
+  if start_linux_server "$tmp/lsrv-echo.out" -a "127.0.0.1:$port" -w 1 --mode echo; then
+    for pattern in rr stream; do
+      in0=$(metric percore_bytes_in_total)
+      out0=$(metric percore_bytes_out_total)
+      run_win_client "win-echo-$pattern" echo -c 4 -t 1 --no-pin -n 2000 -l 1k \
+        --pattern "$pattern" "127.0.0.1:$port"
+      wrc=$?
+      sin=$(($(metric percore_bytes_in_total) - in0))
+      sout=$(($(metric percore_bytes_out_total) - out0))
+      w=$([ $wrc -eq 0 ] && json_fields "$tmp/win-echo-$pattern.json" requests errors.total bytes.out bytes.in)
+      echo "test-windows: client.exe echo --pattern $pattern: requests errors out in = ${w:-none}; Linux server in $sin out $sout"
+      read -r req errs bout bin <<<"${w:-x x 0 0}"
+      # rr: exactly 2000 messages of 1 KiB each way. stream: messages sent beyond the 2000th may
+      # be in flight when the client stops, so the server may count more than the client (never
+      # less), and what the client read is at least 2000 messages.
+      ok=0
+      if [ "$req" = 2000 ] && [ "$errs" = 0 ] && [ "$bin" -ge $((2000 * 1024)) ] &&
+        [ "$sin" -ge "$bout" ] && [ "$sout" -ge "$bin" ]; then
+        ok=1
+        if [ "$pattern" = rr ] && { [ "$bout" != $((2000 * 1024)) ] || [ "$sin" != "$bout" ] ||
+          [ "$sout" != "$bin" ]; }; then
+          ok=0
+        fi
+      fi
+      if [ $ok = 1 ]; then
+        pass "client.exe echo --pattern $pattern -n 2000 -l 1k: every echo verified, bytes agree with the Linux server"
+      else
+        cat "$tmp/win-echo-$pattern.txt" >&2
+        fail "client.exe echo --pattern $pattern"
+      fi
+    done
+    stop_pid "$lsrv_pid"
+  else
+    fail "Linux server (echo) did not become ready"
+  fi
+
+  # 5c. UDP at a fixed low rate against the Linux udp-echo server: every datagram back, intact.
+  port=$(free_port)
+  if start_linux_server "$tmp/lsrv-udp.out" -a "127.0.0.1:$port" -w 1 --mode udp-echo; then
+    run_win_client win-udp udp -l 200 -R 500 -d 2s -t 1 --no-pin "127.0.0.1:$port"
+    wrc=$?
+    w=$([ $wrc -eq 0 ] && json_fields "$tmp/win-udp.json" sent unique lost corrupt malformed)
+    echo "test-windows: client.exe udp: sent unique lost corrupt malformed = ${w:-none}"
+    if [ "$w" = "1000 1000 0 0 0" ]; then
+      pass "client.exe udp -l 200 -R 500 -d 2s: 1000 datagrams, 0 lost, 0 corrupt"
+    else
+      cat "$tmp/win-udp.txt" >&2
+      fail "client.exe udp"
+    fi
+    stop_pid "$lsrv_pid"
+  else
+    fail "Linux server (udp-echo) did not become ready"
+  fi
+
+  # 5d. Usage errors: sweep is not on Windows, and an unreachable target is refused before the
+  # run; both one line on stderr and exit 2.
+  timeout 60 "$WINE" "$win/client.exe" sweep 127.0.0.1:9 >"$tmp/sweep.txt" 2>&1
+  src=$?
+  timeout 60 "$WINE" "$win/client.exe" http -n 1 "http://127.0.0.1:$(free_port)/" >"$tmp/refused.txt" 2>&1
+  rrc=$?
+  if [ $src = 2 ] && grep -q 'sweep is not available on Windows' "$tmp/sweep.txt" &&
+    [ $rrc = 2 ] && grep -q 'cannot connect to 127.0.0.1:[0-9]*: ECONNREFUSED' "$tmp/refused.txt"; then
+    pass "client.exe sweep and an unreachable target: one-line usage errors, exit 2"
+  else
+    cat "$tmp/sweep.txt" "$tmp/refused.txt" >&2
+    fail "client.exe usage errors (sweep exit $src, refused exit $rrc)"
+  fi
 fi
 
 if [ $failures -ne 0 ]; then

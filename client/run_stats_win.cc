@@ -1,0 +1,128 @@
+// Windows: client/run_stats.cc with errno names from a table (MinGW has no strerrorname_np).
+// The table covers the errno values the IOCP backend's errno_from_wsa produces and the ones the
+// client's own checks use, so error kinds read the same as on Linux. Merging and naming for
+// WorkerStats.
+#include "client/run_stats.h"
+
+#include <errno.h>
+
+#include <fmt/format.h>
+
+namespace percore::client {
+
+const char* phase_name(ErrorPhase phase) {
+  switch (phase) {
+    case ErrorPhase::kConnect:
+      return "connect";
+    case ErrorPhase::kConnectTimeout:
+      return "connect_timeout";
+    case ErrorPhase::kWrite:
+      return "write";
+    case ErrorPhase::kRead:
+      return "read";
+    case ErrorPhase::kReadTimeout:
+      return "read_timeout";
+    case ErrorPhase::kParse:
+      return "parse";
+    case ErrorPhase::kClosed:
+      return "closed_early";
+    case ErrorPhase::kVerify:
+      return "verify";
+    case ErrorPhase::kCount:
+      break;
+  }
+  return "?";
+}
+
+std::string errno_name(int err) {
+  struct Name {
+    int err;
+    const char* name;
+  };
+  static constexpr Name kNames[] = {
+      {EPERM, "EPERM"},
+      {ENOENT, "ENOENT"},
+      {EINTR, "EINTR"},
+      {EIO, "EIO"},
+      {EBADF, "EBADF"},
+      {EAGAIN, "EAGAIN"},
+      {ENOMEM, "ENOMEM"},
+      {EACCES, "EACCES"},
+      {EFAULT, "EFAULT"},
+      {EINVAL, "EINVAL"},
+      {ENFILE, "ENFILE"},
+      {EMFILE, "EMFILE"},
+      {EPIPE, "EPIPE"},
+      {EADDRINUSE, "EADDRINUSE"},
+      {EADDRNOTAVAIL, "EADDRNOTAVAIL"},
+      {EAFNOSUPPORT, "EAFNOSUPPORT"},
+      {EALREADY, "EALREADY"},
+      {ECANCELED, "ECANCELED"},
+      {ECONNABORTED, "ECONNABORTED"},
+      {ECONNREFUSED, "ECONNREFUSED"},
+      {ECONNRESET, "ECONNRESET"},
+      {EHOSTUNREACH, "EHOSTUNREACH"},
+      {EINPROGRESS, "EINPROGRESS"},
+      {EISCONN, "EISCONN"},
+      {EMSGSIZE, "EMSGSIZE"},
+      {ENETDOWN, "ENETDOWN"},
+      {ENETRESET, "ENETRESET"},
+      {ENETUNREACH, "ENETUNREACH"},
+      {ENOBUFS, "ENOBUFS"},
+      {ENOTCONN, "ENOTCONN"},
+      {ENOTSOCK, "ENOTSOCK"},
+      {EOPNOTSUPP, "EOPNOTSUPP"},
+      {ETIMEDOUT, "ETIMEDOUT"},
+      {EWOULDBLOCK, "EWOULDBLOCK"},
+  };
+  for (const Name& n : kNames) {
+    if (n.err == err) return n.name;
+  }
+  return fmt::format("E{}", err);
+}
+
+std::string error_kind_name(ErrorPhase phase, int err, char sep) {
+  std::string key = phase_name(phase);
+  if (err != 0) return key + sep + errno_name(err);
+  // A verification failure has no errno; its kind still reads as a pair like the others.
+  if (phase == ErrorPhase::kVerify) return key + sep + "mismatch";
+  return key;
+}
+
+uint64_t WorkerStats::error_total() const {
+  uint64_t total = 0;
+  for (const auto& by_errno : errors) {
+    for (uint64_t n : by_errno) total += n;
+  }
+  return total;
+}
+
+uint64_t WorkerStats::non2xx() const {
+  uint64_t total = 0;
+  for (size_t code = 0; code < status.size(); ++code) {
+    if (code < 200 || code > 299) total += status[code];
+  }
+  return total;
+}
+
+void WorkerStats::merge(const WorkerStats& o) {
+  sent += o.sent;
+  completed += o.completed;
+  lost += o.lost;
+  in_flight_at_end += o.in_flight_at_end;
+  not_sent += o.not_sent;
+  warmup_requests += o.warmup_requests;
+  connects_requested += o.connects_requested;
+  connects_established += o.connects_established;
+  closed_by_server += o.closed_by_server;
+  bytes_in += o.bytes_in;
+  bytes_out += o.bytes_out;
+  for (size_t p = 0; p < errors.size(); ++p) {
+    for (size_t e = 0; e < errors[p].size(); ++e) errors[p][e] += o.errors[p][e];
+  }
+  for (size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
+  corrected.merge(o.corrected);
+  uncorrected.merge(o.uncorrected);
+}
+
+}  // namespace percore::client

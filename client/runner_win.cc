@@ -1,0 +1,189 @@
+// Windows: client/runner.cc with the process CPU time from GetProcessTimes instead of
+// getrusage. Thread orchestration and progress for one run. The hot loops are in
+// load_worker.cc; this file runs once a second at most.
+#include <windows.h>
+
+#include "client/runner.h"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "client/interval_log.h"
+#include "client/load_worker.h"
+#include "client/protocols.h"
+#include "client/report_text.h"
+#include "core/proc/affinity.h"
+#include "core/util/clock.h"
+
+namespace percore::client {
+namespace {
+
+using Workers = std::vector<std::unique_ptr<LoadWorker>>;
+
+double process_cpu_s() {
+  FILETIME created, exited, kernel, user;
+  if (!GetProcessTimes(GetCurrentProcess(), &created, &exited, &kernel, &user)) return 0;
+  // FILETIME counts 100 ns units.
+  auto s = [](const FILETIME& t) {
+    return static_cast<double>((uint64_t{t.dwHighDateTime} << 32) | t.dwLowDateTime) / 1e7;
+  };
+  return s(user) + s(kernel);
+}
+
+// Splits `total` into `parts` shares that differ by at most one.
+uint64_t share(uint64_t total, int parts, int index) {
+  auto p = static_cast<uint64_t>(parts);
+  auto i = static_cast<uint64_t>(index);
+  return total / p + (i < total % p ? 1 : 0);
+}
+
+std::vector<WorkerPlan> plan_workers(const Options& o, io::BackendKind kind, int64_t start) {
+  std::vector<int> allowed = proc::allowed_cpus();
+  std::vector<WorkerPlan> plans;
+  for (int i = 0; i < o.threads; ++i) {
+    WorkerPlan p;
+    p.index = i;
+    bool wrapped = false;
+    p.cpu = o.pin ? proc::core_for_worker(allowed, o.start_core, i, &wrapped) : -1;
+    p.connections = static_cast<int>(share(static_cast<uint64_t>(o.connections), o.threads, i));
+    p.quota = o.requests > 0 ? share(o.requests, o.threads, i) : 0;
+    // -n smaller than the thread count leaves some workers nothing to do: give them one request
+    // of work at most by letting the quota be 0 only when -n is unset.
+    if (o.requests > 0 && p.quota == 0) continue;
+    p.rate = o.rate / o.threads;
+    p.start_ns = start;
+    p.measure_ns = start + o.warmup_ns;
+    p.end_ns = o.duration_ns > 0 ? start + o.duration_ns : INT64_MAX;
+    p.backend = kind;
+    plans.push_back(p);
+  }
+  return plans;
+}
+
+// --hdr-log's histogram: the latency the report leads with.
+const stats::Histogram& logged(const Options& o, const WorkerStats& s) {
+  return o.rate > 0 ? s.corrected : s.uncorrected;
+}
+
+bool all_done(const Workers& workers) {
+  for (const auto& w : workers) {
+    if (!w->done()) return false;
+  }
+  return true;
+}
+
+// Until every worker is done: once a second, merges the workers' published snapshots into a
+// progress line on stderr (unless -q) and an interval of the --hdr-log (if open).
+void watch_progress(const Options& o, const Workers& workers, int64_t start, const char* rate_unit,
+                    IntervalLog* log) {
+  int64_t next = start + util::kNsPerSec;
+  uint64_t last_completed = 0;
+  WorkerStats snap;
+  while (!all_done(workers)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    int64_t now = util::now_ns();
+    if (now < next) continue;
+    next += util::kNsPerSec;
+    if (o.quiet && !log->is_open()) continue;
+    WorkerStats merged;
+    uint64_t done_requests = 0;
+    for (auto& w : workers) {
+      w->copy_published(&snap);
+      merged.merge(snap);
+      done_requests += snap.completed + snap.warmup_requests;
+    }
+    // Workers publish on their own one-second ticks, so this is the rate over about a second.
+    double rps = static_cast<double>(done_requests - last_completed);
+    last_completed = done_requests;
+    double elapsed = static_cast<double>(now - start) / 1e9;
+    if (log->is_open()) log->tick(logged(o, merged), elapsed);
+    if (o.quiet) continue;
+    bool warmup = now < start + o.warmup_ns;
+    fmt::print(stderr, "{}\n",
+               render_progress(elapsed, warmup, rps,
+                               merged.uncorrected.count() > 0 && o.rate > 0
+                                   ? merged.corrected.value_at_percentile(99)
+                                   : merged.uncorrected.value_at_percentile(99),
+                               merged.error_total(), o.rate, rate_unit));
+  }
+}
+
+// Merges the finished workers' statistics and what the run was asked to do into *result.
+void collect(const Options& o, const Workers& workers, io::BackendKind kind, int64_t start,
+             RunResult* result) {
+  int64_t end = start;
+  for (auto& w : workers) {
+    result->stats.merge(w->stats());
+    end = std::max(end, w->finished_ns());
+  }
+  result->mode = o.protocol;
+  result->url = o.url_text;
+  load_protocol(o.protocol).describe(o, result);
+  result->method = o.method;
+  result->backend = io::backend_kind_name(kind);
+  result->threads = static_cast<int>(workers.size());
+  result->connections = o.connections;
+  result->pipeline = o.pipeline;
+  result->keepalive = o.keepalive;
+  result->target_rate = o.rate;
+  result->warmup_s = static_cast<double>(o.warmup_ns) / 1e9;
+  result->duration_s = std::max(0.0, static_cast<double>(end - start - o.warmup_ns) / 1e9);
+}
+
+}  // namespace
+
+bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result,
+              std::string* error) {
+  std::string note;
+  io::BackendKind kind = io::resolve_backend_kind(o.io, &note, error);
+  if (kind == io::BackendKind::kAuto) return false;
+  if (!note.empty() && !o.quiet) fmt::print(stderr, "client: {}\n", note);
+
+  const LoadProtocol& protocol = load_protocol(o.protocol);
+  // Before the clock starts: request bytes, pattern table.
+  WorkerFactory make_worker = protocol.workers(o);
+  double cpu_before = process_cpu_s();
+  IntervalLog log;
+  if (!o.hdr_log_path.empty()) {
+    timespec wall{};
+    clock_gettime(CLOCK_REALTIME, &wall);
+    int64_t wall_ms = int64_t{wall.tv_sec} * 1000 + wall.tv_nsec / 1'000'000;
+    std::string comment = o.rate > 0
+                              ? "percore client: latency in ns, corrected for the --rate schedule"
+                              : "percore client: latency in ns";
+    if (!log.open(o.hdr_log_path, wall_ms, comment, error)) return false;
+  }
+  int64_t start = util::now_ns();
+  Workers workers;
+  for (const WorkerPlan& p : plan_workers(o, kind, start)) workers.push_back(make_worker(p, stop));
+  std::vector<std::string> errors(workers.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    threads.emplace_back([&, i] { workers[i]->run(&errors[i]); });
+  }
+  watch_progress(o, workers, start, protocol.rate_unit, &log);
+  for (auto& t : threads) t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) {
+      *error = e;
+      return false;
+    }
+  }
+  collect(o, workers, kind, start, result);
+  if (log.is_open() &&
+      !log.finish(logged(o, result->stats), static_cast<double>(util::now_ns() - start) / 1e9)) {
+    *error = "--hdr-log " + o.hdr_log_path + ": writing failed";
+    return false;
+  }
+  result->interrupted = stop->load();
+  result->cpu_s = process_cpu_s() - cpu_before;
+  finalize(result);
+  return true;
+}
+
+}  // namespace percore::client

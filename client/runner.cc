@@ -2,7 +2,6 @@
 // runs once a second at most.
 #include "client/runner.h"
 
-#include <sys/resource.h>
 #include <time.h>
 
 #include <chrono>
@@ -15,6 +14,7 @@
 
 #include "client/interval_log.h"
 #include "client/load_worker.h"
+#include "client/process_cpu.h"
 #include "client/protocols.h"
 #include "client/report_text.h"
 #include "core/proc/affinity.h"
@@ -24,13 +24,6 @@ namespace percore::client {
 namespace {
 
 using Workers = std::vector<std::unique_ptr<LoadWorker>>;
-
-double process_cpu_s() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  auto s = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
-  return s(ru.ru_utime) + s(ru.ru_stime);
-}
 
 // Splits `total` into `parts` shares that differ by at most one.
 uint64_t share(uint64_t total, int parts, int index) {
@@ -144,7 +137,7 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
   const LoadProtocol& protocol = load_protocol(o.protocol);
   // Before the clock starts: request bytes, pattern table.
   WorkerFactory make_worker = protocol.workers(o);
-  double cpu_before = process_cpu_s();
+  double cpu_before = process_cpu_seconds();
   IntervalLog log;
   if (!o.hdr_log_path.empty()) {
     timespec wall{};
@@ -178,7 +171,7 @@ bool run_load(const Options& o, const std::atomic<bool>* stop, RunResult* result
     return false;
   }
   result->interrupted = stop->load();
-  result->cpu_s = process_cpu_s() - cpu_before;
+  result->cpu_s = process_cpu_seconds() - cpu_before;
   finalize(result);
   return true;
 }

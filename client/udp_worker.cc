@@ -1,14 +1,15 @@
 #include "client/udp_worker.h"
 
 #include <errno.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <string.h>
 
 #include <cstring>
 
 #include "client/udp_packet.h"
+#include "client/udp_socket.h"
 #include "core/io/factory.h"
 #include "core/net/socket.h"
+#include "core/net/sys.h"
 #include "core/proc/affinity.h"
 #include "core/util/clock.h"
 
@@ -42,22 +43,19 @@ bool UdpWorker::open_sockets(std::string* error) {
   for (size_t i = 0; i < socks_.size(); ++i) {
     Sock& s = socks_[i];
     s.stream = plan_.first_stream + static_cast<uint32_t>(i);
-    int fd = options_.sink
-                 ? net::bind_udp_reuseport(options_.target)
-                 : ::socket(options_.target.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd =
+        options_.sink ? net::bind_udp_reuseport(options_.target) : open_udp_socket(options_.target);
     if (fd < 0) {
-      int err = options_.sink ? -fd : errno;
+      int err = -fd;
       *error = std::string(options_.sink ? "cannot bind " : "cannot open a socket for ") +
                options_.target.to_string() + ": " + strerror(err);
       return false;
     }
     int rc = net::set_udp_buffers(fd, options_.rcvbuf, options_.sndbuf);
-    if (rc == 0 && !options_.sink && ::connect(fd, options_.target.sa(), options_.target.len) < 0) {
-      rc = -errno;
-    }
+    if (rc == 0 && !options_.sink) rc = connect_udp_socket(fd, options_.target);
     if (rc == 0) rc = backend_->open_datagram(fd, i);
     if (rc < 0) {
-      ::close(fd);
+      net::close_socket(fd);
       *error = "udp socket to " + options_.target.to_string() + ": " + strerror(-rc);
       return false;
     }

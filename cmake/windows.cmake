@@ -83,7 +83,7 @@ target_link_libraries(server PRIVATE percore_server)
 # time, the UDP worker's socket, errno names, the --start-at parser, the processor count, the fd
 # limit). `sweep` starts gnuplot with posix_spawn and is left out: on Windows it is a one-line
 # usage error (client/main_win.cc).
-set(PERCORE_CLIENT_LINUX_ONLY command.cc preflight.cc source_bind.cc runner.cc udp_worker.cc
+set(PERCORE_CLIENT_LINUX_ONLY command.cc preflight.cc source_bind.cc process_cpu.cc udp_socket.cc
     flags_echo.cc run_stats.cc segment.cc sweep.cc)
 file(GLOB client_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/client/*.cc)
 list(FILTER client_src EXCLUDE REGEX ".*/main(_win)?\\.cc$")

@@ -98,7 +98,11 @@ TEST(Slowloris, FreshConnectionsKeepTheirP99WhileTwoThousandSlowHeadersAreCut) {
   }
   double best_without = *std::min_element(without.begin(), without.end());
   double best_with = *std::min_element(with.begin(), with.end());
-  EXPECT_LE(best_with, 2 * best_without)
+  // Within 2x, or within a few milliseconds: p99s of 1-8 ms swing by more than 2x on their own on
+  // a shared machine (and under ASan), while a worker starved by the held connections shows
+  // hundreds of milliseconds.
+  constexpr double kNoiseFloorUs = 20'000;
+  EXPECT_LE(best_with, std::max(2 * best_without, kNoiseFloorUs))
       << "p99 with the attack " << best_with << " us, without " << best_without << " us";
 }
 

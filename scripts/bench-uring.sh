@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # io_uring techniques of kernel 6.x, measured against epoll and against the same backend with them
-# turned off (PERCORE_URING_OFF=lend,bundle,link-close: what an older kernel gets); "uring" is
-# run with PERCORE_URING_ON=lend,bundle, the opt-in techniques the server leaves off. One server
-# worker on CPU 0, load on CPU 1, every cell interleaved (rotating order), medians and ratios of
-# this one invocation.
+# turned off (PERCORE_URING_OFF=lend,bundle,link-close,recv-limit: what an older kernel gets);
+# "uring" is the server as it starts by default, every technique the kernel has. One server worker
+# on CPU 0, load on CPU 1, every cell interleaved (rotating order), medians and ratios of this one
+# invocation.
 #
 # 1. Echo: `client echo -t 1` rr and stream over payloads x connections, msg/s of
 #    epoll, uring-off and uring.
@@ -25,7 +25,7 @@ CONNS=${BENCH_CONNS:-"1 8 64 512"}
 PARTS=${BENCH_PARTS:-"echo close syscalls"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
-OFF="lend,bundle,link-close"
+OFF="lend,bundle,link-close,recv-limit"
 BODY="Hello from percore"
 bench_workdir uring
 
@@ -35,8 +35,7 @@ start_percore() {
   local name=$1 mode=$2 io=$3 off=$4
   shift 4
   port[$name]=$(free_port)
-  # "uring" runs every technique (lend and bundle are opt-in in the server: docs/benchmarks.md).
-  PERCORE_URING_ON=lend,bundle PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
+  PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
     -c "$SERVER_CPU" --io "$io" "$@" -a "127.0.0.1:${port[$name]}" -o "$work/$name.log" \
     >"$work/$name.out" 2>&1 &
   pids+=($!)

@@ -24,7 +24,7 @@ ClientLifecycle::ClientLifecycle(io::Backend& backend, stats::WorkerSlot& stats,
 
 void ClientLifecycle::accept(ClientSocket* c, int fd) {
   c->fd = fd;
-  c->out.clear();
+  c->out.clear(&backend_);
   c->close_after = c->unread_input = c->peer_closed = c->recv_paused = false;
   stats_.add(stats::kAccepted);
   stats_.add_active(1);
@@ -43,7 +43,7 @@ void ClientLifecycle::on_recv_end(ClientSocket* c, int result) {
 }
 
 bool ClientLifecycle::on_sent(ClientSocket* c, int result) {
-  c->out.finish_send();
+  c->out.finish_send(&backend_);
   if (result < 0) {
     if (result != -EPIPE && result != -ECONNRESET) stats_.add(stats::kIoErrors);
     return false;
@@ -56,7 +56,7 @@ int ClientLifecycle::flush(ClientSocket* c) {
   int rc = c->out.flush(backend_, c->fd);
   if (rc < 0) {
     stats_.add(stats::kIoErrors);
-    c->out.finish_send();
+    c->out.finish_send(&backend_);
   }
   return rc;
 }
@@ -68,6 +68,8 @@ bool ClientLifecycle::start_linger(ClientSocket* c) {
   return true;
 }
 
+// Only for answers that hold no lent receive buffer (the HTTP server's): forget() gives lent
+// buffers back at once, and the linked send may read them later.
 void ClientLifecycle::close_when_sent(ClientSocket* c) {
   stats_.add(stats::kBytesOut, c->out.in_flight_bytes());
   backend_.close_when_sent(c->fd);
@@ -82,7 +84,7 @@ void ClientLifecycle::close(ClientSocket* c) {
 void ClientLifecycle::forget(ClientSocket* c) {
   util::DeadlineList::cancel(c);
   c->fd = -1;
-  c->out.clear();
+  c->out.clear(&backend_);
   stats_.add(stats::kClosed);
   stats_.add_active(-1);
 }

@@ -138,8 +138,8 @@ struct DatagramStats {
 //   EOF, an error, pause_recv() or close(). After EOF or an error no more kRecv arrive.
 // - pause_recv() takes effect at once: no kRecv for the socket from the next wait() on. Bytes the
 //   backend had already taken from the kernel (io_uring) are held back and delivered first after
-//   resume_recv(), so the stream order holds. Held bytes occupy receive buffers: pause for
-//   back-pressure, not for long.
+//   resume_recv(), so the stream order holds. io_uring moves such bytes out of its receive
+//   buffers into the socket's own memory, so a paused socket never holds the ring from others.
 // - Likewise no kAccept arrives after stop_accept(); a connection the backend had already
 //   accepted is held and delivered after start_accept() (or closed with the listener).
 // - At most one send per socket is in flight. The iovec array and the bytes it points to must

@@ -11,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <string_view>
 #include <vector>
 
@@ -89,6 +91,12 @@ struct FdState {
   SlotQueue dgram_queue;
   bool dgram_dirty = false;  // listed in dirty_
   uint32_t last_drops = 0;   // the socket's SO_RXQ_OVFL count last seen
+  uint32_t lent = 0;         // receive buffers of this socket lent out (Backend::lend)
+  // Bytes of a paused socket moved out of their receive buffers when the ring ran low, so that
+  // stalled connections cannot hold it from the others; one parked marker stands for them.
+  std::deque<std::vector<char>> stash;
+  bool stash_parked = false;
+  bool capped = false;  // the receive was cancelled for holding its share (no receive limit)
 };
 
 // A completion that waits in the backend: found outside wait(), or held back while the socket's
@@ -97,6 +105,7 @@ struct Pending {
   int fd;
   int32_t bid;
   Completion c;
+  bool stash = false;  // delivers the socket's stash (FdState::stash), not a buffer
 };
 
 struct Starved {
@@ -272,11 +281,16 @@ class UringBackend final : public Backend {
     if (!lend_ || c.op != Op::kRecv || c.result <= 0) return false;
     uint32_t bid = bufs_.holder(c.data);
     if (bid >= bufs_.count() || lent_[bid] != kHanded) return false;
-    // A quarter of the ring stays free to receive into: lent buffers may wait long for slow
-    // readers, and a ring of lent buffers would stop every socket.
-    if (lent_count_ >= bufs_.count() - bufs_.count() / 4) return false;
+    FdState* s = live(tokens_.find(c.token));
+    if (s == nullptr || s->token != c.token) return false;
+    // A lent buffer waits for the peer to read its echo, which a stalled reader never does. So
+    // each socket may hold only a few, and all of them together half the ring: the other half
+    // always stays free to receive into, however many readers stall.
+    if (s->lent >= lend_per_socket_ || lent_count_ >= bufs_.count() / 2) return false;
     lent_[bid] = kHandedLent;
+    lent_token_[bid] = c.token;
     ++lent_count_;
+    ++s->lent;
     return true;
   }
 
@@ -292,6 +306,8 @@ class UringBackend final : public Backend {
       return;
     }
     --lent_count_;
+    FdState* s = live(tokens_.find(lent_token_[bid]));
+    if (s != nullptr && s->token == lent_token_[bid] && s->lent > 0) --s->lent;
   }
 
   int wait(Completion* out, int max, int64_t timeout_us) override;
@@ -337,6 +353,16 @@ class UringBackend final : public Backend {
   int on_sendto(const io_uring_cqe& cqe, Completion* out);
   int arm_accept(int fd, FdState& s);
   int arm_recv(int fd, FdState& s);
+  // Re-arms a receive the limit ended, once what it brought was all delivered.
+  void rearm_when_delivered(int fd, FdState& s) {
+    if (s.kind == Kind::kStream && s.active && !s.armed && !s.recv_done && !s.starved &&
+        s.held == 0 && !s.close_when_sent) {
+      arm_recv(fd, s);
+    }
+  }
+  // Fewer than a quarter of the receive buffers are left: paused sockets give theirs up.
+  bool ring_low() const { return bufs_.out() > bufs_.count() - bufs_.count() / 4; }
+  uint32_t probe_recv_limit(uint32_t limit);
   int submit_send(int fd, FdState& s);
   bool link_close(int fd, FdState& s);
   void hand(uint32_t bid) {
@@ -361,6 +387,20 @@ class UringBackend final : public Backend {
   void park(int fd, int32_t bid, const Completion& c, FdState& s) {
     pending_.push_back(Pending{fd, bid, c});
     ++s.held;
+  }
+  // Moves received bytes out of buffer `bid` into the socket's stash and recycles the buffer.
+  // Returns true when the caller must park the stash's marker: none stands for the stash yet.
+  bool stash(FdState& s, const char* data, int32_t len, uint32_t bid) {
+    s.stash.emplace_back(data, data + len);
+    bufs_.give_back(bid);
+    if (s.stash_parked) return false;
+    s.stash_parked = true;
+    return true;
+  }
+  static Pending stash_marker(int fd, const FdState& s) {
+    Pending p{fd, -1, Completion{s.token, Op::kRecv, 0, nullptr}};
+    p.stash = true;
+    return p;
   }
   void discard(const Pending& p);
   // Buffers a receive of `res` bytes took, starting with `bid`: several for a bundle.
@@ -393,7 +433,17 @@ class UringBackend final : public Backend {
   // the last wait(), handed out and lent by it, or lent since an earlier wait().
   enum LendState : uint8_t { kFree, kHanded, kHandedLent, kLent };
   std::vector<uint8_t> lent_;
+  std::vector<uint64_t> lent_token_;  // the socket each lent buffer came from
   uint32_t lent_count_ = 0;
+  uint32_t lend_per_socket_ = 0;
+  uint32_t share_ = 0;  // receive buffers one socket may hold (parked) or have lent
+  // The bytes one arming of a socket's multishot receive may take before it ends
+  // (IORING_RECV_MSHOT_LIM, kernel 6.18), 0 where the kernel lacks the limit: with it, what the
+  // backend holds of one socket is bounded, and the rest waits in the kernel's socket buffer
+  // where TCP's flow control applies.
+  uint32_t recv_limit_ = 0;
+  // Stashes delivered by the last wait(): their bytes stay valid until the next one.
+  std::vector<std::vector<char>> spent_stashes_;
   bool lend_ = false;
   bool bundle_ = false;
   bool link_close_ = false;
@@ -451,6 +501,14 @@ int UringBackend::init(const UringOptions& options, std::string* error) {
     }
   }
   lent_.assign(options.buffer_count, kFree);
+  lent_token_.assign(options.buffer_count, 0);
+  const uint32_t share =
+      std::min(options.buffer_count / 4, std::max(4u, options.buffer_count / 32));
+  lend_per_socket_ = share_ = share;
+  if (options.recv_limit) recv_limit_ = probe_recv_limit(share * options.buffer_size);
+  spdlog::debug("io_uring: lend {}, bundle {}, link-close {}, receive limit {} bytes",
+                lend_ ? "on" : "off", bundle_ ? "on" : "off", link_close_ ? "on" : "off",
+                recv_limit_);
   pending_.reserve(options.buffer_count + 256);
   handed_.reserve(options.buffer_count);
   starved_.reserve(1024);
@@ -535,6 +593,56 @@ int UringBackend::enter(unsigned to_submit, unsigned min_complete, int64_t wait_
                    sizeof(arg));
 }
 
+// Whether this kernel ends a multishot receive after a total (IORING_RECV_MSHOT_LIM): a receive
+// limited to one byte, with two waiting, must end with its first completion (which may carry
+// both: only bundles are cut to the limit). Older kernels refuse the field (EINVAL). Returns
+// `limit` if the kernel has it, else 0. Runs before any other request.
+uint32_t UringBackend::probe_recv_limit(uint32_t limit) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) return 0;
+  bool limited = false;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+  if (sqe != nullptr && ::send(sv[1], "ab", 2, MSG_NOSIGNAL) == 2) {
+    const uint64_t probe = pack(Ud::kNone, 1);
+    io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
+    sqe->file_index = 1;
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = bufs_.group();
+    io_uring_sqe_set_data64(sqe, probe);
+    io_uring_submit(&ring_);
+    bool ended = false;
+    bool cancelled = false;
+    for (int round = 0; round < 50 && !ended; ++round) {
+      __kernel_timespec ts{0, 20'000'000};
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe_timeout(&ring_, &cqe, &ts) == 0 && cqe != nullptr) {
+        if (cqe->user_data == probe) {
+          bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
+          if (round == 0) limited = cqe->res > 0 && !more;
+          ended = !more;
+          if ((cqe->flags & IORING_CQE_F_BUFFER) != 0) {
+            uint32_t bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+            if (bufs_.owns(bid)) {
+              bufs_.taken();
+              bufs_.give_back(bid);
+            }
+          }
+        }
+        io_uring_cqe_seen(&ring_, cqe);
+      } else if (!cancelled && (sqe = io_uring_get_sqe(&ring_)) != nullptr) {
+        io_uring_prep_cancel64(sqe, probe, 0);  // armed and ignoring the limit: stop it
+        io_uring_sqe_set_data64(sqe, pack(Ud::kNone, 0));
+        io_uring_submit(&ring_);
+        cancelled = true;
+      }
+    }
+    bufs_.publish();
+  }
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return limited ? limit : 0;
+}
+
 int UringBackend::arm_accept(int fd, FdState& s) {
   io_uring_sqe* sqe = get_sqe();
   if (sqe == nullptr) return -EAGAIN;
@@ -550,10 +658,12 @@ int UringBackend::arm_recv(int fd, FdState& s) {
   io_uring_prep_recv_multishot(sqe, fd, nullptr, 0, 0);
   // A bundle fills as many buffers as the socket has bytes for, in one completion.
   if (bundle_) sqe->ioprio |= IORING_RECVSEND_BUNDLE;
+  sqe->file_index = recv_limit_;  // the multishot's total (sqe->optlen in newer headers)
   sqe->flags |= IOSQE_BUFFER_SELECT;
   sqe->buf_group = bufs_.group();
   io_uring_sqe_set_data64(sqe, pack(Ud::kRecv, s.token));
   s.armed = true;
+  s.capped = false;
   return 0;
 }
 
@@ -636,6 +746,7 @@ int UringBackend::wait(Completion* out, int max, int64_t timeout_us) {
     }
   }
   handed_.clear();
+  spent_stashes_.clear();
   if (dgram_ready_) {
     for (uint16_t bid : dhanded_) dbufs_.give_back(bid);
     dhanded_.clear();
@@ -685,6 +796,7 @@ void UringBackend::discard(const Pending& p) {
 int UringBackend::drain(Completion* out, int room) {
   int n = 0;
   size_t keep = 0;
+  const bool low = ring_low();
   for (size_t i = 0; i < pending_.size(); ++i) {
     const Pending p = pending_[i];
     FdState* s = live(p.fd);
@@ -693,15 +805,42 @@ int UringBackend::drain(Completion* out, int room) {
       continue;
     }
     bool paused = !s->active && (p.c.op == Op::kRecv || p.c.op == Op::kAccept);
+    if (paused && p.bid >= 0 && low) {
+      // A paused socket's bytes, and the others need the buffer more. Stashed here only, in
+      // the order they were parked, so the stash keeps the stream's order.
+      if (stash(*s, p.c.data, p.c.result, static_cast<uint32_t>(p.bid))) {
+        pending_[keep++] = stash_marker(p.fd, *s);
+      } else {
+        --s->held;
+      }
+      continue;
+    }
+    // Receives that came after the stash wait until it is all delivered.
+    bool behind_stash = p.c.op == Op::kRecv && !p.stash && s->stash_parked;
     bool quota = p.c.op == Op::kRecv && over_quota(*s);
-    if (paused || quota || n >= room) {
+    if (paused || behind_stash || quota || n >= room) {
       pending_[keep++] = p;
       continue;
     }
-    out[n++] = p.c;
-    --s->held;
+    out[n] = p.c;
+    ++n;
     if (p.c.op == Op::kRecv) ++s->quota_used;
+    if (p.stash) {
+      // One stashed buffer's bytes per completion, as they were received, so a resumed socket
+      // gets what it would have had without the stash; the block lives until the next wait().
+      spent_stashes_.push_back(std::move(s->stash.front()));
+      s->stash.pop_front();
+      out[n - 1].data = spent_stashes_.back().data();
+      out[n - 1].result = static_cast<int32_t>(spent_stashes_.back().size());
+      if (!s->stash.empty()) {
+        pending_[keep++] = p;
+        continue;
+      }
+      s->stash_parked = false;
+    }
+    --s->held;
     if (p.bid >= 0) hand(static_cast<uint32_t>(p.bid));
+    if (s->held == 0) rearm_when_delivered(p.fd, *s);
   }
   pending_.resize(keep);
   return n;
@@ -809,16 +948,12 @@ int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bi
     return 0;
   }
   if (res == -ECANCELED) {
-    // pause_recv()'s cancel; resume_recv() may have come since.
-    if (!s.armed && s.active && !s.starved) arm_recv(fd, s);
+    // pause_recv()'s cancel (resume_recv() may have come since), or the share's.
+    rearm_when_delivered(fd, s);
     return 0;
   }
   if (res > 0 && bid < 0) res = -EIO;  // cannot happen with buffer select
-  if (res <= 0) {
-    s.recv_done = true;
-  } else if (!s.armed && s.active && !s.starved) {
-    arm_recv(fd, s);  // the multishot ended for the kernel's own reasons (CQ overflow ...)
-  }
+  if (res <= 0) s.recv_done = true;
   if (res <= 0) {
     Completion c{s.token, Op::kRecv, res, nullptr};
     if (!s.active || s.held > 0 || room <= 0) {
@@ -837,6 +972,10 @@ int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bi
     uint32_t b = bufs_.bundle_member(static_cast<uint32_t>(bid), i);
     int32_t len = static_cast<int32_t>(total - off < size ? total - off : size);
     Completion c{s.token, Op::kRecv, len, bufs_.data(b)};
+    if (s.close_when_sent) {
+      bufs_.give_back(b);  // answered and closing: nothing more is read
+      continue;
+    }
     if (!s.active || s.held > 0 || produced >= room || over_quota(s)) {
       park(fd, static_cast<int32_t>(b), c, s);
       continue;
@@ -845,6 +984,16 @@ int UringBackend::on_recv(int fd, FdState& s, int32_t res, bool more, int32_t bi
     out[produced++] = c;
     hand(b);
   }
+  if (recv_limit_ == 0 && s.armed && !s.capped && s.held >= share_) {
+    // No receive limit in this kernel: stop the multishot by hand once the socket holds its
+    // share, as the limit would have.
+    cancel(pack(Ud::kRecv, s.token));
+    s.capped = true;
+  }
+  // The multishot ended (its limit, a cancel, or the kernel's own reasons such as CQ overflow):
+  // armed again once the caller has what it brought, so one socket never holds more than its
+  // share.
+  rearm_when_delivered(fd, s);
   return produced;
 }
 
@@ -1067,9 +1216,11 @@ bool apply_feature_list(const char* variable, const char* value, bool on, UringO
       o->bundle = on;
     } else if (name == "link-close") {
       o->link_close = on;
+    } else if (name == "recv-limit") {
+      o->recv_limit = on;
     } else if (!name.empty()) {
       *error = std::string(variable) + ": unknown feature '" + std::string(name) +
-               "' (lend, bundle, link-close)";
+               "' (lend, bundle, link-close, recv-limit)";
       return false;
     }
   }
@@ -1081,8 +1232,6 @@ bool apply_feature_list(const char* variable, const char* value, bool on, UringO
 UringOptions uring_options_from_env(std::string* error) {
   UringOptions o;
   error->clear();
-  o.lend = false;
-  o.bundle = false;
   if (!apply_feature_list("PERCORE_URING_ON", std::getenv("PERCORE_URING_ON"), true, &o, error)) {
     return o;
   }

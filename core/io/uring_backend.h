@@ -16,18 +16,23 @@ struct UringOptions {
   unsigned sq_entries = 1024;
   unsigned cq_entries = 16384;
   // Techniques newer kernels offer, each used only where the probe at init() finds it. Turning
-  // one off gives the behaviour of a kernel without it (tests run both paths on any kernel).
-  // The server and client take theirs from the environment (uring_options_from_env): lend and
-  // bundle are opt-in there (PERCORE_URING_ON=lend,bundle), because with them a worker whose
-  // readers all stall can run its ring dry and starve its other connections (the SlowReader
-  // e2e test shows it); PERCORE_URING_OFF=link-close turns the linked close off.
+  // one off gives the behaviour of a kernel without it (tests run both paths on any kernel);
+  // the server and client take theirs from the environment (uring_options_from_env).
+  // A stalled reader cannot run the ring dry with them on: a socket lends at most a share of
+  // the buffers and all sockets together half of them, a receive takes at most a share at once
+  // (recv_limit), and when the ring runs low anyway, paused sockets' bytes move out of it into
+  // their own memory.
   bool lend = true;        // Backend::lend(): echo sends straight out of its receive buffers
   bool bundle = true;      // IORING_RECVSEND_BUNDLE: one receive completion spans buffers (6.10)
   bool link_close = true;  // close_when_sent(): the send and a close linked in one submission
+  // IORING_RECV_MSHOT_LIM (6.18): a socket's multishot receive ends after a share of the ring
+  // and is armed again once the caller has what it brought, so one socket never holds more.
+  bool recv_limit = true;
 };
 
-// The server's and client's options: lend and bundle only when PERCORE_URING_ON names them, and
-// without what PERCORE_URING_OFF names; "" in *error if both parse, else the reason.
+// The server's and client's options: every technique on, less what PERCORE_URING_OFF names
+// (PERCORE_URING_ON names some back, for scripts written when lend and bundle were opt-in);
+// "" in *error if both parse, else the reason.
 UringOptions uring_options_from_env(std::string* error);
 
 std::unique_ptr<Backend> make_uring_backend(std::string* error);

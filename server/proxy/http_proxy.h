@@ -37,6 +37,9 @@ class HttpProxy final : public Mode {
   // connection, both directions), and parsed-ahead pipelined input beyond which reading pauses.
   static constexpr size_t kMaxQueued = 256 << 10;
   static constexpr size_t kMaxPipelined = 64 << 10;
+  // Response body pieces at least this large go out of the lent receive buffer (Backend::lend);
+  // smaller ones are cheaper to copy than to pin a buffer for.
+  static constexpr size_t kLendMinBytes = 512;
   enum class Failure : uint8_t { kConnect, kIo, kMalformed, kTimeout };
 
   // Client side (http_proxy.cc).
@@ -108,6 +111,10 @@ class HttpProxy final : public Mode {
   util::Slab<UpstreamConn> ups_;
   util::DeadlineList exchange_timers_;
   std::string scratch_;  // a head being built; keeps its capacity
+  // The upstream receive being parsed, so that its body pieces can be sent to the client straight
+  // out of the receive buffer (Backend::lend), and whether that buffer is lent already.
+  const io::Completion* up_recv_ = nullptr;
+  bool up_recv_lent_ = false;
   int64_t now_ns_ = 0;
   bool draining_ = false;
 };

@@ -211,7 +211,25 @@ int HttpProxy::on_resp_chunk_header(http_parser* p) {
 }
 
 int HttpProxy::on_resp_body(http_parser* p, const char* at, size_t len) {
-  up_of(p)->client->out.append_copy(std::string_view(at, len));
+  HttpProxy* self = up_of(p)->owner;
+  io::SendQueue& out = up_of(p)->client->out;
+  std::string_view piece(at, len);
+  // Large pieces go to the client straight out of the upstream's receive buffer where the backend
+  // lends it (io_uring): body bytes are not copied in user space. The buffer is lent once per
+  // receive and given back with the batch that holds its first piece; its later pieces join that
+  // batch, since nothing is flushed while one receive is parsed.
+  if (self->up_recv_ != nullptr && len >= kLendMinBytes) {
+    if (self->up_recv_lent_) {
+      out.append_ref(piece);
+      return 0;
+    }
+    if (self->backend_.lend(*self->up_recv_)) {
+      self->up_recv_lent_ = true;
+      out.append_lent(piece);
+      return 0;
+    }
+  }
+  out.append_copy(piece);
   return 0;
 }
 
@@ -248,6 +266,12 @@ void HttpProxy::on_up_recv(UpstreamConn* up, const io::Completion& comp) {
   up->response_seen = true;
   const char* data = comp.data;
   size_t len = static_cast<size_t>(comp.result);
+  up_recv_ = &comp;
+  up_recv_lent_ = false;
+  struct Forget {
+    const io::Completion** recv;
+    ~Forget() { *recv = nullptr; }
+  } forget{&up_recv_};
   while (len > 0) {
     if (!up->scanner.done() && up->scanner.feed(data, len) != http::HeadError::kNone) {
       upstream_failed(up, Failure::kMalformed, 0);

@@ -37,8 +37,7 @@ class ServerEcho : public ::testing::TestWithParam<std::string> {
   }
   void start(int workers) {
     // The server inherits the variable; set only for this test.
-    if (fallback()) setenv("PERCORE_URING_OFF", "lend,bundle,link-close", 1);
-    if (io() == "uring" && !fallback()) setenv("PERCORE_URING_ON", "lend,bundle", 1);
+    if (fallback()) setenv("PERCORE_URING_OFF", "lend,bundle,link-close,recv-limit", 1);
     server_ = start_server(io(), {"--mode", "echo", "-w", std::to_string(workers)});
     ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
   }

@@ -1,5 +1,6 @@
-// What the server and client take from PERCORE_URING_ON / PERCORE_URING_OFF: lending and bundles
-// opt-in, the linked close on unless turned off, unknown names refused.
+// What the server and client take from PERCORE_URING_ON / PERCORE_URING_OFF: every technique on
+// unless turned off, ON still accepted (scripts from when lending and bundles were opt-in),
+// unknown names refused.
 #include <cstdlib>
 #include <string>
 
@@ -20,9 +21,15 @@ class UringOptionsFromEnv : public ::testing::Test {
   }
 };
 
-TEST_F(UringOptionsFromEnv, LendAndBundleAreOffUnlessAskedFor) {
+TEST_F(UringOptionsFromEnv, EveryTechniqueIsOnUnlessTurnedOff) {
   std::string error;
   UringOptions o = uring_options_from_env(&error);
+  EXPECT_EQ(error, "");
+  EXPECT_TRUE(o.lend);
+  EXPECT_TRUE(o.bundle);
+  EXPECT_TRUE(o.link_close);
+  setenv("PERCORE_URING_OFF", "lend,bundle", 1);
+  o = uring_options_from_env(&error);
   EXPECT_EQ(error, "");
   EXPECT_FALSE(o.lend);
   EXPECT_FALSE(o.bundle);

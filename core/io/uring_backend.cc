@@ -25,6 +25,7 @@
 #include "core/io/datagram_send.h"
 #include "core/io/token_map.h"
 #include "core/io/udp_offload.h"
+#include "core/io/uring_facts.h"
 
 #ifndef IORING_SETUP_COOP_TASKRUN
 #define IORING_SETUP_COOP_TASKRUN (1U << 8)
@@ -362,7 +363,6 @@ class UringBackend final : public Backend {
   }
   // Fewer than a quarter of the receive buffers are left: paused sockets give theirs up.
   bool ring_low() const { return bufs_.out() > bufs_.count() - bufs_.count() / 4; }
-  uint32_t probe_recv_limit(uint32_t limit);
   int submit_send(int fd, FdState& s);
   bool link_close(int fd, FdState& s);
   void hand(uint32_t bid) {
@@ -505,7 +505,15 @@ int UringBackend::init(const UringOptions& options, std::string* error) {
   const uint32_t share =
       std::min(options.buffer_count / 4, std::max(4u, options.buffer_count / 32));
   lend_per_socket_ = share_ = share;
-  if (options.recv_limit) recv_limit_ = probe_recv_limit(share * options.buffer_size);
+  if (options.recv_limit) {
+    std::string why = probe_recv_limit(&ring_, bufs_.group(), [this](uint32_t bid) {
+      if (!bufs_.owns(bid)) return;
+      bufs_.taken();
+      bufs_.give_back(bid);
+    });
+    bufs_.publish();
+    if (why.empty()) recv_limit_ = share * options.buffer_size;
+  }
   spdlog::debug("io_uring: lend {}, bundle {}, link-close {}, receive limit {} bytes",
                 lend_ ? "on" : "off", bundle_ ? "on" : "off", link_close_ ? "on" : "off",
                 recv_limit_);
@@ -591,56 +599,6 @@ int UringBackend::enter(unsigned to_submit, unsigned min_complete, int64_t wait_
   arg.ts = reinterpret_cast<uint64_t>(&ts);
   return enter_raw(to_submit, min_complete, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
                    sizeof(arg));
-}
-
-// Whether this kernel ends a multishot receive after a total (IORING_RECV_MSHOT_LIM): a receive
-// limited to one byte, with two waiting, must end with its first completion (which may carry
-// both: only bundles are cut to the limit). Older kernels refuse the field (EINVAL). Returns
-// `limit` if the kernel has it, else 0. Runs before any other request.
-uint32_t UringBackend::probe_recv_limit(uint32_t limit) {
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) return 0;
-  bool limited = false;
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (sqe != nullptr && ::send(sv[1], "ab", 2, MSG_NOSIGNAL) == 2) {
-    const uint64_t probe = pack(Ud::kNone, 1);
-    io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
-    sqe->file_index = 1;
-    sqe->flags |= IOSQE_BUFFER_SELECT;
-    sqe->buf_group = bufs_.group();
-    io_uring_sqe_set_data64(sqe, probe);
-    io_uring_submit(&ring_);
-    bool ended = false;
-    bool cancelled = false;
-    for (int round = 0; round < 50 && !ended; ++round) {
-      __kernel_timespec ts{0, 20'000'000};
-      io_uring_cqe* cqe = nullptr;
-      if (io_uring_wait_cqe_timeout(&ring_, &cqe, &ts) == 0 && cqe != nullptr) {
-        if (cqe->user_data == probe) {
-          bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
-          if (round == 0) limited = cqe->res > 0 && !more;
-          ended = !more;
-          if ((cqe->flags & IORING_CQE_F_BUFFER) != 0) {
-            uint32_t bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-            if (bufs_.owns(bid)) {
-              bufs_.taken();
-              bufs_.give_back(bid);
-            }
-          }
-        }
-        io_uring_cqe_seen(&ring_, cqe);
-      } else if (!cancelled && (sqe = io_uring_get_sqe(&ring_)) != nullptr) {
-        io_uring_prep_cancel64(sqe, probe, 0);  // armed and ignoring the limit: stop it
-        io_uring_sqe_set_data64(sqe, pack(Ud::kNone, 0));
-        io_uring_submit(&ring_);
-        cancelled = true;
-      }
-    }
-    bufs_.publish();
-  }
-  ::close(sv[0]);
-  ::close(sv[1]);
-  return limited ? limit : 0;
 }
 
 int UringBackend::arm_accept(int fd, FdState& s) {

@@ -14,6 +14,11 @@
 #include "core/io/uring_backend.h"
 #include "core/io/uring_facts.h"
 
+// Receive bundles: kernel 6.10 (liburing 2.3's headers predate them).
+#ifndef IORING_FEAT_RECVSEND_BUNDLE
+#define IORING_FEAT_RECVSEND_BUNDLE (1U << 14)
+#endif
+
 namespace percore::io {
 namespace {
 
@@ -95,6 +100,65 @@ std::string check_multishot_recv(io_uring* ring) {
   return why;
 }
 
+}  // namespace
+
+// A receive limited to one byte, with two waiting, must end with its first completion (which may
+// carry both: only bundles are cut to the limit). Older kernels refuse the field (EINVAL).
+std::string probe_recv_limit(io_uring* ring, uint16_t group,
+                             const std::function<void(uint32_t)>& give_back) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
+    return "socketpair: " + errno_text(errno);
+  }
+  std::string why = "io_uring gave no receive completion";
+  io_uring_sqe* sqe = io_uring_get_sqe(ring);
+  if (sqe != nullptr && ::send(sv[1], "ab", 2, MSG_NOSIGNAL) == 2) {
+    constexpr uint64_t kProbe = 3;
+    io_uring_prep_recv_multishot(sqe, sv[0], nullptr, 0, 0);
+    sqe->file_index = 1;  // sqe->optlen in newer headers: the multishot's total
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = group;
+    io_uring_sqe_set_data64(sqe, kProbe);
+    io_uring_submit(ring);
+    bool first = true;
+    bool ended = false;
+    bool cancelled = false;
+    for (int round = 0; round < 50 && !ended; ++round) {
+      __kernel_timespec ts{0, 20'000'000};
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe_timeout(ring, &cqe, &ts) == 0 && cqe != nullptr) {
+        if (cqe->user_data == kProbe) {
+          bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
+          if (first) {
+            if (cqe->res == -EINVAL) {
+              why = "kernel lacks a multishot receive limit (needs 6.18+)";
+            } else if (cqe->res <= 0) {
+              why = "io_uring receive failed: " + errno_text(-cqe->res);
+            } else {
+              why = more ? "kernel ignores the multishot receive limit" : "";
+            }
+            first = false;
+          }
+          ended = !more;
+          if ((cqe->flags & IORING_CQE_F_BUFFER) != 0)
+            give_back(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
+        }
+        io_uring_cqe_seen(ring, cqe);
+      } else if (!cancelled && (sqe = io_uring_get_sqe(ring)) != nullptr) {
+        io_uring_prep_cancel64(sqe, kProbe, 0);  // still armed: stop it before the socket goes
+        io_uring_sqe_set_data64(sqe, 0);
+        io_uring_submit(ring);
+        cancelled = true;
+      }
+    }
+  }
+  ::close(sv[0]);
+  ::close(sv[1]);
+  return why;
+}
+
+namespace {
+
 // Arms a multishot accept on a loopback listener and connects to it once: the completion must
 // carry a connection and say more will follow.
 std::string check_multishot_accept(io_uring* ring) {
@@ -174,11 +238,20 @@ UringFacts probe_uring_facts() {
   io_uring_params p;
   facts.ring = init_ring(&ring, &p);
   if (!facts.ring.empty()) {
-    facts.multishot_accept = facts.multishot_recv = facts.buffer_rings = "no io_uring ring";
+    facts.multishot_accept = facts.multishot_recv = facts.buffer_rings = facts.recv_bundles =
+        facts.recv_limit = "no io_uring ring";
     return facts;
   }
   facts.buffer_rings = check_buffer_ring(&ring);
   facts.multishot_recv = check_multishot_recv(&ring);
+  facts.recv_bundles = (p.features & IORING_FEAT_RECVSEND_BUNDLE) != 0
+                           ? ""
+                           : "kernel lacks receive bundles (needs 6.10+)";
+  {
+    BufferRing bufs;
+    facts.recv_limit = bufs.init(&ring, 2, 8, 64) == 0 ? probe_recv_limit(&ring, 2, [](uint32_t) {})
+                                                       : "no buffer ring to receive into";
+  }
   // Last: the armed accept stays in the ring until the ring goes.
   facts.multishot_accept = check_multishot_accept(&ring);
   io_uring_queue_exit(&ring);

@@ -200,10 +200,10 @@ Check nic(const Facts& f) {
 
 const std::vector<const char*>& check_names() {
   static const std::vector<const char*> names = {
-      "kernel",        "io_uring",       "multishot_accept",    "multishot_recv", "buffer_rings",
-      "so_reuseport",  "reuseport_cbpf", "tcp_migrate_req",     "udp_gso",        "udp_gro",
-      "RLIMIT_NOFILE", "somaxconn",      "ip_local_port_range", "tcp_tw_reuse",   "busy_poll",
-      "irqbalance",    "cpu_governor",   "nic_queues"};
+      "kernel",       "io_uring",   "multishot_accept", "multishot_recv", "buffer_rings",
+      "recv_bundles", "recv_limit", "so_reuseport",     "reuseport_cbpf", "tcp_migrate_req",
+      "udp_gso",      "udp_gro",    "RLIMIT_NOFILE",    "somaxconn",      "ip_local_port_range",
+      "tcp_tw_reuse", "busy_poll",  "irqbalance",       "cpu_governor",   "nic_queues"};
   return names;
 }
 
@@ -220,6 +220,12 @@ std::vector<Check> assess(const Facts& f) {
   out.push_back(feature("buffer_rings", f.uring.buffer_rings,
                         "receive buffers are picked by the kernel, not held per connection",
                         epoll));
+  out.push_back(feature("recv_bundles", f.uring.recv_bundles,
+                        "one receive completion fills several buffers",
+                        "io_uring receives one buffer per completion"));
+  out.push_back(feature("recv_limit", f.uring.recv_limit,
+                        "a connection's receive takes at most its share of the buffers",
+                        "the io_uring backend cancels a receive that holds its share"));
   out.push_back(feature("so_reuseport", f.reuseport, "every worker has its own listener",
                         "percore's per-worker listeners cannot work here"));
   out.push_back(feature("reuseport_cbpf", f.reuseport_cbpf,

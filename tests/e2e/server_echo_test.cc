@@ -20,8 +20,8 @@
 namespace percore::test {
 namespace {
 
-// Every backend; io_uring with the opt-in techniques on (PERCORE_URING_ON: echo sends out of lent
-// receive buffers, receives come in bundles), and with every newer kernel's technique off
+// Every backend; io_uring as it starts (echo sends out of lent receive buffers, receives come in
+// bundles, each limited to a share of the ring), and with every newer kernel's technique off
 // (PERCORE_URING_OFF: the echo copies, receives come one buffer each, close is not linked).
 class ServerEcho : public ::testing::TestWithParam<std::string> {
  protected:

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "client/command_os.h"
 #include "client/flags.h"
 #include "client/run_identity.h"
 
@@ -37,20 +38,11 @@ struct LoadCommand {
   std::vector<std::string> (*crossed)(const Result& result, const std::vector<Threshold>& fail_if);
 };
 
-// The flag SIGINT and SIGTERM set (installed once by arm_stop_signals), so a run ends early with
-// its results so far.
-const std::atomic<bool>* arm_stop_signals();
-
 // Help (exit 0) or a one-line usage error (exit 2) from a parse; -1 to go on.
 int parse_outcome(ParseStatus status, const std::string& message);
 
 // Writes `text` to `path` ("-": stdout); false (with a line on stderr) when it cannot.
 bool write_output(const std::string& path, const std::string& text);
-
-// Sleeps until the wall clock reaches `unix_ms` (at once if it has); false when stopped first.
-bool wait_until_wall_clock(int64_t unix_ms, const std::atomic<bool>* stop);
-int64_t wall_clock_ms();
-std::string this_host_name();
 
 // Prints the warnings (stderr) and the report (stdout), writes --json, and returns the exit
 // code of the --fail-if judgement; shared by the runs and `client merge`.

@@ -3,12 +3,12 @@
 #include "client/flags_echo.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cstdlib>
 
 #include "core/net/address.h"
+#include "core/proc/affinity.h"
 
 namespace percore::client {
 namespace {
@@ -96,7 +96,7 @@ bool fill_echo(const cxxopts::ParseResult& r, Options* out, std::string* message
   if (out->command != Command::kSweep) return true;
   // The sweep sets -c per step and caps the threads at it then, not at the default -c.
   int threads = r["threads"].as<int>();
-  out->threads = threads > 0 ? threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  out->threads = threads > 0 ? threads : proc::online_cpus();
   out->sweep.max_connections = r["max-connections"].as<int>();
   if (out->sweep.max_connections < 1 || out->sweep.max_connections > 100'000) {
     return fail(message, "--max-connections must be between 1 and 100000");

@@ -1,4 +1,6 @@
-// `client`: the percore load generator. The dispatcher: one row per command word. Exit codes
+// `client`: the percore load generator (client.exe on Windows too). The dispatcher: one row per
+// command word; what differs per system is behind start_networking() (client/command_os.h) and
+// sweep_main() (client/sweep_command.h: a usage error on Windows). Exit codes
 // (client/command.h): 0 done, 1 runtime failure, 2 usage error or unreachable target, 3 a
 // --fail-if threshold was crossed.
 #include <string_view>
@@ -7,7 +9,6 @@
 
 #include "client/command.h"
 #include "client/fail_if.h"
-#include "client/fd_budget.h"
 #include "client/flags.h"
 #include "client/flags_udp.h"
 #include "client/merge_command.h"
@@ -15,7 +16,7 @@
 #include "client/report_json.h"
 #include "client/report_text.h"
 #include "client/runner.h"
-#include "client/sweep.h"
+#include "client/sweep_command.h"
 #include "client/udp_fail_if.h"
 #include "client/udp_result.h"
 #include "client/udp_run.h"
@@ -23,12 +24,6 @@
 namespace {
 
 using namespace percore::client;
-
-// http, echo, sweep: the connections must fit the descriptor limit and the target must answer.
-bool connection_preflight(const Options& o, std::string* message) {
-  return check_fd_budget(o.connections, o.threads, message) &&
-         preflight_connect(o.url.address, o.timeout_ns, message) >= 0;
-}
 
 // A datagram target cannot be probed before sending; bad addresses are refused by the flags.
 bool udp_preflight(const UdpOptions&, std::string*) {
@@ -42,19 +37,6 @@ constexpr LoadCommand<UdpOptions, UdpResult> kUdpLoad{parse_udp_flags, udp_prefl
                                                       run_udp,         render_udp_text,
                                                       render_udp_json, crossed_udp_thresholds};
 
-// A sweep is many runs with one CSV/PNG/JSON of its own, so it has its own report.
-int sweep_command(int argc, const char* const* argv) {
-  Options options;
-  std::string message;
-  ParseStatus parsed = parse_flags(argc, argv, &options, &message);
-  if (int rc = parse_outcome(parsed, message); rc >= 0) return rc;
-  if (!connection_preflight(options, &message)) {
-    fmt::print(stderr, "client: {}\n", message);
-    return kExitUsage;
-  }
-  return run_sweep(options, arm_stop_signals());
-}
-
 struct CommandRow {
   const char* word;
   int (*main)(int argc, const char* const* argv);
@@ -66,13 +48,14 @@ constexpr CommandRow kCommands[] = {
     {"echo",
      [](int argc, const char* const* argv) { return run_command(kConnectionLoad, argc, argv); }},
     {"udp", [](int argc, const char* const* argv) { return run_command(kUdpLoad, argc, argv); }},
-    {"sweep", sweep_command},
+    {"sweep", sweep_main},
     {"merge", merge_main},
 };
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (!start_networking()) return kExitFailed;
   if (argc >= 2) {
     for (const CommandRow& c : kCommands) {
       if (std::string_view(argv[1]) == c.word) return c.main(argc, argv);

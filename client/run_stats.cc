@@ -1,8 +1,6 @@
 // Merging and naming for WorkerStats.
 #include "client/run_stats.h"
 
-#include <string.h>
-
 #include <fmt/format.h>
 
 namespace percore::client {
@@ -29,11 +27,6 @@ const char* phase_name(ErrorPhase phase) {
       break;
   }
   return "?";
-}
-
-std::string errno_name(int err) {
-  const char* name = err > 0 ? strerrorname_np(err) : nullptr;
-  return name != nullptr ? std::string(name) : fmt::format("E{}", err);
 }
 
 std::string error_kind_name(ErrorPhase phase, int err, char sep) {

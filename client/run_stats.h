@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "client/errno_name.h"
 #include "core/stats/histogram.h"
 
 namespace percore::client {
@@ -31,8 +32,6 @@ const char* phase_name(ErrorPhase phase);
 // The key an error count is reported under: "connect" + sep + "ECONNREFUSED", "parse",
 // "verify" + sep + "mismatch". JSON uses '/', the text report ' '.
 std::string error_kind_name(ErrorPhase phase, int err, char sep);
-// "ECONNREFUSED" for an errno; "E123" for one without a name.
-std::string errno_name(int err);
 
 struct WorkerStats {
   // Requests whose intended send time is past the warmup. Every one ends as exactly one of

@@ -1,7 +1,5 @@
 #include "client/segment.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -9,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "client/duration.h"
+#include "client/utc_time.h"
 
 namespace percore::client {
 namespace {
@@ -27,10 +26,8 @@ bool parse_int(std::string_view text, int* out) {
 // same instant whatever its time zone.
 bool parse_iso_utc(std::string_view text, int64_t* out_ms) {
   if (text.size() < 20 || text.back() != 'Z') return false;
-  struct tm t {};
-  std::string head(text.substr(0, 19));
-  const char* rest = strptime(head.c_str(), "%Y-%m-%dT%H:%M:%S", &t);
-  if (rest == nullptr || *rest != '\0') return false;
+  int64_t seconds = 0;
+  if (!utc_seconds_from_iso(text.substr(0, 19), &seconds)) return false;
   std::string_view frac = text.substr(19, text.size() - 20);
   int ms = 0;
   if (!frac.empty()) {
@@ -39,7 +36,7 @@ bool parse_iso_utc(std::string_view text, int64_t* out_ms) {
     digits.resize(3, '0');
     if (!parse_int(digits, &ms)) return false;
   }
-  *out_ms = int64_t{timegm(&t)} * 1000 + ms;
+  *out_ms = seconds * 1000 + ms;
   return true;
 }
 

@@ -79,21 +79,22 @@ add_executable(server server/main_win.cc)
 target_link_libraries(server PRIVATE percore_server)
 
 # client.exe: the client's sources with the Linux-only files swapped for their *_win.cc
-# counterparts (signals and the wall clock, the pre-run connect, source binding, process CPU
-# time, the UDP worker's socket, errno names, the --start-at parser, the processor count, the fd
-# limit). `sweep` starts gnuplot with posix_spawn and is left out: on Windows it is a one-line
-# usage error (client/main_win.cc).
-set(PERCORE_CLIENT_LINUX_ONLY command.cc preflight.cc source_bind.cc process_cpu.cc udp_socket.cc
-    flags_echo.cc run_stats.cc segment.cc sweep.cc)
+# counterparts, each the few calls that differ behind a small header (signals, the wall clock,
+# the host name and Winsock's start; the pre-run connect; source binding; process CPU time; the
+# UDP worker's socket; errno names; the --start-at time). `sweep` starts gnuplot with
+# posix_spawn and is left out: on Windows it is a one-line usage error
+# (client/sweep_command_win.cc).
+set(PERCORE_CLIENT_LINUX_ONLY command_os.cc connect_probe.cc source_bind.cc process_cpu.cc
+    udp_socket.cc errno_name.cc utc_time.cc sweep_command.cc sweep.cc)
 file(GLOB client_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/client/*.cc)
-list(FILTER client_src EXCLUDE REGEX ".*/main(_win)?\\.cc$")
+list(FILTER client_src EXCLUDE REGEX ".*/main\\.cc$")
 foreach(f ${PERCORE_CLIENT_LINUX_ONLY})
   list(REMOVE_ITEM client_src ${PROJECT_SOURCE_DIR}/client/${f})
 endforeach()
 add_library(percore_client STATIC ${client_src})
 target_link_libraries(percore_client PUBLIC percore_core)
 target_compile_definitions(percore_client PRIVATE PERCORE_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-add_executable(client client/main_win.cc)
+add_executable(client client/main.cc)
 target_link_libraries(client PRIVATE percore_client)
 
 set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
@@ -114,7 +115,7 @@ if(PERCORE_TESTS)
     set(PERCORE_GTEST_MAIN GTest::gtest_main)
   endif()
   # The Windows backend's own contract tests, and the unit tests with nothing Linux in them (the
-  # client's --segment/--start-at and merge tests run against client/segment_win.cc etc.).
+  # client's --segment/--start-at and merge tests run against client/utc_time_win.cc etc.).
   file(GLOB win_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit_win/*.cc)
   set(portable_tests address_test deadline_list_test hdr_encoding_test head_scanner_test
       histogram_test programmable_test response_cache_test send_queue_test slab_test

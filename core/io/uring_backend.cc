@@ -93,8 +93,9 @@ struct FdState {
   bool dgram_dirty = false;  // listed in dirty_
   uint32_t last_drops = 0;   // the socket's SO_RXQ_OVFL count last seen
   uint32_t lent = 0;         // receive buffers of this socket lent out (Backend::lend)
-  // Bytes of a paused socket moved out of their receive buffers when the ring ran low, so that
-  // stalled connections cannot hold it from the others; one parked marker stands for them.
+  // Bytes of a paused socket moved out of their receive buffers when another socket found the
+  // ring empty, so that stalled connections cannot hold it from the others; one parked marker
+  // stands for them.
   std::deque<std::vector<char>> stash;
   bool stash_parked = false;
   bool capped = false;  // the receive was cancelled for holding its share (no receive limit)
@@ -361,8 +362,12 @@ class UringBackend final : public Backend {
       arm_recv(fd, s);
     }
   }
-  // Fewer than a quarter of the receive buffers are left: paused sockets give theirs up.
-  bool ring_low() const { return bufs_.out() > bufs_.count() - bufs_.count() / 4; }
+  // Another socket found the ring empty and fewer than a quarter of the buffers are free: paused
+  // sockets give theirs up. Not before: a stalled reader alone keeps its bytes where they are,
+  // at no cost in memory.
+  bool ring_short() const {
+    return !starved_.empty() && bufs_.out() > bufs_.count() - bufs_.count() / 4;
+  }
   int submit_send(int fd, FdState& s);
   bool link_close(int fd, FdState& s);
   void hand(uint32_t bid) {
@@ -754,7 +759,7 @@ void UringBackend::discard(const Pending& p) {
 int UringBackend::drain(Completion* out, int room) {
   int n = 0;
   size_t keep = 0;
-  const bool low = ring_low();
+  const bool low = ring_short();
   for (size_t i = 0; i < pending_.size(); ++i) {
     const Pending p = pending_[i];
     FdState* s = live(p.fd);

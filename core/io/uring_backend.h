@@ -20,8 +20,8 @@ struct UringOptions {
   // the server and client take theirs from the environment (uring_options_from_env).
   // A stalled reader cannot run the ring dry with them on: a socket lends at most a share of
   // the buffers and all sockets together half of them, a receive takes at most a share at once
-  // (recv_limit), and when the ring runs low anyway, paused sockets' bytes move out of it into
-  // their own memory.
+  // (recv_limit), and when another socket finds the ring empty anyway, paused sockets' bytes move
+  // out of it into their own memory.
   bool lend = true;        // Backend::lend(): echo sends straight out of its receive buffers
   bool bundle = true;      // IORING_RECVSEND_BUNDLE: one receive completion spans buffers (6.10)
   bool link_close = true;  // close_when_sent(): the send and a close linked in one submission

@@ -28,6 +28,7 @@ namespace {
 
 using testing::accept_one;
 using testing::connect_to;
+using testing::feed_all;
 using testing::loopback;
 using testing::make_listener;
 using testing::pattern;
@@ -416,15 +417,7 @@ TEST_P(BackendTest, BufferExhaustionLosesNothing) {
     peers.push_back(open_pair(backend.get(), 100 + i, nullptr, true));
     payloads.push_back(pattern(kBytes, static_cast<unsigned>(i)));
   }
-  auto feed = [&] {
-    for (int i = 0; i < kConns; ++i) {
-      while (written[i] < kBytes) {
-        ssize_t n = ::send(peers[i], payloads[i].data() + written[i], kBytes - written[i], 0);
-        if (n <= 0) break;
-        written[i] += static_cast<size_t>(n);
-      }
-    }
-  };
+  auto feed = [&] { feed_all(peers, payloads, written); };
   Pump pump(backend.get(), 8);
   auto all_in = [&] {
     for (int i = 0; i < kConns; ++i) {
@@ -483,15 +476,7 @@ TEST_P(BackendTest, StalledReadersLeaveTheRingToOthers) {
     peers.push_back(open_pair(backend.get(), kFirst + i, &fds[i], true));
     payloads.push_back(pattern(kBytes, static_cast<unsigned>(40 + i)));
   }
-  auto feed = [&] {
-    for (int i = 0; i < kStalled; ++i) {
-      while (written[i] < kBytes) {
-        ssize_t n = ::send(peers[i], payloads[i].data() + written[i], kBytes - written[i], 0);
-        if (n <= 0) break;
-        written[i] += static_cast<size_t>(n);
-      }
-    }
-  };
+  auto feed = [&] { feed_all(peers, payloads, written); };
   std::vector<const char*> lent;
   std::vector<bool> paused(kStalled, false);
   Pump pump(backend.get(), 8);

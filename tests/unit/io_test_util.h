@@ -76,6 +76,19 @@ inline std::string pattern(size_t n, unsigned seed) {
   return s;
 }
 
+// Writes as much of each payload to its peer as the socket takes now; written[i] keeps the place.
+inline void feed_all(const std::vector<int>& peers, const std::vector<std::string>& payloads,
+                     std::vector<size_t>& written) {
+  for (size_t i = 0; i < peers.size(); ++i) {
+    while (written[i] < payloads[i].size()) {
+      ssize_t n = ::send(peers[i], payloads[i].data() + written[i], payloads[i].size() - written[i],
+                         MSG_NOSIGNAL);
+      if (n <= 0) break;
+      written[i] += static_cast<size_t>(n);
+    }
+  }
+}
+
 // Calls wait() and keeps what came back: every completion (data pointer cleared, since it dies
 // at the next wait), the received bytes per token and the final receive result per token.
 class Pump {

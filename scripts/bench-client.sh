@@ -2,7 +2,10 @@
 # Benchmarks `client http` against wrk -t1 and ab -k (and all three without keep-alive): a private
 # nginx pinned to core 0 is the target, each load generator runs alone on core 1, runs are
 # interleaved (A B C A B C ...), and the medians of req/s and of the generator's own CPU time per
-# request (user+sys from /usr/bin/time) are printed with the client/wrk ratios.
+# request (user+sys from /usr/bin/time) are printed with the client/wrk ratios. The floor
+# (build/ref_http_load: epoll, one send and one recv per request, responses counted by length,
+# nothing parsed or timed) runs beside them, so the ratios say how much of a generator's CPU is
+# the kernel's: client/floor near 1 means only fewer kernel crossings can lower it further.
 # Usage: scripts/bench-client.sh [runs=5] [seconds=3] [connections=50]
 set -euo pipefail
 RUNS=${1:-5}
@@ -10,12 +13,15 @@ SECS=${2:-3}
 CONNS=${3:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLIENT=${CLIENT:-$ROOT/build/client}
+FLOOR=${FLOOR:-$ROOT/build/ref_http_load}
 TARGET_CORE=${TARGET_CORE:-0}
 GEN_CORE=${GEN_CORE:-1}
 for p in nginx wrk ab taskset /usr/bin/time; do
   command -v "$p" >/dev/null || { echo "bench-client: $p is missing" >&2; exit 2; }
 done
-[ -x "$CLIENT" ] || { echo "bench-client: build first (make build): $CLIENT" >&2; exit 2; }
+for b in "$CLIENT" "$FLOOR"; do
+  [ -x "$b" ] || { echo "bench-client: build first (make build): $b" >&2; exit 2; }
+done
 
 DIR=$(mktemp -d /tmp/percore-bench-XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -48,6 +54,10 @@ run_client() {
   timed "$CLIENT" http -q -t 1 --start-core "$GEN_CORE" -c "$CONNS" -d "${SECS}s" --json "$DIR/json" "$@" "$URL"
   echo "$(python3 -c "import json; print(json.load(open('$DIR/json'))['requests'])") $(cpu)"
 }
+run_floor() {
+  timed "$FLOOR" "$PORT" "$CONNS" "$SECS" "$@"
+  echo "$(awk '/^requests/ {print $2}' "$DIR/out") $(cpu)"
+}
 run_wrk() {
   timed wrk -t1 -c "$CONNS" -d "${SECS}s" "$@" "$URL"
   echo "$(awk '/requests in/ {print $1}' "$DIR/out") $(cpu)"
@@ -66,9 +76,11 @@ record() {  # name "requests cpu"
 for i in $(seq "$RUNS"); do
   echo "run $i/$RUNS ..." >&2
   record client-ka "$(run_client)"
+  record floor-ka "$(run_floor)"
   record wrk-ka "$(run_wrk)"
   record ab-ka "$(run_ab -k)"
   record client-close "$(run_client --no-keepalive)"
+  record floor-close "$(run_floor close)"
   record wrk-close "$(run_wrk -H 'Connection: close')"
   record ab-close "$(run_ab)"
 done
@@ -77,12 +89,18 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR
 echo
 echo "nginx on core $TARGET_CORE, generators on core $GEN_CORE, -c $CONNS, ${SECS}s x $RUNS runs, medians"
 printf '%-14s %12s %16s\n' generator req/s "cpu us/request"
-for name in client-ka wrk-ka ab-ka client-close wrk-close ab-close; do
+for name in client-ka floor-ka wrk-ka ab-ka client-close floor-close wrk-close ab-close; do
   printf '%-14s %12.0f %16.2f\n' "$name" "$(echo "${RPS[$name]}" | median)" "$(echo "${CPR[$name]}" | median)"
 done
 for mode in ka close; do
   c=$(echo "${CPR[client-$mode]}" | median); w=$(echo "${CPR[wrk-$mode]}" | median)
+  f=$(echo "${CPR[floor-$mode]}" | median)
   cr=$(echo "${RPS[client-$mode]}" | median); wr=$(echo "${RPS[wrk-$mode]}" | median)
   printf 'client/wrk (%s): cpu per request %.2fx, req/s %.2fx\n' "$mode" \
     "$(python3 -c "print($c / $w)")" "$(python3 -c "print($cr / $wr)")"
+  printf 'client/floor (%s): cpu per request %.2fx; floor/wrk %.2fx\n' "$mode" \
+    "$(python3 -c "print($c / $f)")" "$(python3 -c "print($f / $w)")"
 done
+echo "floor: build/ref_http_load, one send and one recv per request, nothing parsed or timed;"
+echo "client/floor near 1.00x: what client does beyond that (parsing, latency histograms) costs little;"
+echo "below 1.00x: it crosses into the kernel less often than once per send and recv."

@@ -61,7 +61,7 @@ void add_common_options(cxxopts::Options& spec, bool paced) {
     ("timeout", "Connect and response timeout", cxxopts::value<std::string>()->default_value("5s"))
     ("json", "Write the results as JSON to FILE ('-': stdout)", cxxopts::value<std::string>())
     ("fail-if", "Exit 3 when crossed, e.g. 'p99>5ms' 'errors>0' 'rps<1000' (repeatable)", cxxopts::value<std::vector<std::string>>())
-    ("io", "I/O backend: auto, epoll or uring", cxxopts::value<std::string>()->default_value("auto"))
+    ("io", fmt::format("I/O backend: {}", io::backend_choices()), cxxopts::value<std::string>()->default_value("auto"))
     ("source", "Local addresses to connect from, round-robin: list and ranges, e.g. 127.0.0.2-127.0.0.40 (past 64k connections)", cxxopts::value<std::string>())
     ("q,quiet", "No progress lines on stderr")
     ("h,help", "This help")
@@ -131,7 +131,7 @@ bool fill_common(const cxxopts::ParseResult& r, const char* usage, bool paced, O
   out->quiet = r.count("quiet") > 0;
   std::string io = r["io"].as<std::string>();
   if (!io::parse_backend_kind(io, &out->io)) {
-    return fail(message, fmt::format("bad --io '{}': expected auto, epoll or uring", io));
+    return fail(message, fmt::format("bad --io '{}': expected {}", io, io::backend_choices()));
   }
   if (paced) {
     out->rate = r["rate"].as<double>();

@@ -42,7 +42,7 @@ cxxopts::Options make_spec() {
     ("sink", "Receive only, on host:port: count what a relay delivers")
     ("json", "Write the results as JSON to FILE ('-': stdout)", cxxopts::value<std::string>())
     ("fail-if", "Exit 3 when crossed, e.g. 'lost>0' 'p99>2ms' 'pps<1000' (repeatable)", cxxopts::value<std::vector<std::string>>())
-    ("io", "I/O backend: auto, epoll or uring", cxxopts::value<std::string>()->default_value("auto"))
+    ("io", fmt::format("I/O backend: {}", io::backend_choices()), cxxopts::value<std::string>()->default_value("auto"))
     ("q,quiet", "No progress lines on stderr")
     ("h,help", "This help")
     ("target", "host:port", cxxopts::value<std::string>());
@@ -144,7 +144,7 @@ bool fill(const cxxopts::ParseResult& r, UdpOptions* o, std::string* message) {
     }
   }
   if (!io::parse_backend_kind(r["io"].as<std::string>(), &o->io)) {
-    return fail(message, "--io must be auto, epoll or uring");
+    return fail(message, fmt::format("--io must be {}", io::backend_choices()));
   }
   o->quiet = r.count("quiet") > 0;
   o->total_sockets = o->threads * o->sockets;

@@ -20,6 +20,10 @@ bool parse_backend_kind(std::string_view text, BackendKind* out) {
   return true;
 }
 
+const char* backend_choices() {
+  return "auto, epoll or uring";
+}
+
 const char* backend_kind_name(BackendKind kind) {
   switch (kind) {
     case BackendKind::kAuto:

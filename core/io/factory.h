@@ -13,8 +13,11 @@ namespace percore::io {
 // kIocp is the Windows backend (factory_win.cc); Linux builds never produce it.
 enum class BackendKind { kAuto, kEpoll, kUring, kIocp };
 
-// Parses "auto", "epoll" or "uring"; returns false for anything else.
+// Parses "auto", "epoll" or "uring" (Windows: "auto" or "iocp"); returns false for anything else.
 bool parse_backend_kind(std::string_view text, BackendKind* out);
+// What parse_backend_kind() accepts on this system, for help and error text ("auto, epoll or
+// uring").
+const char* backend_choices();
 const char* backend_kind_name(BackendKind kind);
 
 // Returns an empty string when io_uring offers everything the uring backend needs here, else a

@@ -12,6 +12,10 @@ bool parse_backend_kind(std::string_view text, BackendKind* out) {
   return false;
 }
 
+const char* backend_choices() {
+  return "auto or iocp";
+}
+
 const char* backend_kind_name(BackendKind kind) {
   switch (kind) {
     case BackendKind::kAuto:

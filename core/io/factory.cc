@@ -24,20 +24,6 @@ const char* backend_choices() {
   return "auto, epoll or uring";
 }
 
-const char* backend_kind_name(BackendKind kind) {
-  switch (kind) {
-    case BackendKind::kAuto:
-      return "auto";
-    case BackendKind::kEpoll:
-      return "epoll";
-    case BackendKind::kUring:
-      return "uring";
-    case BackendKind::kIocp:
-      return "iocp";
-  }
-  return "?";
-}
-
 std::string uring_unavailable_reason() {
   // PERCORE_NO_URING=1 makes io_uring look unavailable (tests, or ruling io_uring out in the
   // field).

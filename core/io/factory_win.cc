@@ -16,20 +16,6 @@ const char* backend_choices() {
   return "auto or iocp";
 }
 
-const char* backend_kind_name(BackendKind kind) {
-  switch (kind) {
-    case BackendKind::kAuto:
-      return "auto";
-    case BackendKind::kEpoll:
-      return "epoll";
-    case BackendKind::kUring:
-      return "uring";
-    case BackendKind::kIocp:
-      return "iocp";
-  }
-  return "?";
-}
-
 std::string uring_unavailable_reason() {
   return "io_uring is a Linux interface";
 }

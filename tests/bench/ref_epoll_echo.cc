@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "ref_listen.h"
+
 namespace {
 
 struct Conn {
@@ -62,20 +64,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   signal(SIGPIPE, SIG_IGN);
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int lfd = -1;
+  int ep = percore::bench::listen_loopback_epoll(std::atoi(argv[1]), &lfd);
+  if (ep < 0) return 1;
   int one = 1;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(argv[1])));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(lfd, 4096) != 0) {
-    std::perror("listen");
-    return 1;
-  }
-  int ep = epoll_create1(0);
-  epoll_event lev{EPOLLIN, {.fd = lfd}};
-  epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);
   std::vector<Conn> conns(1024);
   std::vector<char> buf(64 << 10);
   epoll_event events[512];

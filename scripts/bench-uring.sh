@@ -99,6 +99,40 @@ if [[ " $PARTS " == *" echo "* ]]; then
     done
   done
   echo
+  # Kernel crossings do not depend on the machine's load: they show what each backend asks of
+  # the kernel per message where the rates above are the client's, not the server's.
+  echo "### System calls per echoed message (strace -c -f on the worker, \`client echo -t 1 -d 1s\`)"
+  echo
+  echo "| pattern | payload | conns | epoll | uring-off | uring | top calls (uring, per message) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | --- |"
+  echo_syscalls() {  # WHO PATTERN PAYLOAD CONNS -> "syscalls_per_msg top_calls"
+    local json="$work/st.json" spid
+    strace -c -f -p "${ewpid[$1]}" -o "$work/$1.strace" 2>/dev/null &
+    spid=$!
+    sleep 0.5
+    taskset -c "$LOAD_CPU" build/client echo -q -t 1 --start-core "$LOAD_CPU" --io epoll \
+      --pattern "$2" -l "$3" -c "$4" -d 1s --json "$json" "127.0.0.1:${port[$1]}" \
+      >/dev/null 2>&1 || true
+    sleep 0.3
+    kill -INT "$spid" 2>/dev/null || true
+    wait "$spid" 2>/dev/null || true
+    awk -v n="$(jq -r '.requests' "$json" 2>/dev/null || echo 0)" '
+      $1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" { calls = $4; total += calls; per[$NF] = calls }
+      END {
+        top = ""
+        for (k in per) if (n > 0 && per[k] / n >= 0.01) top = top sprintf("%s %.3f, ", k, per[k] / n)
+        printf "%.3f %s\n", (n > 0 ? total / n : 0), substr(top, 1, length(top) - 2)
+      }' "$work/$1.strace"
+    rm -f "$json"
+  }
+  for cell in "rr 64 8" "rr 64 64" "rr 1024 512" "stream 1024 8" "stream 1024 64"; do
+    read -r pattern payload c <<<"$cell"
+    read -r e _ <<<"$(echo_syscalls epoll $cell)"
+    read -r o _ <<<"$(echo_syscalls uring-off $cell)"
+    read -r u top <<<"$(echo_syscalls uring $cell)"
+    echo "| $pattern | $payload | $c | $e | $o | $u | $top |"
+  done
+  echo
 fi
 
 if [[ " $PARTS " == *" close "* || " $PARTS " == *" syscalls "* ]]; then

@@ -25,6 +25,9 @@
 #   wrk            wrk -t1 -c$BENCH_CONNS --latency
 #   client         percore's own `client http -t 1 --io $CLIENT_IO` (CLIENT_IO default uring),
 #                  cheaper per request than wrk, so it leaves more of CPU 1 to the backend
+# BENCH_RATE=N (LOAD=client only): open loop at N req/s in total instead of closed loop, so every
+#   proxy carries the same load and CPU us/req compares at equal rates (per-request CPU falls as
+#   the rate rises: more requests per wake-up), with latency from the intended send time.
 #
 #   scripts/bench-proxy.sh   # BENCH_RUNS=5 BENCH_SECONDS=5 BENCH_CONNS=50 BACKEND=ref LOAD=wrk
 set -euo pipefail
@@ -36,6 +39,7 @@ SECS=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNS:-50}
 BACKEND=${BACKEND:-ref}
 LOAD=${LOAD:-wrk}
+RATE=${BENCH_RATE:-0}
 CLIENT_IO=${CLIENT_IO:-uring}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -50,6 +54,10 @@ case "$LOAD" in wrk | client) ;; *)
   exit 2
   ;;
 esac
+if [ "$RATE" != 0 ] && [ "$LOAD" != client ]; then
+  echo "bench-proxy.sh: BENCH_RATE needs LOAD=client (wrk has no fixed rate)" >&2
+  exit 2
+fi
 need=(taskset curl haproxy nginx ss awk)
 [ "$LOAD" = wrk ] && need+=(wrk) || need+=(jq)
 for tool in "${need[@]}"; do
@@ -186,8 +194,10 @@ run_load() {
     echo "${rps:-0} ${p99:-0} ${reqs:-0} $cpu $errs"
   else
     rm -f "$json"
+    local rate=()
+    [ "$RATE" = 0 ] || rate=(-R "$RATE")
     out=$(taskset -c "$LOAD_CPU" build/client http -q -t 1 --start-core "$LOAD_CPU" --io "$CLIENT_IO" \
-      -c "$CONNS" -d "${2}s" --json "$json" "$url" 2>"$work/client.err"; times) || true
+      -c "$CONNS" "${rate[@]}" -d "${2}s" --json "$json" "$url" 2>"$work/client.err"; times) || true
     if [ -s "$json" ]; then
       local cpu
       cpu=$(tail -n 1 <<<"$out" | awk '{s = 0; for (i = 1; i <= 2; i++) {split($i, a, /[ms]/); s += a[1] * 60 + a[2]} print s}')
@@ -243,6 +253,7 @@ if [ "$LOAD" = wrk ]; then
   loaddesc="wrk -t1 -c$CONNS -d${SECS}s"
 else
   loaddesc="client http -t 1 --io $CLIENT_IO -c $CONNS -d ${SECS}s"
+  [ "$RATE" = 0 ] || loaddesc="$loaddesc -R $RATE (open loop: the same rate for every proxy)"
 fi
 echo "## Proxy: percore (epoll, io_uring) vs HAProxy vs nginx proxy_pass (upstream keep-alive)"
 echo

@@ -16,10 +16,10 @@
 # BACKEND (default percore-uring): the origin server on CPU 1. It should cost as little CPU per
 # request as possible, to leave CPU 1 to the load generator and give the proxies headroom:
 #   percore-uring  percore HTTP mode, --io uring: the default, because it was measured the cheapest
-#                  backend here (12 invocations on 2026-12-02, 2-CPU VM shared with builds; backend
+#                  backend here (16 invocations on 2026-12-02, 2-CPU VM shared with builds; backend
 #                  CPU us/req, median of the four proxies in front): 8.5-14.8 us/req, against
-#                  13.1-16.7 for ref (10-35% more in every paired invocation), 14-15 for percore
-#                  epoll and 17-20 for nginx. It makes ~0.05 syscalls per request (multishot
+#                  13.1-16.7 for ref (10-35% more in every paired invocation), 14.3-14.9 for percore
+#                  epoll and 14.8-21.0 for nginx. It makes ~0.05 syscalls per request (multishot
 #                  receive, sends batched into one io_uring_enter; strace -c under `client http
 #                  -c 50`) where ref makes two (recv + send), and on loopback a send also carries
 #                  the receiver's network processing, so fewer, bigger crossings save the most

@@ -284,7 +284,7 @@ done
 echo
 for p in percore-epoll percore-uring; do
   for peer in haproxy nginx; do
-    printf '%-13s / %-7s: %sx req/s, %sx CPU per request (%s vs %s us), p99 %.0f us vs %.0f us\n' \
+    printf '%-13s / %-7s: %sx req/s, %sx CPU per request (%.2f vs %.2f us), p99 %.0f us vs %.0f us\n' \
       "$p" "$peer" "$(ratio "${med[$p.rps]}" "${med[$peer.rps]}")" \
       "$(ratio "${med[$p.cpu]}" "${med[$peer.cpu]}")" "${med[$p.cpu]}" "${med[$peer.cpu]}" \
       "${med[$p.p99]}" "${med[$peer.p99]}"

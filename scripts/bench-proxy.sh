@@ -231,7 +231,7 @@ declare -A tree
 for n in "${names[@]}"; do tree[$n]=$(tree_pids "${pidof[$n]}" | paste -sd' '); done
 backend_tree=$(tree_pids "$backend_pid" | paste -sd' ')
 
-for n in "${names[@]}"; do for m in rps p99 cpu pct bcpu lcpu; do : >"$work/$n.$m"; done; done
+for n in "${names[@]}"; do for m in rps p99 cpu pct bcpu lcpu lpct; do : >"$work/$n.$m"; done; done
 for run in $(seq "$RUNS"); do
   for n in "${names[@]}"; do
     p0=$(cpu_ticks ${tree[$n]})
@@ -242,24 +242,27 @@ for run in $(seq "$RUNS"); do
     p1=$(cpu_ticks ${tree[$n]})
     b1=$(cpu_ticks $backend_tree)
     # per request: proxy, backend, generator CPU us; proxy CPU as % of one core over the wall time
-    read -r cpu pct bcpu lcpu_us <<<"$(awk -v p=$((p1 - p0)) -v b=$((b1 - b0)) -v l="$lcpu" \
+    # and backend plus generator CPU as % of one core (what they take of CPU $LOAD_CPU)
+    read -r cpu pct bcpu lcpu_us lpct <<<"$(awk -v p=$((p1 - p0)) -v b=$((b1 - b0)) -v l="$lcpu" \
       -v n="$reqs" -v us="$tick_us" -v wall=$(((t1 - t0) / 1000)) 'BEGIN {
         if (n <= 0) n = 1
-        printf "%.2f %.1f %.2f %.2f\n", p * us / n, 100 * p * us / wall, b * us / n, l * 1e6 / n }')"
+        printf "%.2f %.1f %.2f %.2f %.1f\n", p * us / n, 100 * p * us / wall, b * us / n, l * 1e6 / n,
+          100 * (b * us + l * 1e6) / wall }')"
     echo "$rps" >>"$work/$n.rps"
     echo "$p99" >>"$work/$n.p99"
     echo "$cpu" >>"$work/$n.cpu"
     echo "$pct" >>"$work/$n.pct"
     echo "$bcpu" >>"$work/$n.bcpu"
     echo "$lcpu_us" >>"$work/$n.lcpu"
-    echo "run $run $n: ${rps} req/s, p99 ${p99} us, proxy ${cpu} us/req (${pct}% of CPU $PROXY_CPU), backend ${bcpu} us/req, $LOAD ${lcpu_us} us/req" >&2
+    echo "$lpct" >>"$work/$n.lpct"
+    echo "run $run $n: ${rps} req/s, p99 ${p99} us, proxy ${cpu} us/req (${pct}% of CPU $PROXY_CPU), backend ${bcpu} us/req, $LOAD ${lcpu_us} us/req (backend + $LOAD ${lpct}% of CPU $LOAD_CPU)" >&2
     [ "${errs:-0}" = 0 ] || echo "  warning: $n had $errs errors in run $run" >&2
   done
 done
 
 declare -A med
 for n in "${names[@]}"; do
-  for m in rps p99 cpu pct bcpu lcpu; do med[$n.$m]=$(median <"$work/$n.$m"); done
+  for m in rps p99 cpu pct bcpu lcpu lpct; do med[$n.$m]=$(median <"$work/$n.$m"); done
 done
 if [ "$LOAD" = wrk ]; then
   loaddesc="wrk -t1 -c$CONNS -d${SECS}s"
@@ -271,14 +274,15 @@ echo "## Proxy: percore (epoll, io_uring) vs HAProxy vs nginx proxy_pass (upstre
 echo
 echo "Backend: $BACKEND on CPU $LOAD_CPU; each proxy 1 worker on CPU $PROXY_CPU; $loaddesc on CPU $LOAD_CPU; $RUNS interleaved runs, medians."
 echo "Proxy CPU: utime+stime of the proxy's processes over each run (/proc/PID/stat), per completed request"
-echo "and as % of one core; below ~100% the proxy is not the bottleneck and req/s is set by CPU $LOAD_CPU."
+echo "and as % of one core; backend and $LOAD CPU per request, and together as % of CPU $LOAD_CPU. Whichever core is"
+echo "near 100% sets req/s; with neither, other work on the machine does. CPU per request compares the proxies either way."
 echo
-echo "| proxy | req/s | p99 latency | proxy CPU us/req | proxy CPU % | backend CPU us/req | $LOAD CPU us/req | req/s vs HAProxy | CPU/req vs HAProxy |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| proxy | req/s | p99 latency | proxy CPU us/req | proxy CPU % | backend CPU us/req | $LOAD CPU us/req | backend + $LOAD CPU % | req/s vs HAProxy | CPU/req vs HAProxy |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 h=haproxy
 for n in "${names[@]}"; do
-  printf '| %s | %.0f | %.0f us | %.2f | %.0f%% | %.2f | %.2f | %s | %s |\n' "$n" "${med[$n.rps]}" \
-    "${med[$n.p99]}" "${med[$n.cpu]}" "${med[$n.pct]}" "${med[$n.bcpu]}" "${med[$n.lcpu]}" \
+  printf '| %s | %.0f | %.0f us | %.2f | %.0f%% | %.2f | %.2f | %.0f%% | %s | %s |\n' "$n" "${med[$n.rps]}" \
+    "${med[$n.p99]}" "${med[$n.cpu]}" "${med[$n.pct]}" "${med[$n.bcpu]}" "${med[$n.lcpu]}" "${med[$n.lpct]}" \
     "$(ratio "${med[$n.rps]}" "${med[$h.rps]}")" "$(ratio "${med[$n.cpu]}" "${med[$h.cpu]}")"
 done
 echo

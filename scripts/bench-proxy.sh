@@ -27,16 +27,21 @@
 #                  recv and one send of a fixed HTTP/1.1 keep-alive response, no parsing)
 #   percore        percore HTTP mode, --io epoll
 #   nginx          nginx `return 200`
-# Even with the cheapest backend, backend plus generator on CPU 1 cost about as much per request
-# as a proxy on CPU 0, so on 2 cores no proxy reached 100% of its core in any layout tried: read
+# Even with the cheapest backend, backend plus wrk on CPU 1 cost about 25 us per request, as much
+# as a proxy on CPU 0 (percore 16-23, HAProxy and nginx 27-30): on an idle 2-core machine that caps
+# CPU 1 near 40k req/s while HAProxy's core would cap it near 36k, so req/s can differ by ~1.1x at
+# most (an estimate from the per-request figures, not a measurement). With LOAD=client CPU 1 costs
+# 20-25 us per request, which leaves the proxies a little more room. On the shared VM neither core
+# was saturated (proxies 37-92% of CPU 0, mostly under 60; backend + load 37-55% of CPU 1 where
+# measured): other work set req/s. Read
 # the CPU us/req column, not req/s, to compare the proxies' own cost.
 # LOAD (default wrk): the load generator on CPU 1, the same one for every proxy:
 #   wrk            wrk -t1 -c$BENCH_CONNS --latency
 #   client         percore's own `client http -t 1 --io $CLIENT_IO` (CLIENT_IO default uring):
 #                  11-15 us/req where wrk took 17-24 in the same runs, so it leaves more of CPU 1
 #                  to the backend. wrk stays the default: a third-party generator, as in the
-#                  issue's targets, and on the shared machine client did not separate the proxies'
-#                  req/s any better (the proxies stayed at 40-55% of their core with either)
+#                  issue's targets, and on the shared machine client did not measurably separate
+#                  the proxies' req/s better (the proxies stayed mostly under 60% of their core)
 # BENCH_RATE=N (LOAD=client only): open loop at N req/s in total instead of closed loop, so every
 #   proxy carries the same load and CPU us/req compares at equal rates (per-request CPU falls as
 #   the rate rises: more requests per wake-up), with latency from the intended send time.

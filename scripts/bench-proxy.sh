@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Proxy benchmark: percore `server -x` (epoll and io_uring backends) against HAProxy and nginx
 # proxy_pass, all with upstream keep-alive, each proxy one worker pinned to CPU 0 (PROXY_CPU), in
-# front of the same backend on CPU 1 (LOAD_CPU), with the load generator also on CPU 1. Runs are
-# interleaved (percore-epoll, percore-uring, haproxy, nginx, repeat) and the medians and ratios of
-# this one invocation are printed as a markdown table.
+# front of the same backend on CPU 1 (BACKEND_CPU, default LOAD_CPU), with the load generator on
+# CPU 1 (LOAD_CPU). Runs are interleaved (percore-epoll, percore-uring, haproxy, nginx, repeat) and
+# the medians and ratios of this one invocation are printed as a markdown table.
 #
 # What separates the proxies is the CPU each one spends per request, so that is measured directly:
 # utime+stime of the proxy's whole process tree (master and workers) from /proc/PID/stat over each
@@ -47,6 +47,7 @@
 #   the rate rises: more requests per wake-up), with latency from the intended send time.
 #
 #   scripts/bench-proxy.sh   # BENCH_RUNS=5 BENCH_SECONDS=5 BENCH_CONNS=50 BACKEND=percore-uring LOAD=wrk
+#                            # PROXY_CPU=0 LOAD_CPU=1 BACKEND_CPU=$LOAD_CPU
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
@@ -60,6 +61,7 @@ RATE=${BENCH_RATE:-0}
 CLIENT_IO=${CLIENT_IO:-uring}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+BACKEND_CPU=${BACKEND_CPU:-$LOAD_CPU}  # its own core where there are more than 2
 
 case "$BACKEND" in ref | percore | percore-uring | nginx) ;; *)
   echo "bench-proxy.sh: BACKEND must be ref, percore, percore-uring or nginx, not '$BACKEND'" >&2
@@ -94,7 +96,7 @@ to_us() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); print v} else if (v ~ /ms$
 bport=$(free_port)
 case "$BACKEND" in
   ref)
-    taskset -c "$LOAD_CPU" build/ref_http_responder "$bport" >"$work/backend.out" &
+    taskset -c "$BACKEND_CPU" build/ref_http_responder "$bport" >"$work/backend.out" &
     ;;
   nginx)
     mkdir -p "$work/backend"
@@ -108,13 +110,13 @@ http {
   server { listen 127.0.0.1:$bport; location / { return 200 "Hello from percore\n"; } }
 }
 CONF
-    taskset -c "$LOAD_CPU" nginx -p "$work/backend" -c "$work/backend/nginx.conf" \
+    taskset -c "$BACKEND_CPU" nginx -p "$work/backend" -c "$work/backend/nginx.conf" \
       -g "daemon off; pid $work/backend/nginx.pid;" &
     ;;
   percore | percore-uring)
     bio=epoll
     [ "$BACKEND" = percore-uring ] && bio=uring
-    taskset -c "$LOAD_CPU" build/server -w 1 -c "$LOAD_CPU" -k --io "$bio" -a "127.0.0.1:$bport" \
+    taskset -c "$BACKEND_CPU" build/server -w 1 -c "$BACKEND_CPU" -k --io "$bio" -a "127.0.0.1:$bport" \
       -o "$work/backend.log" >"$work/backend.out" &
     ;;
 esac
@@ -247,7 +249,7 @@ for run in $(seq "$RUNS"); do
     p1=$(cpu_ticks ${tree[$n]})
     b1=$(cpu_ticks $backend_tree)
     # per request: proxy, backend, generator CPU us; proxy CPU as % of one core over the wall time
-    # and backend plus generator CPU as % of one core (what they take of CPU $LOAD_CPU)
+    # and backend plus generator CPU as % of one core (what they take of CPU $LOAD_CPU when shared)
     read -r cpu pct bcpu lcpu_us lpct <<<"$(awk -v p=$((p1 - p0)) -v b=$((b1 - b0)) -v l="$lcpu" \
       -v n="$reqs" -v us="$tick_us" -v wall=$(((t1 - t0) / 1000)) 'BEGIN {
         if (n <= 0) n = 1
@@ -260,7 +262,7 @@ for run in $(seq "$RUNS"); do
     echo "$bcpu" >>"$work/$n.bcpu"
     echo "$lcpu_us" >>"$work/$n.lcpu"
     echo "$lpct" >>"$work/$n.lpct"
-    echo "run $run $n: ${rps} req/s, p99 ${p99} us, proxy ${cpu} us/req (${pct}% of CPU $PROXY_CPU), backend ${bcpu} us/req, $LOAD ${lcpu_us} us/req (backend + $LOAD ${lpct}% of CPU $LOAD_CPU)" >&2
+    echo "run $run $n: ${rps} req/s, p99 ${p99} us, proxy ${cpu} us/req (${pct}% of CPU $PROXY_CPU), backend ${bcpu} us/req, $LOAD ${lcpu_us} us/req (backend + $LOAD ${lpct}% of one core)" >&2
     [ "${errs:-0}" = 0 ] || echo "  warning: $n had $errs errors in run $run" >&2
   done
 done
@@ -277,9 +279,9 @@ else
 fi
 echo "## Proxy: percore (epoll, io_uring) vs HAProxy vs nginx proxy_pass (upstream keep-alive)"
 echo
-echo "Backend: $BACKEND on CPU $LOAD_CPU; each proxy 1 worker on CPU $PROXY_CPU; $loaddesc on CPU $LOAD_CPU; $RUNS interleaved runs, medians."
+echo "Backend: $BACKEND on CPU $BACKEND_CPU; each proxy 1 worker on CPU $PROXY_CPU; $loaddesc on CPU $LOAD_CPU; $RUNS interleaved runs, medians."
 echo "Proxy CPU: utime+stime of the proxy's processes over each run (/proc/PID/stat), per completed request"
-echo "and as % of one core; backend and $LOAD CPU per request, and together as % of CPU $LOAD_CPU. Whichever core is"
+echo "and as % of one core; backend and $LOAD CPU per request, and together as % of one core. Whichever core is"
 echo "near 100% sets req/s; with neither, other work on the machine does. CPU per request compares the proxies either way."
 echo
 echo "| proxy | req/s | p99 latency | proxy CPU us/req | proxy CPU % | backend CPU us/req | $LOAD CPU us/req | backend + $LOAD CPU % | req/s vs HAProxy | CPU/req vs HAProxy |"

@@ -14,6 +14,15 @@ cpu_ticks() {
 
 children_of() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
 
+# tree_pids PID: PID and all its descendants (a master with its workers), one a line. Read once the
+# tree has started: processes forked later are not in the list.
+tree_pids() {
+  local c
+  echo "$1"
+  # every thread's children file: a child forked by another thread is listed only there
+  for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree_pids "$c"; done
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print 0} else if (NR%2) {print a[(NR+1)/2]} else {print (a[NR/2]+a[NR/2+1])/2}}'; }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }

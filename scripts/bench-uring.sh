@@ -26,16 +26,17 @@ PARTS=${BENCH_PARTS:-"echo close syscalls"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OFF="lend,bundle,link-close,recv-limit"
+BIG=${BENCH_BIG_BUFFERS:-128x64k}  # the uring-big column's PERCORE_URING_BUFFERS
 BODY="Hello from percore"
 bench_workdir uring
 
 # start_percore NAME MODE IO OFF PORT [extra...]: prints nothing; records pid in pidof[NAME].
 declare -A port pidof
 start_percore() {
-  local name=$1 mode=$2 io=$3 off=$4
+  local name=$1 mode=$2 io=$3 off=$4 buffers=${BUFFERS:-}
   shift 4
   port[$name]=$(free_port)
-  PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
+  PERCORE_URING_BUFFERS=$buffers PERCORE_URING_OFF=$off taskset -c "$SERVER_CPU" build/server --mode "$mode" -w 1 \
     -c "$SERVER_CPU" --io "$io" "$@" -a "127.0.0.1:${port[$name]}" -o "$work/$name.log" \
     >"$work/$name.out" 2>&1 &
   pids+=($!)
@@ -47,10 +48,11 @@ if [[ " $PARTS " == *" echo "* ]]; then
   start_percore epoll echo epoll ""
   start_percore uring-off echo uring "$OFF"
   start_percore uring echo uring ""
+  BUFFERS=$BIG start_percore uring-big echo uring ""
   sleep 0.3
   tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
   declare -A ewpid
-  for who in epoll uring-off uring; do ewpid[$who]=$(children_of "${pidof[$who]}"); done
+  for who in epoll uring-off uring uring-big; do ewpid[$who]=$(children_of "${pidof[$who]}"); done
   run_echo() {  # WHO PATTERN PAYLOAD CONNS -> "msg/s server_cpu_us_per_msg"
     local json="$work/run.json" before after
     before=$(cpu_ticks ${ewpid[$1]})
@@ -71,19 +73,21 @@ if [[ " $PARTS " == *" echo "* ]]; then
   echo
   echo "uring-off: PERCORE_URING_OFF=$OFF (one buffer per completion, echo copies into its send"
   echo "queue). uring: receive bundles, echo sent straight out of the lent receive buffers."
+  echo "uring-big: uring with PERCORE_URING_BUFFERS=$BIG (fewer, larger receive buffers; the default is 256x16k)."
   echo "msg/s and server CPU us/msg (worker utime+stime over the run, warm-up included) are medians."
   echo
-  echo "| pattern | payload | conns | epoll msg/s | uring-off msg/s | uring msg/s | uring-off/epoll | uring/epoll | epoll CPU us/msg | uring-off CPU us/msg | uring CPU us/msg | uring/epoll CPU |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| pattern | payload | conns | epoll msg/s | uring-off msg/s | uring msg/s | uring-big msg/s | uring-off/epoll | uring/epoll | uring-big/epoll | epoll CPU us/msg | uring-off CPU us/msg | uring CPU us/msg | uring-big CPU us/msg | uring/epoll CPU | uring-big/uring CPU |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for pattern in $PATTERNS; do
     for payload in $PAYLOADS; do
       for c in $CONNS; do
-        for who in epoll uring-off uring; do : >"$work/$who.rate"; : >"$work/$who.cpu"; done
+        for who in epoll uring-off uring uring-big; do : >"$work/$who.rate"; : >"$work/$who.cpu"; done
         for i in $(seq 1 "$RUNS"); do
-          case $((i % 3)) in
-            1) order="epoll uring-off uring" ;;
-            2) order="uring epoll uring-off" ;;
-            0) order="uring-off uring epoll" ;;
+          case $((i % 4)) in
+            1) order="epoll uring-off uring uring-big" ;;
+            2) order="uring-big epoll uring-off uring" ;;
+            3) order="uring uring-big epoll uring-off" ;;
+            0) order="uring-off uring uring-big epoll" ;;
           esac
           for who in $order; do
             read -r rate cpu <<<"$(run_echo "$who" "$pattern" "$payload" "$c")"
@@ -91,10 +95,12 @@ if [[ " $PARTS " == *" echo "* ]]; then
           done
         done
         e=$(median <"$work/epoll.rate"); o=$(median <"$work/uring-off.rate"); u=$(median <"$work/uring.rate")
+        b=$(median <"$work/uring-big.rate")
         ec=$(median <"$work/epoll.cpu"); oc=$(median <"$work/uring-off.cpu"); uc=$(median <"$work/uring.cpu")
-        printf "| %s | %s | %s | %.0f | %.0f | %.0f | %s | %s | %.3f | %.3f | %.3f | %s |\n" \
-          "$pattern" "$payload" "$c" "$e" "$o" "$u" "$(ratio "$o" "$e")" "$(ratio "$u" "$e")" \
-          "$ec" "$oc" "$uc" "$(ratio "$uc" "$ec")"
+        bc=$(median <"$work/uring-big.cpu")
+        printf "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s |\n" \
+          "$pattern" "$payload" "$c" "$e" "$o" "$u" "$b" "$(ratio "$o" "$e")" "$(ratio "$u" "$e")" \
+          "$(ratio "$b" "$e")" "$ec" "$oc" "$uc" "$bc" "$(ratio "$uc" "$ec")" "$(ratio "$bc" "$uc")"
       done
     done
   done

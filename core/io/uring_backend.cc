@@ -519,9 +519,11 @@ int UringBackend::init(const UringOptions& options, std::string* error) {
     bufs_.publish();
     if (why.empty()) recv_limit_ = share * options.buffer_size;
   }
-  spdlog::debug("io_uring: lend {}, bundle {}, link-close {}, receive limit {} bytes",
-                lend_ ? "on" : "off", bundle_ ? "on" : "off", link_close_ ? "on" : "off",
-                recv_limit_);
+  spdlog::debug(
+      "io_uring: {} receive buffers of {} bytes, lend {}, bundle {}, link-close {}, receive "
+      "limit {} bytes",
+      options.buffer_count, options.buffer_size, lend_ ? "on" : "off", bundle_ ? "on" : "off",
+      link_close_ ? "on" : "off", recv_limit_);
   pending_.reserve(options.buffer_count + 256);
   handed_.reserve(options.buffer_count);
   starved_.reserve(1024);
@@ -1159,47 +1161,6 @@ std::unique_ptr<Backend> make_uring_backend(const UringOptions& options, std::st
   auto backend = std::make_unique<UringBackend>();
   if (backend->init(options, error) < 0) return nullptr;
   return backend;
-}
-
-namespace {
-
-// Sets each feature named in the comma-separated `list` to `on`; false with *error on a name
-// that is not one.
-bool apply_feature_list(const char* variable, const char* value, bool on, UringOptions* o,
-                        std::string* error) {
-  if (value == nullptr) return true;
-  std::string_view list(value);
-  while (!list.empty()) {
-    size_t comma = list.find(',');
-    std::string_view name = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    if (name == "lend") {
-      o->lend = on;
-    } else if (name == "bundle") {
-      o->bundle = on;
-    } else if (name == "link-close") {
-      o->link_close = on;
-    } else if (name == "recv-limit") {
-      o->recv_limit = on;
-    } else if (!name.empty()) {
-      *error = std::string(variable) + ": unknown feature '" + std::string(name) +
-               "' (lend, bundle, link-close, recv-limit)";
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-UringOptions uring_options_from_env(std::string* error) {
-  UringOptions o;
-  error->clear();
-  if (!apply_feature_list("PERCORE_URING_ON", std::getenv("PERCORE_URING_ON"), true, &o, error)) {
-    return o;
-  }
-  apply_feature_list("PERCORE_URING_OFF", std::getenv("PERCORE_URING_OFF"), false, &o, error);
-  return o;
 }
 
 std::unique_ptr<Backend> make_uring_backend(std::string* error) {

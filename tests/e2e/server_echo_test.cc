@@ -22,11 +22,14 @@ namespace {
 
 // Every backend; io_uring as it starts (echo sends out of lent receive buffers, receives come in
 // bundles, each limited to a share of the ring), and with every newer kernel's technique off
-// (PERCORE_URING_OFF: the echo copies, receives come one buffer each, close is not linked).
+// (PERCORE_URING_OFF: the echo copies, receives come one buffer each, close is not linked), and
+// with a ring of few large buffers (PERCORE_URING_BUFFERS=16x64k: far fewer buffers than
+// connections, so receives run the ring dry and wait for buffers to come back).
 class ServerEcho : public ::testing::TestWithParam<std::string> {
  protected:
   bool fallback() const { return GetParam() == "uring_fallback"; }
-  std::string io() const { return fallback() ? "uring" : GetParam(); }
+  bool few_buffers() const { return GetParam() == "uring_16x64k"; }
+  std::string io() const { return GetParam() == "epoll" ? "epoll" : "uring"; }
   void SetUp() override {
     std::string why = backend_skip_reason(io());
     if (!why.empty()) GTEST_SKIP() << why;
@@ -34,10 +37,12 @@ class ServerEcho : public ::testing::TestWithParam<std::string> {
   void TearDown() override {
     unsetenv("PERCORE_URING_OFF");
     unsetenv("PERCORE_URING_ON");
+    unsetenv("PERCORE_URING_BUFFERS");
   }
   void start(int workers) {
-    // The server inherits the variable; set only for this test.
+    // The server inherits the variables; set only for this test.
     if (fallback()) setenv("PERCORE_URING_OFF", "lend,bundle,link-close,recv-limit", 1);
+    if (few_buffers()) setenv("PERCORE_URING_BUFFERS", "16x64k", 1);
     server_ = start_server(io(), {"--mode", "echo", "-w", std::to_string(workers)});
     ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
   }
@@ -142,7 +147,8 @@ TEST_P(ServerEcho, ClientThatNeverReadsDoesNotGrowServerMemory) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServerEcho,
-                         ::testing::Values("epoll", "uring", std::string("uring_fallback")),
+                         ::testing::Values("epoll", "uring", std::string("uring_fallback"),
+                                           std::string("uring_16x64k")),
                          backend_name);
 
 }  // namespace

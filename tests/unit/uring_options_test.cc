@@ -1,6 +1,6 @@
 // What the server and client take from PERCORE_URING_ON / PERCORE_URING_OFF: every technique on
 // unless turned off, ON still accepted (scripts from when lending and bundles were opt-in),
-// unknown names refused.
+// unknown names refused; PERCORE_URING_BUFFERS reshapes the receive ring within what it takes.
 #include <cstdlib>
 #include <string>
 
@@ -18,6 +18,7 @@ class UringOptionsFromEnv : public ::testing::Test {
   static void clear() {
     unsetenv("PERCORE_URING_ON");
     unsetenv("PERCORE_URING_OFF");
+    unsetenv("PERCORE_URING_BUFFERS");
   }
 };
 
@@ -57,6 +58,34 @@ TEST_F(UringOptionsFromEnv, UnknownNameIsRefusedWithTheVariable) {
   uring_options_from_env(&error);
   EXPECT_NE(error.find("PERCORE_URING_ON"), std::string::npos) << error;
   EXPECT_NE(error.find("zerocopy"), std::string::npos) << error;
+}
+
+TEST_F(UringOptionsFromEnv, BuffersShapeTheReceiveRing) {
+  std::string error;
+  UringOptions o = uring_options_from_env(&error);
+  EXPECT_EQ(o.buffer_count, 256u);
+  EXPECT_EQ(o.buffer_size, 16u << 10);
+  setenv("PERCORE_URING_BUFFERS", "128x64k", 1);
+  o = uring_options_from_env(&error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(o.buffer_count, 128u);
+  EXPECT_EQ(o.buffer_size, 64u << 10);
+  setenv("PERCORE_URING_BUFFERS", "1024X4096", 1);
+  o = uring_options_from_env(&error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(o.buffer_count, 1024u);
+  EXPECT_EQ(o.buffer_size, 4096u);
+}
+
+TEST_F(UringOptionsFromEnv, BuffersThatTheRingCannotTakeAreRefused) {
+  for (const char* bad : {"100x16k", "0x16k", "65536x16k", "256x512", "256x2m", "256", "x16k",
+                          "256x", "256x16q", "-4x16k", "256x99999999999m"}) {
+    setenv("PERCORE_URING_BUFFERS", bad, 1);
+    std::string error;
+    uring_options_from_env(&error);
+    EXPECT_NE(error.find("PERCORE_URING_BUFFERS"), std::string::npos) << bad;
+    EXPECT_NE(error.find(bad), std::string::npos) << error;
+  }
 }
 
 }  // namespace

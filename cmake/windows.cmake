@@ -54,10 +54,10 @@ set(PERCORE_LINUX_ONLY
     core/stats/worker_slots_mem.cc
     server/master.cc server/worker.cc server/modes.cc server/platform.cc
     server/preload_launcher.cc server/metrics_endpoint.cc server/stats_printer.cc
-    server/udp_relay.cc)
+    server/udp_relay.cc server/subcommand.cc)
 function(percore_sources out folder)
   file(GLOB_RECURSE found CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/${folder}/*.cc)
-  list(FILTER found EXCLUDE REGEX ".*/main(_win)?\\.cc$")
+  list(FILTER found EXCLUDE REGEX ".*/main\\.cc$")
   # The BPF in-kernel echo (--io sockmap) is Linux's; only master.cc and worker.cc use it.
   list(FILTER found EXCLUDE REGEX ".*/(doctor|proxy|sockmap)/.*")
   list(FILTER found EXCLUDE REGEX ".*/sockmap_absent\\.cc$")
@@ -76,7 +76,7 @@ target_link_libraries(percore_core PUBLIC percore_http_parser ZLIB::ZLIB ws2_32 
 percore_sources(server_src server)
 add_library(percore_server STATIC ${server_src})
 target_link_libraries(percore_server PUBLIC percore_core)
-add_executable(server server/main_win.cc)
+add_executable(server server/main.cc)
 target_link_libraries(server PRIVATE percore_server)
 
 # client.exe: the client's sources with the Linux-only files swapped for their *_win.cc

@@ -26,13 +26,7 @@ server_pid=
 client_pid=
 cleanup() {
   if [ -n "$client_pid" ]; then kill -9 "$client_pid" 2>/dev/null || true; fi
-  if [ -n "$server_pid" ]; then
-    local workers
-    workers=$(children_of "$server_pid")
-    kill -TERM "$server_pid" 2>/dev/null || true
-    sleep 1
-    for p in $workers $server_pid; do kill -9 "$p" 2>/dev/null || true; done
-  fi
+  if [ -n "$server_pid" ]; then stop_server_tree "$server_pid"; fi
   rm -rf "$work"
 }
 trap cleanup EXIT

@@ -1,21 +1,14 @@
-// Entry point of `server`: parse flags, then hand over to the master process; or, as
-// `server preload -- COMMAND`, run another server under libpercore_preload.so.
+// Entry point of `server` (server.exe too): parse flags, then hand over to the master process;
+// or run a subcommand such as `server preload -- COMMAND` (subcommand.h).
 #include <fmt/format.h>
 
-#include <cstring>
-
-#include "server/doctor/doctor_main.h"
 #include "server/master.h"
 #include "server/options.h"
-#include "server/preload_launcher.h"
+#include "server/subcommand.h"
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::strcmp(argv[1], "preload") == 0) {
-    return percore::server::run_preload_launcher(argc - 2, argv + 2);
-  }
-  if (percore::server::doctor::wants_doctor(argc, argv)) {
-    return percore::server::doctor::run_doctor(argc, argv);
-  }
+  int rc = 0;
+  if (percore::server::run_subcommand(argc, argv, &rc)) return rc;
   percore::server::ServerOptions options;
   std::string message;
   switch (percore::server::parse_server_options(argc, argv, &options, &message)) {

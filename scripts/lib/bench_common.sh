@@ -83,6 +83,16 @@ bench_workdir() {
   trap 'exit 1' INT TERM PIPE HUP
 }
 
+# Stops a percore master and its workers: TERM first (a clean drain), then KILL whatever a second
+# later has not gone, so a wedged worker never outlives the benchmark.
+stop_server_tree() {
+  local workers
+  workers=$(children_of "$1")
+  kill -TERM "$1" 2>/dev/null || true
+  sleep 1
+  for p in $workers $1; do kill -9 "$p" 2>/dev/null || true; done
+}
+
 bench_cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true

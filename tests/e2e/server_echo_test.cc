@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -139,9 +140,12 @@ TEST_P(ServerEcho, ClientThatNeverReadsDoesNotGrowServerMemory) {
     fds.push_back(fd);
   }
   long after = rss_kb(worker);
+  std::printf("worker RSS grew %ld KiB; %zu bytes pushed\n", after - before, pushed);
   // Per connection the server may hold its pending bound plus a batch in flight; the rest must
-  // wait in kernel buffers.
-  EXPECT_LT(after - before, 8 * 1024 + 8 * 1024) << "pushed " << pushed << " bytes";
+  // wait in kernel buffers. A ring of 64 KiB buffers makes a connection's share of it 256 KiB,
+  // which it may hold twice (lent, and moved out of the ring when another socket starves).
+  long allowance_kb = 8 * 1024 + 8 * 1024 + (few_buffers() ? 8 * 2 * 256 : 0);
+  EXPECT_LT(after - before, allowance_kb) << "pushed " << pushed << " bytes";
   EXPECT_LT(static_cast<long long>(pushed), 8LL * 64 << 20) << "the server kept reading";
   for (int fd : fds) close(fd);
 }

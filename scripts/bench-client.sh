@@ -86,7 +86,9 @@ for i in $(seq "$RUNS"); do
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+echo "## \`client\` against wrk, ab and the floor (a private nginx as the target)"
 echo
+echo '```'
 echo "nginx on core $TARGET_CORE, generators on core $GEN_CORE, -c $CONNS, ${SECS}s x $RUNS runs, medians"
 printf '%-14s %12s %16s\n' generator req/s "cpu us/request"
 for name in client-ka floor-ka wrk-ka ab-ka client-close floor-close wrk-close ab-close; do
@@ -104,3 +106,4 @@ done
 echo "floor: build/ref_http_load, one send and one recv per request, nothing parsed or timed;"
 echo "client/floor near 1.00x: what client does beyond that (parsing, latency histograms) costs little;"
 echo "below 1.00x: it crosses into the kernel less often than once per send and recv."
+echo '```'

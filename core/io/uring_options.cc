@@ -48,7 +48,7 @@ bool parse_count(std::string_view text, uint32_t* out) {
   uint64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return false;
-  if (v * unit > UINT32_MAX) return false;
+  if (v > UINT32_MAX / unit) return false;  // checked before multiplying: no wrap-around
   *out = static_cast<uint32_t>(v * unit);
   return true;
 }

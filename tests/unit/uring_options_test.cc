@@ -79,7 +79,7 @@ TEST_F(UringOptionsFromEnv, BuffersShapeTheReceiveRing) {
 
 TEST_F(UringOptionsFromEnv, BuffersThatTheRingCannotTakeAreRefused) {
   for (const char* bad : {"100x16k", "0x16k", "65536x16k", "256x512", "256x2m", "256", "x16k",
-                          "256x", "256x16q", "-4x16k", "256x99999999999m"}) {
+                          "256x", "256x16q", "-4x16k", "256x99999999999m", "256x17592186044417m"}) {
     setenv("PERCORE_URING_BUFFERS", bad, 1);
     std::string error;
     uring_options_from_env(&error);

@@ -67,7 +67,6 @@ int main(int argc, char** argv) {
   int lfd = -1;
   int ep = percore::bench::listen_loopback_epoll(std::atoi(argv[1]), &lfd);
   if (ep < 0) return 1;
-  int one = 1;
   std::vector<Conn> conns(1024);
   std::vector<char> buf(64 << 10);
   epoll_event events[512];
@@ -78,14 +77,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < n; ++i) {
       int fd = events[i].data.fd;
       if (fd == lfd) {
-        int c;
-        while ((c = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK)) >= 0) {
-          setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-          if (static_cast<size_t>(c) >= conns.size()) conns.resize(static_cast<size_t>(c) * 2);
-          conns[c].unsent.clear();
-          epoll_event ev{EPOLLIN, {.fd = c}};
-          epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
-        }
+        percore::bench::accept_all(ep, lfd, conns);
         continue;
       }
       if (events[i].events & EPOLLOUT) {

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <vector>
 
 namespace percore::bench {
 
@@ -31,6 +33,21 @@ inline int listen_loopback_epoll(int port, int* listener) {
   epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &lev);
   *listener = lfd;
   return ep;
+}
+
+// Accepts every pending connection (TCP_NODELAY, non-blocking), gives each a fresh Conn in
+// `conns` (indexed by fd) and watches it for input.
+template <typename Conn>
+void accept_all(int ep, int lfd, std::vector<Conn>& conns) {
+  int one = 1;
+  int c;
+  while ((c = accept4(lfd, nullptr, nullptr, SOCK_NONBLOCK)) >= 0) {
+    setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (static_cast<size_t>(c) >= conns.size()) conns.resize(static_cast<size_t>(c) * 2);
+    conns[c] = Conn{};
+    epoll_event ev{EPOLLIN, {.fd = c}};
+    epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+  }
 }
 
 }  // namespace percore::bench

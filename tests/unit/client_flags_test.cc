@@ -176,5 +176,15 @@ TEST(ClientFlags, BadInputIsOneLine) {
   }
 }
 
+// The error names what this system's build accepts (client.exe says "auto or iocp").
+TEST(ClientFlags, BadIoNamesTheBackendsOfThisSystem) {
+  Options o;
+  std::string msg;
+  ASSERT_EQ(parse({"http", "--io", "kqueue", "http://127.0.0.1:1/"}, &o, &msg),
+            ParseStatus::kError);
+  EXPECT_NE(msg.find("'kqueue'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("auto, epoll or uring"), std::string::npos) << msg;
+}
+
 }  // namespace
 }  // namespace percore::client

@@ -25,7 +25,7 @@ LoadWorker::LoadWorker(const Options& options, WorkerPlan plan, const std::atomi
 
 bool LoadWorker::run(std::string* error) {
   if (plan_.cpu >= 0) proc::pin_to_cpu(plan_.cpu);
-  backend_ = io::make_backend(plan_.backend, error);
+  backend_ = io::make_backend(plan_.backend, error, plan_.traffic);
   if (!backend_) {
     mark_done(util::now_ns());
     return false;

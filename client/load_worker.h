@@ -49,6 +49,7 @@ struct WorkerPlan {
   int64_t measure_ns = 0;  // end of the warmup
   int64_t end_ns = INT64_MAX;
   io::BackendKind backend = io::BackendKind::kEpoll;
+  io::Traffic traffic = io::Traffic::kRequests;
 };
 
 class LoadWorker {

@@ -50,6 +50,10 @@ std::vector<WorkerPlan> plan_workers(const Options& o, io::BackendKind kind, int
     p.measure_ns = start + o.warmup_ns;
     p.end_ns = o.duration_ns > 0 ? start + o.duration_ns : INT64_MAX;
     p.backend = kind;
+    // An echo stream's receives are bulk: the ring of fewer, larger buffers costs less per byte.
+    if (o.protocol == Protocol::kEcho && o.echo.pattern == EchoPattern::kStream) {
+      p.traffic = io::Traffic::kStreams;
+    }
     plans.push_back(p);
   }
   return plans;

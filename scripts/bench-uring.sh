@@ -6,7 +6,7 @@
 # invocation.
 #
 # 1. Echo: `client echo -t 1` rr and stream over payloads x connections, msg/s of
-#    epoll, uring-off and uring.
+#    epoll, uring-off, uring (echo's own 128 x 64 KiB ring) and uring-16k (the ring HTTP gets).
 # 2. Connection per request: wrk -H "Connection: close" against percore (epoll, uring-off,
 #    uring) and nginx, server CPU per connection from /proc/PID/stat.
 # 3. Syscalls per connection (strace -c -f on the worker during a fixed `ab` run, no keep-alive).
@@ -26,7 +26,7 @@ PARTS=${BENCH_PARTS:-"echo close syscalls"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 OFF="lend,bundle,link-close,recv-limit"
-BIG=${BENCH_BIG_BUFFERS:-128x64k}  # the uring-big column's PERCORE_URING_BUFFERS
+SMALL=${BENCH_SMALL_BUFFERS:-256x16k}  # the uring-16k column's PERCORE_URING_BUFFERS (HTTP's ring)
 BODY="Hello from percore"
 bench_workdir uring
 
@@ -48,11 +48,11 @@ if [[ " $PARTS " == *" echo "* ]]; then
   start_percore epoll echo epoll ""
   start_percore uring-off echo uring "$OFF"
   start_percore uring echo uring ""
-  BUFFERS=$BIG start_percore uring-big echo uring ""
+  BUFFERS=$SMALL start_percore uring-16k echo uring ""
   sleep 0.3
   tick_us=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1e6 / hz}')
   declare -A ewpid
-  for who in epoll uring-off uring uring-big; do ewpid[$who]=$(children_of "${pidof[$who]}"); done
+  for who in epoll uring-off uring uring-16k; do ewpid[$who]=$(children_of "${pidof[$who]}"); done
   run_echo() {  # WHO PATTERN PAYLOAD CONNS -> "msg/s server_cpu_us_per_msg"
     local json="$work/run.json" before after
     before=$(cpu_ticks ${ewpid[$1]})
@@ -73,21 +73,21 @@ if [[ " $PARTS " == *" echo "* ]]; then
   echo
   echo "uring-off: PERCORE_URING_OFF=$OFF (one buffer per completion, echo copies into its send"
   echo "queue). uring: receive bundles, echo sent straight out of the lent receive buffers."
-  echo "uring-big: uring with PERCORE_URING_BUFFERS=$BIG (fewer, larger receive buffers; the default is 256x16k)."
+  echo "uring runs echo's own receive ring (128 x 64 KiB); uring-16k the ring HTTP modes get (PERCORE_URING_BUFFERS=$SMALL)."
   echo "msg/s and server CPU us/msg (worker utime+stime over the run, warm-up included) are medians."
   echo
-  echo "| pattern | payload | conns | epoll msg/s | uring-off msg/s | uring msg/s | uring-big msg/s | uring-off/epoll | uring/epoll | uring-big/epoll | epoll CPU us/msg | uring-off CPU us/msg | uring CPU us/msg | uring-big CPU us/msg | uring/epoll CPU | uring-big/uring CPU |"
+  echo "| pattern | payload | conns | epoll msg/s | uring-off msg/s | uring msg/s | uring-16k msg/s | uring-off/epoll | uring/epoll | uring-16k/epoll | epoll CPU us/msg | uring-off CPU us/msg | uring CPU us/msg | uring-16k CPU us/msg | uring/epoll CPU | uring/uring-16k CPU |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   for pattern in $PATTERNS; do
     for payload in $PAYLOADS; do
       for c in $CONNS; do
-        for who in epoll uring-off uring uring-big; do : >"$work/$who.rate"; : >"$work/$who.cpu"; done
+        for who in epoll uring-off uring uring-16k; do : >"$work/$who.rate"; : >"$work/$who.cpu"; done
         for i in $(seq 1 "$RUNS"); do
           case $((i % 4)) in
-            1) order="epoll uring-off uring uring-big" ;;
-            2) order="uring-big epoll uring-off uring" ;;
-            3) order="uring uring-big epoll uring-off" ;;
-            0) order="uring-off uring uring-big epoll" ;;
+            1) order="epoll uring-off uring uring-16k" ;;
+            2) order="uring-16k epoll uring-off uring" ;;
+            3) order="uring uring-16k epoll uring-off" ;;
+            0) order="uring-off uring uring-16k epoll" ;;
           esac
           for who in $order; do
             read -r rate cpu <<<"$(run_echo "$who" "$pattern" "$payload" "$c")"
@@ -95,12 +95,12 @@ if [[ " $PARTS " == *" echo "* ]]; then
           done
         done
         e=$(median <"$work/epoll.rate"); o=$(median <"$work/uring-off.rate"); u=$(median <"$work/uring.rate")
-        b=$(median <"$work/uring-big.rate")
+        b=$(median <"$work/uring-16k.rate")
         ec=$(median <"$work/epoll.cpu"); oc=$(median <"$work/uring-off.cpu"); uc=$(median <"$work/uring.cpu")
-        bc=$(median <"$work/uring-big.cpu")
+        bc=$(median <"$work/uring-16k.cpu")
         printf "| %s | %s | %s | %.0f | %.0f | %.0f | %.0f | %s | %s | %s | %.3f | %.3f | %.3f | %.3f | %s | %s |\n" \
           "$pattern" "$payload" "$c" "$e" "$o" "$u" "$b" "$(ratio "$o" "$e")" "$(ratio "$u" "$e")" \
-          "$(ratio "$b" "$e")" "$ec" "$oc" "$uc" "$bc" "$(ratio "$uc" "$ec")" "$(ratio "$bc" "$uc")"
+          "$(ratio "$b" "$e")" "$ec" "$oc" "$uc" "$bc" "$(ratio "$uc" "$ec")" "$(ratio "$uc" "$bc")"
       done
     done
   done

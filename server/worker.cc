@@ -101,7 +101,10 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
   slot->active.store(0, std::memory_order_relaxed);
   slot->starts.fetch_add(1, std::memory_order_relaxed);
 
-  std::unique_ptr<io::Backend> backend = io::make_backend(launch.backend, &error);
+  // TCP echo is judged on bulk streams; every other mode on many small requests.
+  io::Traffic traffic =
+      options.mode == ServerMode::kEcho ? io::Traffic::kStreams : io::Traffic::kRequests;
+  std::unique_ptr<io::Backend> backend = io::make_backend(launch.backend, &error, traffic);
   if (!backend) {
     report(launch.ready_fd, launch.index, 1, error);
     return 1;

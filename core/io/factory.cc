@@ -52,12 +52,15 @@ BackendKind resolve_backend_kind(BackendKind requested, std::string* note, std::
   return BackendKind::kEpoll;
 }
 
-std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error) {
+std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error, Traffic traffic) {
   switch (kind) {
     case BackendKind::kEpoll:
       return make_epoll_backend(error);
-    case BackendKind::kUring:
-      return make_uring_backend(error);
+    case BackendKind::kUring: {
+      UringOptions o = uring_options_from_env(uring_defaults_for(traffic), error);
+      if (!error->empty()) return nullptr;
+      return make_uring_backend(o, error);
+    }
     case BackendKind::kAuto:
     case BackendKind::kIocp:
       break;

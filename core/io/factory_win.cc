@@ -24,7 +24,7 @@ BackendKind resolve_backend_kind(BackendKind, std::string*, std::string*) {
   return BackendKind::kIocp;
 }
 
-std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error) {
+std::unique_ptr<Backend> make_backend(BackendKind kind, std::string* error, Traffic) {
   if (kind == BackendKind::kIocp || kind == BackendKind::kAuto) return make_iocp_backend(error);
   *error = std::string("the ") + backend_kind_name(kind) + " backend is Linux-only";
   return nullptr;

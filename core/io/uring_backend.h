@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/io/backend.h"
+#include "core/io/factory.h"
 
 namespace percore::io {
 
@@ -30,9 +31,15 @@ struct UringOptions {
   bool recv_limit = true;
 };
 
-// The server's and client's options: every technique on, less what PERCORE_URING_OFF names
-// (PERCORE_URING_ON names some back, for scripts written when lend and bundle were opt-in);
-// "" in *error if both parse, else the reason.
+// The ring a kind of traffic gets unless PERCORE_URING_BUFFERS says otherwise: 256 x 16 KiB for
+// requests, 128 x 64 KiB for streams.
+UringOptions uring_defaults_for(Traffic traffic);
+
+// The server's and client's options: `defaults` with every technique on, less what
+// PERCORE_URING_OFF names (PERCORE_URING_ON names some back, for scripts written when lend and
+// bundle were opt-in), in the ring shape PERCORE_URING_BUFFERS gives; "" in *error if all parse,
+// else the reason.
+UringOptions uring_options_from_env(const UringOptions& defaults, std::string* error);
 UringOptions uring_options_from_env(std::string* error);
 
 std::unique_ptr<Backend> make_uring_backend(std::string* error);

@@ -77,8 +77,21 @@ bool apply_buffers(const char* value, UringOptions* o, std::string* error) {
 
 }  // namespace
 
-UringOptions uring_options_from_env(std::string* error) {
+UringOptions uring_defaults_for(Traffic traffic) {
   UringOptions o;
+  if (traffic == Traffic::kStreams) {
+    o.buffer_count = 128;
+    o.buffer_size = 64 << 10;
+  }
+  return o;
+}
+
+UringOptions uring_options_from_env(std::string* error) {
+  return uring_options_from_env(UringOptions(), error);
+}
+
+UringOptions uring_options_from_env(const UringOptions& defaults, std::string* error) {
+  UringOptions o = defaults;
   error->clear();
   if (!apply_feature_list("PERCORE_URING_ON", std::getenv("PERCORE_URING_ON"), true, &o, error) ||
       !apply_feature_list("PERCORE_URING_OFF", std::getenv("PERCORE_URING_OFF"), false, &o,

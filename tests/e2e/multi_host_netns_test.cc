@@ -235,7 +235,13 @@ TEST_F(MultiHostNetns, ThreeHostsMergeExactlyAndAnUnreachableOneIsReported) {
   for (const auto& h : merged["hosts"]) target_sum += h["target_rate"].get<double>();
   EXPECT_DOUBLE_EQ(target_sum, 3000);
   EXPECT_DOUBLE_EQ(merged["target_rate"].get<double>(), 3000);
-  EXPECT_NEAR(merged["achieved_rate"].get<double>(), 3000, 30) << out;
+  // The merge is exact: the achieved rate is the sum of what each host achieved. How close that
+  // comes to the target depends on the machine (each host's measured time runs to its last
+  // response, tens of milliseconds past the 5 s on a loaded sanitizer build).
+  double achieved_sum = 0;
+  for (const auto& h : merged["hosts"]) achieved_sum += h["achieved_rate"].get<double>();
+  EXPECT_NEAR(merged["achieved_rate"].get<double>(), achieved_sum, 1e-6) << out;
+  EXPECT_NEAR(merged["achieved_rate"].get<double>(), 3000, 90) << out;
   // (A late start may be reported on a busy machine; falling behind the rate may not.)
   EXPECT_EQ(merged["warnings"].dump().find("could not keep up"), std::string::npos)
       << merged["warnings"].dump();

@@ -130,7 +130,10 @@ TEST_P(SlowReader, ServerStopsReadingAndOthersAreServed) {
   // Per connection: the 256 KiB of unsent answers the server allows before it pauses reading,
   // the answers to the rest of the receive batch that crossed it (a 64 KiB read of pipelined
   // GETs answers with ~5x as many bytes), the send in flight and the io_uring buffers it holds.
-  EXPECT_LT(grew_kb, kReaders * 2048) << "worker memory grew with the unread answers";
+  // Echo's io_uring ring (128 x 64 KiB) is 4 MiB larger than HTTP's, and the kernel touches
+  // its pages as it fills them.
+  long ring_kb = !http && GetParam().io == "uring" ? 4096 : 0;
+  EXPECT_LT(grew_kb, kReaders * 2048 + ring_kb) << "worker memory grew with the unread answers";
   for (int fd : fds) close(fd);
 }
 

@@ -77,6 +77,25 @@ TEST_F(UringOptionsFromEnv, BuffersShapeTheReceiveRing) {
   EXPECT_EQ(o.buffer_size, 4096u);
 }
 
+TEST_F(UringOptionsFromEnv, StreamsGetFewerLargerBuffersUnlessTheEnvironmentSaysOtherwise) {
+  std::string error;
+  UringOptions requests = uring_options_from_env(uring_defaults_for(Traffic::kRequests), &error);
+  EXPECT_EQ(requests.buffer_count, 256u);
+  EXPECT_EQ(requests.buffer_size, 16u << 10);
+  UringOptions streams = uring_options_from_env(uring_defaults_for(Traffic::kStreams), &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(streams.buffer_count, 128u);
+  EXPECT_EQ(streams.buffer_size, 64u << 10);
+  EXPECT_TRUE(streams.lend && streams.bundle && streams.link_close && streams.recv_limit);
+  setenv("PERCORE_URING_BUFFERS", "256x16k", 1);
+  setenv("PERCORE_URING_OFF", "lend", 1);
+  streams = uring_options_from_env(uring_defaults_for(Traffic::kStreams), &error);
+  EXPECT_EQ(error, "");
+  EXPECT_EQ(streams.buffer_count, 256u);
+  EXPECT_EQ(streams.buffer_size, 16u << 10);
+  EXPECT_FALSE(streams.lend);
+}
+
 TEST_F(UringOptionsFromEnv, BuffersThatTheRingCannotTakeAreRefused) {
   for (const char* bad : {"100x16k", "0x16k", "65536x16k", "256x512", "256x2m", "256", "x16k",
                           "256x", "256x16q", "-4x16k", "256x99999999999m", "256x17592186044417m"}) {

@@ -173,7 +173,12 @@ TEST(ClientHttpE2E, StallShowsInCorrectedButNotUncorrectedP99) {
   EXPECT_GT(corrected, 100'000) << run.output;
   EXPECT_LT(uncorrected, 50'000) << run.output;
   EXPECT_GT(run.json["latency_uncorrected_us"]["max"].get<double>(), 100'000);
-  EXPECT_NEAR(run.json["achieved_rate"].get<double>(), 1000, 50) << run.output;
+  // The schedule itself keeps 1000/s; only a stall that straddles the end of the window leaves
+  // up to 200 requests due but unsent, so the achieved rate may sit up to 20% below the target.
+  double duration = run.json["duration_s"].get<double>();
+  double scheduled = run.json["sent"].get<double>() + run.json["not_sent"].get<double>();
+  EXPECT_NEAR(scheduled / duration, 1000, 30) << run.output;
+  EXPECT_GE(run.json["achieved_rate"].get<double>(), 1000 * 0.8 - 30) << run.output;
   EXPECT_EQ(run.json["errors"]["total"], 0);
 }
 

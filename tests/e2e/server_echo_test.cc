@@ -115,6 +115,7 @@ TEST_P(ServerEcho, MegabytePerConnectionOverHundredConnectionsComesBackExact) {
 }
 
 TEST_P(ServerEcho, ClientThatNeverReadsDoesNotGrowServerMemory) {
+  reuse_freed_memory_under_asan();
   start(1);
   pid_t worker = first_child(server_.process->pid());
   ASSERT_GT(worker, 0);

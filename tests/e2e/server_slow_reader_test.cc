@@ -54,19 +54,6 @@ class SlowReader : public ::testing::TestWithParam<Mode> {
   }
 };
 
-// Under AddressSanitizer freed blocks wait in a quarantine instead of being reused, so RSS grows
-// with every answer sent, not with what is held: measure the server with the quarantine off.
-void reuse_freed_memory_under_asan() {
-#ifdef __SANITIZE_ADDRESS__
-  const char* now = std::getenv("ASAN_OPTIONS");
-  std::string options = now != nullptr ? now : "";
-  if (options.find("quarantine_size_mb") == std::string::npos) {
-    options += std::string(options.empty() ? "" : ":") + "quarantine_size_mb=0";
-    setenv("ASAN_OPTIONS", options.c_str(), 1);
-  }
-#endif
-}
-
 TEST_P(SlowReader, ServerStopsReadingAndOthersAreServed) {
   const bool http = GetParam().name == "http";
   reuse_freed_memory_under_asan();

@@ -27,4 +27,15 @@ long rss_kb(pid_t pid) {
   return -1;
 }
 
+void reuse_freed_memory_under_asan() {
+#ifdef __SANITIZE_ADDRESS__
+  const char* now = std::getenv("ASAN_OPTIONS");
+  std::string options = now != nullptr ? now : "";
+  if (options.find("quarantine_size_mb") == std::string::npos) {
+    options += std::string(options.empty() ? "" : ":") + "quarantine_size_mb=0";
+    setenv("ASAN_OPTIONS", options.c_str(), 1);
+  }
+#endif
+}
+
 }  // namespace percore::test

@@ -397,7 +397,8 @@ class UringBackend final : public Backend {
   bool ring_short() const {
     return !starved_.empty() && bufs_.out() > bufs_.count() - bufs_.count() / 4;
   }
-  int submit_send(int fd, FdState& s);
+  // poll_first: wait until the socket is writable before trying (after an EAGAIN).
+  int submit_send(int fd, FdState& s, bool poll_first = false);
   bool link_close(int fd, FdState& s);
   void hand(uint32_t bid) {
     handed_.push_back(static_cast<uint16_t>(bid));
@@ -662,7 +663,7 @@ int UringBackend::arm_recv(int fd, FdState& s) {
   return 0;
 }
 
-int UringBackend::submit_send(int fd, FdState& s) {
+int UringBackend::submit_send(int fd, FdState& s, bool poll_first) {
   io_uring_sqe* sqe = get_sqe();
   if (sqe == nullptr) return -EAGAIN;
   if (s.iovcnt == 1) {
@@ -673,6 +674,7 @@ int UringBackend::submit_send(int fd, FdState& s) {
     s.msg.msg_iovlen = static_cast<size_t>(s.iovcnt < IOV_MAX ? s.iovcnt : IOV_MAX);
     io_uring_prep_sendmsg(sqe, fd, &s.msg, MSG_NOSIGNAL);
   }
+  if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
   io_uring_sqe_set_data64(sqe, pack(Ud::kSend, s.token));
   s.send_sqe = ring_.sq.sqe_tail - 1;
   return 0;
@@ -1009,6 +1011,10 @@ int UringBackend::on_send(int fd, FdState& s, int32_t res, Completion* out) {
     }
   } else if (res == 0) {
     res = -EIO;  // no progress on a non-empty send
+  } else if (res == -EAGAIN) {
+    // The kernel can give up on a full socket buffer instead of waiting for room (seen under a
+    // bulk echo whose client is slow to read): not an error, try again once it is writable.
+    if (submit_send(fd, s, true) == 0) return 0;
   }
   s.send_busy = false;
   s.iov = nullptr;

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "core/log/logging.h"
 #include "core/util/clock.h"
 
@@ -14,6 +16,8 @@ constexpr int kBatch = 256;
 // After EMFILE/ENFILE the listeners rest this long: the pending connection stays queued in the
 // kernel instead of the loop spinning on an accept that keeps failing.
 constexpr int64_t kAcceptPauseNs = 100 * util::kNsPerMs;
+// Even a drain that used its whole budget lets the answers already queued leave.
+constexpr int64_t kMinSettleNs = 100 * util::kNsPerMs;
 
 bool is_resource_shortage(int err) {
   return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
@@ -76,6 +80,9 @@ void run_event_loop(io::Backend& backend, Listeners& listeners, Mode& mode,
         spdlog::warn("drain timeout: closing the connections still open");
         mode.close_all();
       }
+      // The last answers may still be on their way out of the mode's memory, which the caller
+      // frees next.
+      backend.settle(std::max(drain_deadline - now, kMinSettleNs) / 1000);
       return;
     }
 

@@ -202,6 +202,12 @@ class Backend {
   // that send's; a send that fails is simply followed by the close.
   virtual int close_when_sent(int fd) = 0;
 
+  // For the end of the loop, before the caller frees what its sends referenced: hands every
+  // prepared operation to the kernel and waits, up to timeout_us, until the sends that
+  // close_when_sent() left in flight are done (the kernel may read them after the call that
+  // queued them returned). Completions that arrive meanwhile are dropped.
+  virtual void settle(int64_t timeout_us) = 0;
+
   // Zero-copy forwarding (echo): keeps the receive buffer of a kRecv completion handed out by the
   // latest wait() out of recycling, so its bytes stay valid and unchanged past later wait()s until
   // lend_end(c.data). Protocol code can then send straight out of the buffer it received into.

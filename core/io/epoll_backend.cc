@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/io/datagram_send.h"
+#include "core/io/settle.h"
 #include "core/io/udp_offload.h"
 
 namespace percore::io {
@@ -200,12 +201,18 @@ class EpollBackend final : public Backend {
     if (s.iov == nullptr) return close(fd);
     s.close_when_sent = true;
     s.active = false;
+    ++closing_;
     return 0;
+  }
+
+  void settle(int64_t timeout_us) override {
+    wait_until_settled(*this, timeout_us, [this] { return closing_ > 0; });
   }
 
   int close(int fd) override {
     if (!valid(fd) || fds_[fd].kind == Kind::kNone) return -EBADF;
     if (send_slots_.ready()) send_slots_.release_all(fds_[fd].dgram_queue);
+    if (fds_[fd].close_when_sent) --closing_;
     fds_[fd] = FdState{};
     return ::close(fd) < 0 ? -errno : 0;
   }
@@ -654,6 +661,7 @@ class EpollBackend final : public Backend {
   Completion* out_ = nullptr;
   int out_max_ = 0;
   int out_n_ = 0;
+  int closing_ = 0;  // sockets whose close_when_sent() send is still going out
   bool have_pwait2_ = true;
   epoll_event events_[kMaxEvents];
   DgramArena dgram_;

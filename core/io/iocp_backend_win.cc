@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/io/settle.h"
 #include "core/net/winsock.h"
 
 namespace percore::io {
@@ -297,7 +298,12 @@ class IocpBackend final : public Backend {
     if (!sock->sending) return close(fd);
     sock->close_after_send = true;
     sock->paused = true;
+    ++closing_;
     return 0;
+  }
+
+  void settle(int64_t timeout_us) override {
+    wait_until_settled(*this, timeout_us, [this] { return closing_ > 0; });
   }
 
   int open_datagram(int fd, uint64_t token) override {
@@ -634,6 +640,7 @@ class IocpBackend final : public Backend {
   // Closes the socket; its operations still in the kernel complete as aborted and are dropped,
   // and the memory goes once the last has come back.
   void retire(Sock* sock) {
+    if (sock->close_after_send && !sock->closed) --closing_;
     sock->closed = true;
     for (size_t i = ready_head_; i < ready_.size(); ++i) {
       if (ready_[i].sock == sock || ready_[i].c.token == sock->token) ready_[i].dropped = true;
@@ -846,6 +853,7 @@ class IocpBackend final : public Backend {
   std::vector<OVERLAPPED_ENTRY> entries_;
   std::vector<Ready> ready_;
   size_t ready_head_ = 0;
+  int closing_ = 0;  // close_when_sent() sends still going out
   std::vector<OpState*> recycle_;
   std::vector<Sock*> graveyard_;
   std::vector<Sock*> sent_socks_;

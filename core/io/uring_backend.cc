@@ -23,6 +23,7 @@
 
 #include "core/io/buffer_ring.h"
 #include "core/io/datagram_send.h"
+#include "core/io/settle.h"
 #include "core/io/token_map.h"
 #include "core/io/udp_offload.h"
 #include "core/io/uring_facts.h"
@@ -59,10 +60,22 @@ constexpr uint32_t kSendSlots = 1024;
 constexpr int kFdChunkBits = 8;
 constexpr int kFdChunk = 1 << kFdChunkBits;
 constexpr uint32_t kRecvPerSocketPerWait = 4;
+constexpr int64_t kCancelWaitUs = 200'000;
 
 // user_data: the operation in the top 8 bits, the socket's token in the low kTokenBits.
 // For kSendTo the low bits hold the send slot's index instead of a token.
-enum class Ud : uint8_t { kNone, kAccept, kRecv, kSend, kConnect, kCancel, kRecvFrom, kSendTo };
+// kClosingSend: a send hard-linked to its socket's close (link_close), counted in closing_.
+enum class Ud : uint8_t {
+  kNone,
+  kAccept,
+  kRecv,
+  kSend,
+  kConnect,
+  kCancel,
+  kRecvFrom,
+  kSendTo,
+  kClosingSend
+};
 
 uint64_t pack(Ud op, uint64_t token) {
   return (uint64_t{static_cast<uint8_t>(op)} << kTokenBits) | (token & kTokenMask);
@@ -228,10 +241,25 @@ class UringBackend final : public Backend {
     FdState* s = live(fd);
     if (s == nullptr) return -EBADF;
     if (!s->send_busy) return close(fd);
+    ++closing_;
     if (link_close(fd, *s)) return 0;
     s->close_when_sent = true;
     s->active = false;
     return 0;
+  }
+
+  void settle(int64_t timeout_us) override {
+    wait_until_settled(*this, timeout_us, [this] { return closing_ > 0; });
+    if (closing_ == 0) return;
+    // A client that does not read holds its answer in the kernel: cancel what is left, so that
+    // nothing reads the caller's memory once it is freed.
+    cancel(pack(Ud::kClosingSend, 0));
+    for (size_t c = 0; c < chunks_.size(); ++c) {
+      for (int i = 0; chunks_[c] != nullptr && i < kFdChunk; ++i) {
+        if (chunks_[c][i].close_when_sent) close(static_cast<int>(c) * kFdChunk + i);
+      }
+    }
+    wait_until_settled(*this, kCancelWaitUs, [this] { return closing_ > 0; });
   }
 
   int close(int fd) override {
@@ -239,6 +267,7 @@ class UringBackend final : public Backend {
     if (s == nullptr) return -EBADF;
     tokens_.erase(s->token);
     if (send_slots_.ready()) send_slots_.release_all(s->dgram_queue);
+    if (s->close_when_sent) --closing_;
     if (s->armed || s->send_busy || s->kind == Kind::kConnecting) {
       // Cancel by fd must reach the kernel while the fd still names this socket: submit now.
       if (io_uring_sqe* sqe = get_sqe(); sqe != nullptr) {
@@ -368,7 +397,8 @@ class UringBackend final : public Backend {
   bool ring_short() const {
     return !starved_.empty() && bufs_.out() > bufs_.count() - bufs_.count() / 4;
   }
-  int submit_send(int fd, FdState& s);
+  // poll_first: wait until the socket is writable before trying (after an EAGAIN).
+  int submit_send(int fd, FdState& s, bool poll_first = false);
   bool link_close(int fd, FdState& s);
   void hand(uint32_t bid) {
     handed_.push_back(static_cast<uint16_t>(bid));
@@ -454,6 +484,7 @@ class UringBackend final : public Backend {
   bool link_close_ = false;
   std::vector<Starved> starved_;
   uint64_t inflight_ = 0;  // SQEs whose final CQE has not been seen
+  int closing_ = 0;        // close_when_sent() sends not completed yet
   uint32_t wait_seq_ = 0;
   // Datagram sockets, set up by the first open_datagram().
   BufferRing dbufs_;
@@ -632,7 +663,7 @@ int UringBackend::arm_recv(int fd, FdState& s) {
   return 0;
 }
 
-int UringBackend::submit_send(int fd, FdState& s) {
+int UringBackend::submit_send(int fd, FdState& s, bool poll_first) {
   io_uring_sqe* sqe = get_sqe();
   if (sqe == nullptr) return -EAGAIN;
   if (s.iovcnt == 1) {
@@ -643,6 +674,7 @@ int UringBackend::submit_send(int fd, FdState& s) {
     s.msg.msg_iovlen = static_cast<size_t>(s.iovcnt < IOV_MAX ? s.iovcnt : IOV_MAX);
     io_uring_prep_sendmsg(sqe, fd, &s.msg, MSG_NOSIGNAL);
   }
+  if (poll_first) sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
   io_uring_sqe_set_data64(sqe, pack(Ud::kSend, s.token));
   s.send_sqe = ring_.sq.sqe_tail - 1;
   return 0;
@@ -664,6 +696,8 @@ bool UringBackend::link_close(int fd, FdState& s) {
   }
   io_uring_sqe* send = &sq.sqes[s.send_sqe & sq.ring_mask];
   send->flags |= IOSQE_IO_HARDLINK;
+  // Its completion only ends the wait of settle(): the socket is gone for the caller.
+  send->user_data = pack(Ud::kClosingSend, 0);
   // The close must follow the whole answer: a short send keeps sending instead of completing.
   send->msg_flags |= MSG_WAITALL;
   io_uring_sqe* sqe = get_sqe();
@@ -830,6 +864,10 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out, int room) {
   if (!more) --inflight_;
   Ud op = static_cast<Ud>(cqe.user_data >> kTokenBits);
   if (op == Ud::kSendTo) return on_sendto(cqe, out);
+  if (op == Ud::kClosingSend) {
+    --closing_;
+    return 0;
+  }
   BufferRing& ring = op == Ud::kRecvFrom ? dbufs_ : bufs_;
   int32_t bid = -1;
   if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
@@ -973,6 +1011,10 @@ int UringBackend::on_send(int fd, FdState& s, int32_t res, Completion* out) {
     }
   } else if (res == 0) {
     res = -EIO;  // no progress on a non-empty send
+  } else if (res == -EAGAIN) {
+    // The kernel can give up on a full socket buffer instead of waiting for room (seen under a
+    // bulk echo whose client is slow to read): not an error, try again once it is writable.
+    if (submit_send(fd, s, true) == 0) return 0;
   }
   s.send_busy = false;
   s.iov = nullptr;

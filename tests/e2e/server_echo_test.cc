@@ -12,6 +12,8 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
@@ -112,6 +114,43 @@ TEST_P(ServerEcho, MegabytePerConnectionOverHundredConnectionsComesBackExact) {
     if (out != static_cast<long long>(kConns * kBytes)) usleep(20000);
   }
   EXPECT_EQ(out, static_cast<long long>(kConns * kBytes));
+}
+
+// RFC 862 with a half-close: the client sends its stream, shuts down its side, and reads until
+// the server closes. Every byte must come back before the EOF. io_uring's send used to end the
+// connection when the kernel answered EAGAIN on a full socket buffer, cutting the tail off.
+TEST_P(ServerEcho, HalfClosedStreamComesBackToTheLastByte) {
+  start(1);
+  constexpr size_t kBytes = 10 << 20;
+  std::mt19937 rng(7);
+  std::string data(kBytes, '\0');
+  for (char& ch : data) ch = static_cast<char>(rng());
+  for (int round = 0; round < 3; ++round) {
+    int fd = connect_loopback(server_.port);
+    ASSERT_GE(fd, 0);
+    std::thread sender([&] {
+      for (size_t off = 0; off < kBytes;) {
+        ssize_t n =
+            send(fd, data.data() + off, std::min<size_t>(kBytes - off, 1 << 20), MSG_NOSIGNAL);
+        if (n <= 0) break;
+        off += static_cast<size_t>(n);
+      }
+      shutdown(fd, SHUT_WR);
+    });
+    // A reader slower than the echo, so that the server's socket buffer runs full.
+    std::string got;
+    std::vector<char> buf(64 << 10);
+    for (;;) {
+      ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+      if (n <= 0) break;  // EOF, a reset, or the 5 s receive timeout
+      got.append(buf.data(), static_cast<size_t>(n));
+      usleep(500);
+    }
+    sender.join();
+    close(fd);
+    ASSERT_EQ(got.size(), kBytes) << "round " << round;
+    EXPECT_TRUE(got == data) << "round " << round;
+  }
 }
 
 TEST_P(ServerEcho, ClientThatNeverReadsDoesNotGrowServerMemory) {

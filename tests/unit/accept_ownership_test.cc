@@ -52,6 +52,7 @@ class RefusingBackend final : public io::Backend {
   int send(int, iovec*, int) override { return -EBADF; }
   int close(int fd) override { return registered.count(fd) != 0 ? ::close(fd) : -EBADF; }
   int close_when_sent(int fd) override { return close(fd); }
+  void settle(int64_t) override {}
   int wait(io::Completion*, int, int64_t) override { return 0; }
   int open_datagram(int, uint64_t) override { return -ENOSYS; }
   int send_datagrams(int, const io::OutDatagram*, int) override { return -EBADF; }

@@ -35,6 +35,7 @@ class FakeBackend final : public io::Backend {
   int send(int fd, iovec* iov, int iovcnt) override;
   int close(int fd) override;
   int close_when_sent(int fd) override { return close(fd); }
+  void settle(int64_t) override {}
   int wait(io::Completion*, int, int64_t) override { return 0; }
   // The fuzzed modes are stream modes: no datagram socket is ever opened.
   int open_datagram(int, uint64_t) override { return -ENOSYS; }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Usage text and argument checks shared by the scripts in scripts/. A script's usage is its
 # leading comment block, so --help always prints the whole header and never a line of code.
 

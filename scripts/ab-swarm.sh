@@ -8,40 +8,47 @@
 # -n and -c are per instance (as in Fastsocket's loop of `ab -n N -c C`), so the swarm sends
 # INSTANCES*N requests over INSTANCES*C connections. Exit 0 when every instance completed all its
 # requests without a failure, 1 when an instance failed or reported failed requests, 2 on a usage
-# error.
+# error. A URL without a path (http://host:port) gets the "/" ab needs; an instance that fails
+# is reported with ab's first error line.
 set -euo pipefail
 
-usage() {
-  echo "usage: ab-swarm.sh -n N -c C [-i INSTANCES] [-k] [--start-core K] [-o DIR] URL" >&2
-  exit 2
-}
 die_usage() {
   echo "ab-swarm: $1" >&2
   exit 2
 }
+# wants_value OPTION ARGS...: an option that takes a value must have one.
+wants_value() { [ $# -ge 3 ] || die_usage "$1 wants a value (see --help)"; }
 is_count() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 
+# shellcheck source=scripts/lib/cpumask.sh
 source "$(dirname "$0")/lib/cpumask.sh"
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
 
 requests="" conns="" instances="" keepalive=0 start_core=0 outdir="" url=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    -n) [ $# -ge 2 ] || usage; requests=$2; shift 2 ;;
-    -c) [ $# -ge 2 ] || usage; conns=$2; shift 2 ;;
-    -i) [ $# -ge 2 ] || usage; instances=$2; shift 2 ;;
+    -n) wants_value "$1" "$@"; requests=$2; shift 2 ;;
+    -c) wants_value "$1" "$@"; conns=$2; shift 2 ;;
+    -i) wants_value "$1" "$@"; instances=$2; shift 2 ;;
     -k) keepalive=1; shift ;;
-    --start-core) [ $# -ge 2 ] || usage; start_core=$2; shift 2 ;;
-    -o) [ $# -ge 2 ] || usage; outdir=$2; shift 2 ;;
-    -h | --help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die_usage "unknown option $1" ;;
+    --start-core) wants_value "$1" "$@"; start_core=$2; shift 2 ;;
+    -o) wants_value "$1" "$@"; outdir=$2; shift 2 ;;
+    -h | --help) print_usage "$0"; exit 0 ;;
+    -*) die_usage "unknown option $1 (see --help)" ;;
     *) [ -z "$url" ] || die_usage "more than one URL"; url=$1; shift ;;
   esac
 done
-[ -n "$url" ] || usage
+[ -n "$url" ] || die_usage "URL is missing, e.g. http://127.0.0.1:8080/ (see --help)"
 is_count "${requests:-x}" || die_usage "-n wants a positive request count per instance"
 is_count "${conns:-x}" || die_usage "-c wants a positive concurrency per instance"
 [ "$conns" -le "$requests" ] || die_usage "-c ($conns) cannot exceed -n ($requests): ab refuses"
 [[ $start_core =~ ^[0-9]+$ ]] || die_usage "--start-core wants a CPU number"
+# ab needs a path: http://host:port means http://host:port/.
+if [[ $url =~ ^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]+$ ]]; then
+  url+=/
+  echo "ab-swarm: using $url (ab needs a path)" >&2
+fi
 command -v ab >/dev/null || { echo "ab-swarm: ab not found (apt-get install apache2-utils)" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "ab-swarm: taskset not found (util-linux)" >&2; exit 1; }
 
@@ -83,8 +90,9 @@ for ((i = 0; i < instances; i++)); do
   complete=$(field "$f" "Complete requests")
   if [ "${codes[$i]}" -ne 0 ] || [ -z "$complete" ]; then
     bad=$((bad + 1))
+    # ab's own error comes first ("ab: invalid URL"); its usage text, when it prints one, after.
     printf '%-9s %-4s FAILED (exit %s): %s\n' "$i" "$(cat "$outdir/instance-$i.cpu")" "${codes[$i]}" \
-      "$(grep -v '^$' "$outdir/instance-$i.err" | tail -1)"
+      "$(grep -v '^$' "$outdir/instance-$i.err" | head -1)"
     continue
   fi
   failed=$(field "$f" "Failed requests")

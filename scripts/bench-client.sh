@@ -8,6 +8,12 @@
 # the kernel's: client/floor near 1 means only fewer kernel crossings can lower it further.
 # Usage: scripts/bench-client.sh [runs=5] [seconds=3] [connections=50]
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-client "$0" 3 "$@"
+for arg in "$@"; do
+  [[ $arg =~ ^[1-9][0-9]*$ ]] || { echo "bench-client: $arg is not a positive number (see --help)" >&2; exit 2; }
+done
 RUNS=${1:-5}
 SECS=${2:-3}
 CONNS=${3:-50}

@@ -8,6 +8,9 @@
 #
 #   scripts/bench-echo.sh     # BENCH_RUNS=3 BENCH_SECONDS=2; BENCH_PAYLOADS, BENCH_CONNS, BENCH_PATTERNS
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-echo "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

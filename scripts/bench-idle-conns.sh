@@ -7,6 +7,9 @@
 # while every connection is held. Needs a descriptor hard limit above CONNS (raised when root).
 #   CONNS=100000 scripts/bench-idle-conns.sh
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-idle-conns "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/bench_common.sh
 source scripts/lib/bench_common.sh

@@ -10,6 +10,9 @@
 #   scripts/bench-preload.sh       # BENCH_RUNS=3 BENCH_SECONDS=3 BENCH_WORKERS=$(nproc)
 #   SERVER_CPUS=0-15 LOAD_CPUS=16-31 BENCH_WORKERS=16 scripts/bench-preload.sh   # larger host
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-preload "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

@@ -8,6 +8,9 @@
 #
 #   scripts/bench-programmable.sh      # BENCH_RUNS=5 BENCH_SECONDS=3 by default
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-programmable "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

@@ -49,6 +49,9 @@
 #   scripts/bench-proxy.sh   # BENCH_RUNS=5 BENCH_SECONDS=5 BENCH_CONNS=50 BACKEND=percore-uring LOAD=wrk
 #                            # PROXY_CPU=0 LOAD_CPU=1 BACKEND_CPU=$LOAD_CPU
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-proxy "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

@@ -18,6 +18,9 @@
 # it is load the server has to bear, which is the point.
 #   RUNS=3 SECONDS_PER_RUN=15 scripts/bench-slowloris.sh
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-slowloris "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/bench_common.sh
 source scripts/lib/bench_common.sh

@@ -8,6 +8,9 @@
 #
 #   scripts/bench-tw-reuse.sh     # BENCH_RUNS=3 BENCH_SECONDS=3 BENCH_PORTS=1000 by default
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-tw-reuse "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

@@ -12,6 +12,9 @@
 #
 #   scripts/bench-udp.sh    # BENCH_RUNS=3 BENCH_MS=300 BENCH_SECONDS=2; BENCH_SECTIONS="egress echo"
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-udp "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

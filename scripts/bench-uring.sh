@@ -14,6 +14,9 @@
 #   scripts/bench-uring.sh   # BENCH_RUNS=3 BENCH_SECONDS=2; BENCH_PAYLOADS, BENCH_CONNS,
 #                            # BENCH_PATTERNS; BENCH_PARTS="echo close syscalls"
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-uring "$0" 0 "$@"
 cd "$(dirname "$0")/.."
 source scripts/lib/bench_common.sh
 

@@ -5,6 +5,12 @@
 # Winsock call into Linux system calls through wineserver, so these are figures for Wine on this
 # machine, not for Windows. Usage: scripts/bench-windows.sh [ROUNDS] [REQUESTS]
 set -uo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args bench-windows "$0" 2 "$@"
+for arg in "$@"; do
+  [[ $arg =~ ^[1-9][0-9]*$ ]] || { echo "bench-windows: $arg is not a positive number (see --help)" >&2; exit 2; }
+done
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 requests=${2:-5000}

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that percore's build, tests and benchmarks need.
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
+#
+#   scripts/deps.sh [fuzz | bpf | windows]   (each extra adds the packages its comment below names)
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args deps "$0" 1 "$@"
+case "${1:-}" in "" | fuzz | bpf | windows) ;; *)
+  echo "deps: unknown extra '$1': fuzz, bpf or windows (see --help)" >&2
+  exit 2
+  ;;
+esac
 
 packages=(
   build-essential cmake pkg-config git ccache clang-format

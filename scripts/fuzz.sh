@@ -6,6 +6,9 @@
 #   FUZZ_SECONDS=10 scripts/fuzz.sh              # every target
 #   FUZZ_SECONDS=600 scripts/fuzz.sh proxy_request
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args fuzz "$0" 1000 "$@"
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-build-fuzz}

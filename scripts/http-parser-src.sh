@@ -2,8 +2,14 @@
 # Puts Debian's http-parser source (the package libhttp-parser-dev is built from, with Debian's
 # patches applied) into DIR, so that the Windows cross build compiles the same http_parser.c the
 # Linux build links. Uses the deb-src entry `scripts/deps.sh windows` adds; fetched once.
+#
+#   scripts/http-parser-src.sh DIR
 set -euo pipefail
-dir=${1:?usage: http-parser-src.sh DIR}
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args http-parser-src "$0" 1 "$@"
+[ $# -eq 1 ] || { echo "http-parser-src: DIR is missing (see --help)" >&2; exit 2; }
+dir=$1
 [ -f "$dir/http_parser.c" ] && exit 0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -1,6 +1,4 @@
 #!/usr/bin/env bash
-# The remote commands are built here on purpose (SC2029): every word is quoted with printf %q.
-# shellcheck disable=SC2029
 # Runs one percore client load from several hosts at once and prints one merged report.
 #
 #   scripts/multi-host.sh --hosts h1,h2,h3 [options] -- CLIENT http|echo|udp [client options] TARGET
@@ -24,11 +22,12 @@
 #
 # The hosts' clocks must agree (NTP/PTP) to well under the run time; a host that starts more
 # than 100 ms after the common start says so in its result and the merge warns.
+# shellcheck disable=SC2029  # remote commands are built here on purpose, each word quoted with printf %q
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
 
-usage() {
-  sed -n '4,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
-}
+usage() { print_usage "$0"; }
 
 die() {
   echo "multi-host: $*" >&2
@@ -78,12 +77,12 @@ fi
 hosts="" ssh_config="" lead=5 out="" merge_client="" connect_timeout=5
 while [ $# -gt 0 ]; do
   case "$1" in
-    --hosts) hosts=${2:?--hosts needs a list}; shift 2 ;;
-    --ssh-config) ssh_config=${2:?--ssh-config needs a file}; shift 2 ;;
-    --lead) lead=${2:?--lead needs seconds}; shift 2 ;;
-    --out) out=${2:?--out needs a directory}; shift 2 ;;
-    --merge-client) merge_client=${2:?--merge-client needs a path}; shift 2 ;;
-    --connect-timeout) connect_timeout=${2:?--connect-timeout needs seconds}; shift 2 ;;
+    --hosts) [ $# -ge 2 ] || die "--hosts needs a list"; hosts=$2; shift 2 ;;
+    --ssh-config) [ $# -ge 2 ] || die "--ssh-config needs a file"; ssh_config=$2; shift 2 ;;
+    --lead) [ $# -ge 2 ] || die "--lead needs seconds"; lead=$2; shift 2 ;;
+    --out) [ $# -ge 2 ] || die "--out needs a directory"; out=$2; shift 2 ;;
+    --merge-client) [ $# -ge 2 ] || die "--merge-client needs a path"; merge_client=$2; shift 2 ;;
+    --connect-timeout) [ $# -ge 2 ] || die "--connect-timeout needs seconds"; connect_timeout=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     --) shift; break ;;
     *) die "unknown option '$1' (see --help)" ;;

@@ -2,7 +2,10 @@
 # Spreads one NIC's queues over the cores the way percore spreads its workers, as Fastsocket's
 # nic.sh did by hand: as many channels as workers (ethtool -L) where the NIC allows, queue i's
 # interrupt on worker i's core, RPS/RFS and XPS steering each queue to that same core, optional
-# interrupt coalescing, and irqbalance (which would move the interrupts again) reported.
+# interrupt coalescing, and irqbalance (which would move the interrupts again) reported. A NIC
+# with fewer queues (Q) than workers, such as a single-queue virtual NIC, keeps each interrupt on
+# one core, and RPS spreads the packet processing: queue i's rps_cpus (and xps_cpus) cover its
+# share of the worker cores, those of workers i, i+Q, i+2Q ... (one queue: every worker's core).
 #
 #   scripts/nic-rss.sh IFACE [options] [--dry-run | --apply | --undo]
 #
@@ -20,18 +23,19 @@
 # the recorded values back, newest first, and removes the record. Exit 0 when every change was
 # made, 1 when one failed (each failure is printed), 2 on a usage error.
 set -euo pipefail
+# shellcheck source=scripts/lib/cpumask.sh
 source "$(dirname "$0")/lib/cpumask.sh"
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
 # The procfs root for interrupts: tests point it at a made-up tree, since veth has no IRQs.
 PROC=${NIC_RSS_PROC:-/proc}
 
-usage() {
-  sed -n '7,20p' "$0" | sed 's/^# \{0,1\}//' >&2
-  exit 2
-}
 die_usage() {
   echo "nic-rss: $1" >&2
   exit 2
 }
+# wants_value OPTION ARGS...: an option that takes a value must have one.
+wants_value() { [ $# -ge 3 ] || die_usage "$1 wants a value"; }
 
 iface="" mode=dry-run workers="" start=0 channels=auto rps=1 flow_cnt=4096 coalesce="" record=""
 sock_flow_per_cpu=4096
@@ -40,28 +44,28 @@ while [ $# -gt 0 ]; do
     --dry-run) mode=dry-run; shift ;;
     --apply) mode=apply; shift ;;
     --undo) mode=undo; shift ;;
-    -w | --workers) [ $# -ge 2 ] || usage; workers=$2; shift 2 ;;
-    -c | --start-core) [ $# -ge 2 ] || usage; start=$2; shift 2 ;;
-    --channels) [ $# -ge 2 ] || usage; channels=$2; shift 2 ;;
+    -w | --workers) wants_value "$1" "$@"; workers=$2; shift 2 ;;
+    -c | --start-core) wants_value "$1" "$@"; start=$2; shift 2 ;;
+    --channels) wants_value "$1" "$@"; channels=$2; shift 2 ;;
     --no-rps) rps=0; shift ;;
-    --flow-cnt) [ $# -ge 2 ] || usage; flow_cnt=$2; shift 2 ;;
-    --coalesce) [ $# -ge 2 ] || usage; coalesce=$2; shift 2 ;;
-    --record) [ $# -ge 2 ] || usage; record=$2; shift 2 ;;
-    -h | --help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    -*) die_usage "unknown option $1" ;;
+    --flow-cnt) wants_value "$1" "$@"; flow_cnt=$2; shift 2 ;;
+    --coalesce) wants_value "$1" "$@"; coalesce=$2; shift 2 ;;
+    --record) wants_value "$1" "$@"; record=$2; shift 2 ;;
+    -h | --help) print_usage "$0"; exit 0 ;;
+    -*) die_usage "unknown option $1 (see --help)" ;;
     *)
       if [ -z "$iface" ]; then
         iface=$1
       elif [[ $1 =~ ^[0-9]+$ ]]; then
         start=$1  # the older form: nic-rss.sh IFACE START_CORE
       else
-        die_usage "unexpected argument $1"
+        die_usage "unexpected argument $1 (see --help)"
       fi
       shift
       ;;
   esac
 done
-[ -n "$iface" ] || usage
+[ -n "$iface" ] || die_usage "IFACE is missing: the interface to spread, e.g. eth0 (see --help)"
 [ -d "/sys/class/net/$iface" ] || die_usage "no interface $iface"
 [[ $start =~ ^[0-9]+$ ]] || die_usage "--start-core wants a CPU number"
 [[ $flow_cnt =~ ^[0-9]+$ ]] || die_usage "--flow-cnt wants a number"
@@ -121,6 +125,18 @@ workers=${workers:-${#online[@]}}
 [[ $workers =~ ^[1-9][0-9]*$ ]] || die_usage "--workers wants a positive number"
 ncpu_ids=$(cpu_ids_count)
 core_of_queue() { echo "${online[$(((start + $1 % workers) % ${#online[@]}))]}"; }
+# queue_mask I COUNT: the steering mask of queue I of COUNT queues: worker I's core when there are
+# at least as many queues as workers, else the cores of every worker w with w % COUNT == I.
+queue_mask() {
+  local i=$1 count=$2 w
+  local -a cores=()
+  if [ "$count" -ge "$workers" ]; then
+    cores=("$(core_of_queue "$i")")
+  else
+    for ((w = i; w < workers; w += count)); do cores+=("$(core_of_queue "$w")"); done
+  fi
+  cpu_mask "$ncpu_ids" "${cores[@]}"
+}
 
 if [ "$mode" = apply ]; then
   [ ! -e "$record" ] || die_usage "$record exists: a previous --apply is not undone (--undo first)"
@@ -238,10 +254,19 @@ for i in "${!irqs[@]}"; do
 done
 
 # --- RPS, RFS and XPS ------------------------------------------------------------------------
-for q in /sys/class/net/"$iface"/queues/rx-*; do
+# Counted now: --apply has changed the channel count above (--dry-run shows today's queues).
+shopt -s nullglob
+rx_queues=(/sys/class/net/"$iface"/queues/rx-*)
+tx_queues=(/sys/class/net/"$iface"/queues/tx-*)
+shopt -u nullglob
+if [ "$rps" -eq 1 ] && [ ${#rx_queues[@]} -gt 0 ] && [ ${#rx_queues[@]} -lt "$workers" ]; then
+  echo "note       ${#rx_queues[@]} receive queue(s) for $workers workers: RPS spreads each" \
+    "queue over its share of the workers' cores"
+fi
+for q in "${rx_queues[@]}"; do
   [ "$rps" -eq 1 ] || break
   i=${q##*-}
-  set_value "$q/rps_cpus" "$(cpu_mask "$ncpu_ids" "$(core_of_queue "$i")")"
+  set_value "$q/rps_cpus" "$(queue_mask "$i" ${#rx_queues[@]})"
   set_value "$q/rps_flow_cnt" "$flow_cnt"
 done
 if [ "$rps" -eq 1 ]; then
@@ -252,11 +277,11 @@ if [ "$rps" -eq 1 ]; then
     echo "skip       net.core.rps_sock_flow_entries: not in this network namespace (set it on the host)"
   fi
 fi
-for q in /sys/class/net/"$iface"/queues/tx-*; do
+for q in "${tx_queues[@]}"; do
   i=${q##*-}
   # A single-queue device has the file but refuses to read or write it: nothing to steer.
   if [ -e "$q/xps_cpus" ] && cat "$q/xps_cpus" >/dev/null 2>&1; then
-    set_value "$q/xps_cpus" "$(cpu_mask "$ncpu_ids" "$(core_of_queue "$i")")"
+    set_value "$q/xps_cpus" "$(queue_mask "$i" ${#tx_queues[@]})"
   elif [ -e "$q/xps_cpus" ]; then
     echo "skip       $q/xps_cpus: not readable on this device (single transmit queue?)"
   fi

@@ -11,6 +11,9 @@
 #   4. stop the stand-in the same way.
 # Usage: scripts/restart-hitless.sh [unit]        (default unit: percore; run as root)
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args restart-hitless "$0" 1 "$@"
 unit=${1:-percore}
 standby=${unit}-standby
 timeout_s=${READY_TIMEOUT:-20}

@@ -10,10 +10,18 @@
 #     the killed workers had read but not answered and the ones still in flight when the
 #     clients stopped (exact figures printed);
 #   - worker 0's and the master's RSS do not grow between the first and the last sample.
-# Exit 0 when all hold, 1 otherwise, 77 when a tool is missing.
+# Exit 0 when all hold, 1 otherwise, 77 when a tool is missing, 2 on a usage error. As root it
+# runs in a network namespace of its own (below). Settings are environment variables only:
 #   SOAK_SECONDS=10 scripts/soak.sh      (the ctest entry soak_10s)
+#   KILL_EVERY=5 SERVER=build/server CLIENT=build/client (paths from the repository root);
+#   SOAK_KEEP=1 copies the work directory (logs, client reports) to /tmp/soak-kept
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# The absolute path, for the re-exec inside the namespace after the cd below.
+self=$(readlink -f "$0")
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$self")/lib/usage.sh"
+check_plain_args soak "$self" 0 "$@"
+cd "$(dirname "$self")/.."
 # shellcheck source=scripts/lib/bench_common.sh
 source scripts/lib/bench_common.sh
 seconds=${SOAK_SECONDS:-60}
@@ -38,7 +46,7 @@ if [ -z "${SOAK_IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ] && command -v ip >/dev/nu
     ip -n "$ns" link set lo up
     ip netns exec "$ns" sysctl -qw net.ipv4.tcp_migrate_req=1 || true
     status=0
-    SOAK_IN_NETNS=1 ip netns exec "$ns" "$0" "$@" || status=$?
+    SOAK_IN_NETNS=1 ip netns exec "$ns" "$self" "$@" || status=$?
     exit $status
   fi
 fi

@@ -10,7 +10,12 @@
 # Headless: WINEDEBUG=-all, no DISPLAY, a Wine prefix of its own under the build folder. Every
 # step is bounded; every process started here (and wineserver) is ended on exit. Where Wine cannot
 # start (a sandbox without the syscalls it needs), the suite prints why and skips.
+#
+#   scripts/test-windows.sh [WIN_BUILD_DIR=build-win] [LINUX_BUILD_DIR=build]
 set -uo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
+check_plain_args test-windows "$0" 2 "$@"
 win=${1:-build-win}
 linux=${2:-build}
 cd "$(dirname "$0")/.."

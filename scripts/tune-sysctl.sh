@@ -3,6 +3,12 @@
 #
 #   scripts/tune-sysctl.sh [--dry-run | --apply | --undo] [--net-only] [--conf FILE] [--record FILE]
 #
+# A limit or size the host already has higher is never lowered: for a single number (somaxconn,
+# fs.file-max, rmem_max ...) the higher value stays; for the three numbers of tcp_rmem/tcp_wmem
+# (and tcp_mem) each field keeps the higher of the two; ip_local_port_range is only widened.
+# Those keys print "kept" (or "fields already higher kept"). Other keys (tcp_fin_timeout,
+# tcp_tw_reuse ...) are set to the conf's value either way.
+#
 # --dry-run (the default) prints each key with its current and proposed value. --apply sets
 # them, recording each previous value first (default record: /var/tmp/percore-sysctl.record);
 # --undo writes the recorded values back and removes the record. Keys the running kernel (or this
@@ -11,6 +17,8 @@
 # like are machine-wide and a namespace experiment must not change the host.
 # Exit 0 when every change was made, 1 when one failed, 2 on a usage error.
 set -euo pipefail
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "$0")/lib/usage.sh"
 conf="$(dirname "$0")/../conf/sysctl-percore.conf"
 mode=dry-run net_only=0 record=/var/tmp/percore-sysctl.record
 die_usage() {
@@ -25,7 +33,7 @@ while [ $# -gt 0 ]; do
     --net-only) net_only=1; shift ;;
     --conf) [ $# -ge 2 ] || die_usage "--conf wants a file"; conf=$2; shift 2 ;;
     --record) [ $# -ge 2 ] || die_usage "--record wants a file"; record=$2; shift 2 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) print_usage "$0"; exit 0 ;;
     *) die_usage "unknown argument $1 (see --help)" ;;
   esac
 done
@@ -51,6 +59,45 @@ path_of() { echo "/proc/sys/${1//.//}"; }
 # Values such as tcp_rmem print with tabs; compare them with single spaces.
 current_of() { tr -s '\t ' '  ' <"$1"; }
 failures=0
+
+# How a key's conf value combines with the running one: "floor" for limits and sizes (the conf's
+# value is a minimum, never a cap), "range" for a port range (only widened), "exact" otherwise.
+kind_of() {
+  case "${1##*.}" in
+    ip_local_port_range) echo range ;;
+    somaxconn | nr_open | *max | max_* | *_max_* | *backlog | [rw]mem_* | tcp_[rw]mem | tcp_mem | udp_mem)
+      echo floor ;;
+    *) echo exact ;;
+  esac
+}
+# num_gt A B: A > B for decimal integers of any length (fs.file-max can be 2^63-1 and some
+# unsigned keys print past what shell arithmetic holds).
+num_gt() {
+  local a=${1#"${1%%[!0]*}"} b=${2#"${2%%[!0]*}"}
+  if [ ${#a} -ne ${#b} ]; then [ ${#a} -gt ${#b} ]; else [[ $a > $b ]]; fi
+}
+# effective_of KEY CURRENT TARGET: the value to write. For a floor, field by field the higher of
+# the two; for a range the lower start and the higher end; else (or when the fields are not all
+# numbers, or their counts differ) the target.
+effective_of() {
+  local kind cur_f tgt_f i out=()
+  kind=$(kind_of "$1")
+  read -ra cur_f <<<"$2"
+  read -ra tgt_f <<<"$3"
+  if [ "$kind" = exact ] || [ ${#cur_f[@]} -ne ${#tgt_f[@]} ] ||
+    [[ ! "${cur_f[*]} ${tgt_f[*]}" =~ ^[0-9]+( [0-9]+)*$ ]]; then
+    echo "$3"
+    return
+  fi
+  for i in "${!tgt_f[@]}"; do
+    if [ "$kind" = range ] && [ "$i" -eq 0 ]; then
+      if num_gt "${tgt_f[i]}" "${cur_f[i]}"; then out+=("${cur_f[i]}"); else out+=("${tgt_f[i]}"); fi
+    else
+      if num_gt "${cur_f[i]}" "${tgt_f[i]}"; then out+=("${cur_f[i]}"); else out+=("${tgt_f[i]}"); fi
+    fi
+  done
+  echo "${out[*]}"
+}
 
 if [ "$mode" = undo ]; then
   [ -f "$record" ] || { echo "tune-sysctl: nothing to undo ($record not found)" >&2; exit 1; }
@@ -84,16 +131,22 @@ while IFS='=' read -r key value; do
     continue
   fi
   current=$(current_of "$path")
-  if [ "$current" = "$value" ]; then
+  target=$value
+  value=$(effective_of "$key" "$current" "$target")
+  note=""
+  if [ "$value" != "$target" ]; then note=" (conf $target: fields already higher kept)"; fi
+  if [ "$current" = "$target" ]; then
     printf 'same     %-32s %s\n' "$key" "$current"
+  elif [ "$current" = "$value" ]; then
+    printf 'kept     %-32s %-24s (conf %s: already higher, kept)\n' "$key" "$current" "$target"
   elif [ "$(id -u)" -eq 0 ] && [ ! -w "$path" ]; then
     printf 'skip     %-32s (read-only here: set it on the host)\n' "$key"
   elif [ "$mode" = dry-run ]; then
-    printf 'would    %-32s %-24s -> %s\n' "$key" "$current" "$value"
+    printf 'would    %-32s %-24s -> %s%s\n' "$key" "$current" "$value" "$note"
   else
     printf '%s\t%s\n' "$key" "$current" >>"$record"
     if echo "$value" 2>/dev/null >"$path"; then
-      printf 'set      %-32s %-24s -> %s\n' "$key" "$current" "$value"
+      printf 'set      %-32s %-24s -> %s%s\n' "$key" "$current" "$value" "$note"
     else
       printf 'fail     %-32s cannot write %s (read-only here?)\n' "$key" "$value" >&2
       failures=$((failures + 1))

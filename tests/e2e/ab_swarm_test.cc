@@ -76,6 +76,27 @@ TEST_F(AbSwarm, AnInstanceThatCannotConnectIsReportedAndFailsTheRun) {
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("FAILED"), std::string::npos) << out;
   EXPECT_NE(out.find("2 failed or with failures"), std::string::npos) << out;
+  EXPECT_NE(out.find("Connection refused"), std::string::npos) << "ab's own error line\n" << out;
+}
+
+// ab needs a path: a URL without one gets its "/" (what the user means), and an instance that ab
+// refuses shows ab's own error line, not the last line of its usage text.
+TEST_F(AbSwarm, AUrlWithoutAPathGetsItsSlashAndAbsErrorsAreShown) {
+  ServerProcess server = start_server("epoll", {"-w", "2"});
+  ASSERT_TRUE(server.ok()) << server.process->stderr_text();
+  int status = 0;
+  std::string url = "http://127.0.0.1:" + std::to_string(server.port);
+  std::string out = run_command(kSwarm + " -n 100 -c 2 -i 2 -o " + dir_ + " " + url, 60, &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("ab-swarm: using " + url + "/ (ab needs a path)"), std::string::npos) << out;
+  EXPECT_EQ(summary_number(out, "complete requests:"), 200) << out;
+  EXPECT_EQ(metric_sum(server.metrics(), "percore_requests_total"), 200);
+
+  // A query without a path is left alone: ab refuses it, and says why.
+  out = run_command(kSwarm + " -n 10 -c 1 -i 1 -o " + dir_ + "/bad " + url + "?x=1", 60, &status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("FAILED (exit 22): ab: invalid URL"), std::string::npos) << out;
+  EXPECT_EQ(out.find("certfile"), std::string::npos) << out;
 }
 
 TEST_F(AbSwarm, BadFlagsAreAUsageError) {
@@ -87,6 +108,15 @@ TEST_F(AbSwarm, BadFlagsAreAUsageError) {
   EXPECT_EQ(status, 2) << out;
   out = run_command(kSwarm + " --bogus http://127.0.0.1:1/", 10, &status);
   EXPECT_EQ(status, 2) << out;
+  out = run_command(kSwarm + " -n 5 -c 1", 10, &status);
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_EQ(out.rfind("ab-swarm: URL is missing", 0), 0u) << out;
+  // --help is the whole header and nothing else.
+  out = run_command(kSwarm + " --help", 10, &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("ab's first error line."), std::string::npos) << out;
+  EXPECT_EQ(out.find("set -euo"), std::string::npos) << out;
+  EXPECT_EQ(out.find("source "), std::string::npos) << out;
 }
 
 }  // namespace

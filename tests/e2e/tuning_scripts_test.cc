@@ -1,12 +1,15 @@
 // scripts/nic-rss.sh and scripts/tune-sysctl.sh on a multiqueue veth in network namespaces the
 // test creates: --apply sets every value it prints, --undo puts every one back, and nothing
-// outside the namespaces changes. The CPU mask arithmetic is checked past 32 and 64 CPUs.
+// outside the namespaces changes; a limit the namespace already has higher is kept, and a NIC
+// with fewer queues than workers gets RPS over every worker's core. The CPU mask arithmetic is
+// checked past 32 and 64 CPUs.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "tests/support/netns_pair.h"
@@ -31,6 +34,21 @@ std::string normalized_mask(std::string mask) {
 // The normalized mask of one CPU: hex digit 1<<(cpu%4) followed by cpu/4 zeros.
 std::string mask_of(int cpu) {
   return std::string(1, "1248"[cpu % 4]) + std::string(cpu / 4, '0');
+}
+
+// The normalized mask of a set of CPUs (repeats allowed).
+std::string mask_of_set(const std::vector<int>& cpus) {
+  std::vector<int> nibbles;
+  for (int cpu : cpus) {
+    if (static_cast<int>(nibbles.size()) <= cpu / 4) nibbles.resize(cpu / 4 + 1, 0);
+    nibbles[cpu / 4] |= 1 << (cpu % 4);
+  }
+  std::string out;
+  for (auto it = nibbles.rbegin(); it != nibbles.rend(); ++it) {
+    if (out.empty() && *it == 0) continue;
+    out += "0123456789abcdef"[*it];
+  }
+  return out;
 }
 
 std::vector<int> online_cpus() {
@@ -191,6 +209,76 @@ TEST_F(TuningScripts, NicRssAppliesEveryValueAndUndoRestoresThem) {
   run_command("rm -rf " + fake, 10, &status);
 }
 
+// Fewer queues than workers (a single-queue virtual NIC): the interrupt stays on one core, and
+// each queue's RPS (and XPS) covers the cores of its share of the workers, so packet processing
+// still reaches every worker's core. Veths made with 1 and 2 queues, spread over 2 and 4 workers.
+TEST_F(TuningScripts, NicRssSpreadsRpsOverTheWorkersWhenQueuesAreFewer) {
+  if (!have_program("ethtool")) GTEST_SKIP() << "needs ethtool (scripts/deps.sh installs it)";
+  std::vector<int> cpus = online_cpus();
+  ASSERT_FALSE(cpus.empty());
+  auto core_of_worker = [&](int w) { return cpus[w % cpus.size()]; };
+  struct Case {
+    int queues, workers;
+  };
+  for (const Case c : {Case{1, 2}, Case{2, 4}}) {
+    SCOPED_TRACE(std::to_string(c.queues) + " queue(s), " + std::to_string(c.workers) + " workers");
+    const std::string link = "pcq" + std::to_string(c.queues) + "x";
+    const std::string nq = std::to_string(c.queues);
+    int status = 0;
+    std::string out = in_a("ip link add " + link + " numrxqueues " + nq + " numtxqueues " + nq +
+                               " type veth peer name pcq" + nq + "y numrxqueues " + nq +
+                               " numtxqueues " + nq + " && ip link set " + link + " up",
+                           &status);
+    ASSERT_EQ(status, 0) << out;
+    // A made-up interrupt per queue, as in the test above.
+    std::string fake = "/tmp/percore-fakeproc-q" + nq + "-" + std::to_string(getpid());
+    std::string setup = "rm -rf " + fake + " && mkdir -p " + fake +
+                        " && printf '           CPU0       CPU1\\n' > " + fake + "/interrupts";
+    for (int i = 0; i < c.queues; ++i) {
+      std::string n = std::to_string(60 + i);
+      setup += " && printf ' " + n + ":  0  0  PCI-MSI " + n + "-edge      " + link + "-TxRx-" +
+               std::to_string(i) + "\\n' >> " + fake + "/interrupts && mkdir -p " + fake + "/irq/" +
+               n + " && echo 3 > " + fake + "/irq/" + n + "/smp_affinity";
+    }
+    out = run_command(setup, 10, &status);
+    ASSERT_EQ(status, 0) << out;
+    const std::string q = "/sys/class/net/" + link + "/queues/";
+    const std::string script = "NIC_RSS_PROC=" + fake + " " + kScripts + "nic-rss.sh " + link +
+                               " -w " + std::to_string(c.workers) + " --record " + fake +
+                               "/nic.record";
+    const std::string rx_before = value(q + "rx-0/rps_cpus");
+
+    out = in_a(script + " --dry-run", &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_NE(out.find(nq + " receive queue(s) for " + std::to_string(c.workers) + " workers"),
+              std::string::npos)
+        << out;
+    out = in_a(script + " --apply", &status);
+    ASSERT_EQ(status, 0) << out;
+    EXPECT_EQ(in_a("ls " + q + " | grep -c rx-", &status), nq + "\n") << "channels changed";
+    for (int i = 0; i < c.queues; ++i) {
+      std::vector<int> share;
+      for (int w = i; w < c.workers; w += c.queues) share.push_back(core_of_worker(w));
+      const std::string n = std::to_string(i);
+      EXPECT_EQ(normalized_mask(value(q + "rx-" + n + "/rps_cpus")), mask_of_set(share))
+          << "rx-" << n << "\n"
+          << out;
+      if (c.queues > 1) {
+        EXPECT_EQ(normalized_mask(value(q + "tx-" + n + "/xps_cpus")), mask_of_set(share))
+            << "tx-" << n;
+      }
+      EXPECT_EQ(normalized_mask(value(fake + "/irq/" + std::to_string(60 + i) + "/smp_affinity")),
+                mask_of(core_of_worker(i)))
+          << "queue " << n << "'s interrupt stays on one core";
+    }
+    out = in_a(script + " --undo", &status);
+    EXPECT_EQ(status, 0) << out;
+    EXPECT_EQ(value(q + "rx-0/rps_cpus"), rx_before);
+    EXPECT_EQ(value(fake + "/irq/60/smp_affinity"), "3");
+    run_command("rm -rf " + fake, 10, &status);
+  }
+}
+
 TEST_F(TuningScripts, TuneSysctlSetsNamespaceKeysAndUndoRestoresThem) {
   const std::string conf = std::string(PERCORE_SOURCE_DIR) + "/conf/sysctl-percore.conf";
   std::ifstream in(conf);
@@ -228,18 +316,67 @@ TEST_F(TuningScripts, TuneSysctlSetsNamespaceKeysAndUndoRestoresThem) {
   };
   std::string host_before = run_command(
       "cat /proc/sys/fs/file-max /proc/sys/fs/nr_open /proc/sys/net/ipv4/tcp_tw_reuse", 5, &status);
+  // Values above the conf's, as a well-tuned host may have: a limit is never lowered, the
+  // three-number keys keep their higher fields, the port range is only widened.
+  ASSERT_EQ(wanted.at("net.core.somaxconn"), "65535");
+  ASSERT_EQ(wanted.at("net.ipv4.tcp_wmem"), "4096 131072 16777216");
+  ASSERT_EQ(wanted.at("net.ipv4.ip_local_port_range"), "1024 65000");
+  std::string out = in_a(
+      "echo 100000 > /proc/sys/net/core/somaxconn && "
+      "echo \"8192 65536 33554432\" > /proc/sys/net/ipv4/tcp_wmem && "
+      "echo \"1024 65535\" > /proc/sys/net/ipv4/ip_local_port_range",
+      &status);
+  ASSERT_EQ(status, 0) << out;
   const auto before = snapshot();
+  // What --apply must leave: for the limits and sizes the higher of the running and the conf's
+  // value, field by field; for the port range the wider; for the other keys the conf's value.
+  // (A new namespace copies some of them from the host, which may have more than the conf.)
+  auto expected_of = [&](const std::string& key, const std::string& conf_value) {
+    static const std::set<std::string> floors = {"net.core.somaxconn",
+                                                 "net.ipv4.tcp_max_syn_backlog",
+                                                 "net.core.netdev_max_backlog",
+                                                 "net.core.rmem_max",
+                                                 "net.core.wmem_max",
+                                                 "net.ipv4.tcp_rmem",
+                                                 "net.ipv4.tcp_wmem"};
+    const bool range = key == "net.ipv4.ip_local_port_range";
+    if (!floors.count(key) && !range) return conf_value;
+    std::stringstream was(before.at(key).substr(0, before.at(key).find('\n')));
+    std::stringstream conf_fields(conf_value);
+    std::string out;
+    long long a = 0, b = 0;
+    for (int i = 0; was >> a && conf_fields >> b; ++i) {
+      long long v = range && i == 0 ? std::min(a, b) : std::max(a, b);
+      out += (out.empty() ? "" : " ") + std::to_string(v);
+    }
+    return out;
+  };
+  EXPECT_EQ(expected_of("net.core.somaxconn", "65535"), "100000");
+  EXPECT_EQ(expected_of("net.ipv4.tcp_wmem", "4096 131072 16777216"), "8192 131072 33554432");
+  EXPECT_EQ(expected_of("net.ipv4.ip_local_port_range", "1024 65000"), "1024 65535");
   std::string record = "/tmp/percore-sysctl-test-" + std::to_string(getpid()) + ".record";
   std::string script = kScripts + "tune-sysctl.sh --record " + record;
 
-  std::string out = in_a(script + " --apply", &status);
+  out = in_a(script + " --dry-run", &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("(conf 65535: already higher, kept)"), std::string::npos) << out;
+  EXPECT_NE(out.find("(conf 1024 65000: already higher, kept)"), std::string::npos) << out;
+  EXPECT_NE(out.find("-> 8192 131072 33554432 (conf 4096 131072 16777216: fields already "
+                     "higher kept)"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("net.ipv4.tcp_fin_timeout"), std::string::npos) << out;
+  EXPECT_EQ(snapshot(), before) << "--dry-run changed something";
+
+  out = in_a(script + " --apply", &status);
   ASSERT_EQ(status, 0) << out;
   EXPECT_NE(out.find("only net.* keys"), std::string::npos) << out;
   int changed = 0;
   const auto after = snapshot();
-  for (const auto& [key, want] : wanted) {
+  for (const auto& [key, conf_value] : wanted) {
     const std::string& was = before.at(key);
     const std::string& now = after.at(key);
+    const std::string want = expected_of(key, conf_value);
     if (was.find("writable") != std::string::npos) {
       EXPECT_EQ(now, want + "\nwritable\n") << key;
       changed += was != now;

@@ -34,6 +34,10 @@ fi
 execstart=$(systemctl show -p ExecStart --value "$unit" | sed -n 's/.*argv\[\]=\(.*\) ; ignore_errors=.*/\1/p')
 [ -n "$execstart" ] || die "cannot read ExecStart of $unit"
 read -r -a argv <<<"$execstart"
+# Both the stand-in and the restarted unit start while another server listens on the port, which
+# the server refuses unless told to join it.
+[[ " ${argv[*]} " == *" --join-running "* ]] ||
+  die "$unit's ExecStart lacks --join-running (conf/percore.service): add it and daemon-reload"
 # The port of the first -a/--listen (default 8080), to count listeners on it.
 port=8080
 for ((i = 0; i < ${#argv[@]}; i++)); do

@@ -25,7 +25,10 @@ HttpServer::HttpServer(WorkerContext& ctx)
   http_parser_set_max_header_size(ctx.options->max_header_bytes);
   http_parser_settings_init(&settings_);
   settings_.on_message_begin = &HttpServer::on_message_begin;
+  settings_.on_header_field = &HttpServer::on_header_field;
+  settings_.on_header_value = &HttpServer::on_header_value;
   settings_.on_headers_complete = &HttpServer::on_headers_complete;
+  settings_.on_body = &HttpServer::on_body;
   settings_.on_message_complete = &HttpServer::on_message_complete;
   if (ctx.options->target.enabled) {
     // Workers draw different random faults: seed by worker and start time.
@@ -47,7 +50,9 @@ void HttpServer::on_accept(int fd, int64_t now_ns) {
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   c->scanner.reset();
-  c->head_request = c->bad_version = c->sent_before = c->nodelay = false;
+  c->head_request = c->sent_before = c->nodelay = c->expect_continue = false;
+  c->reject = http::Reply::kCount;  // the slot may have held a refused connection
+  c->crlf_due = 0;
   c->delayed = c->dropped = c->reset_now = false;
   if (target_) {
     if (!c->prog) c->prog = std::make_unique<ProgrammableState>();
@@ -72,24 +77,18 @@ int HttpServer::on_message_begin(http_parser* p) {
   // The header deadline is fixed when a request starts, so a client trickling bytes (slowloris)
   // cannot push it back.
   c->owner->set_phase(c, Phase::kHeaders, c->owner->now_ns_);
+  c->headers.reset();
+  c->reject = http::Reply::kCount;
+  c->crlf_due = 0;
+  c->expect_continue = false;
   if (c->prog) c->prog->target.reset();
-  return 0;
-}
-
-int HttpServer::on_headers_complete(http_parser* p) {
-  Conn* c = static_cast<Conn*>(p->data);
-  if (p->http_major != 1) {
-    c->bad_version = true;
-    return -1;
-  }
-  c->head_request = p->method == HTTP_HEAD;
-  c->owner->set_phase(c, Phase::kBody, c->owner->now_ns_);
   return 0;
 }
 
 int HttpServer::on_message_complete(http_parser* p) {
   Conn* c = static_cast<Conn*>(p->data);
   HttpServer* self = c->owner;
+  c->expect_continue = false;
   self->stats_.add(stats::kRequests);
   bool keep =
       self->ctx_.options->keepalive && !self->draining_ && http_should_keep_alive(p) && !p->upgrade;
@@ -133,11 +132,19 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
 // Parses received bytes and queues the answers; may release the connection.
 void HttpServer::consume(Conn* c, const char* data, size_t len, int64_t now_ns) {
   now_ns_ = now_ns;
-  if (c->phase == Phase::kBody) set_phase(c, Phase::kBody, now_ns);  // body reads re-arm
+  // A body has --header-timeout between reads, not in all: a large upload that keeps coming is
+  // not cut, a stalled one is (408).
+  if (c->phase == Phase::kBody) set_phase(c, Phase::kBody, now_ns);
   parse(c, data, len);
   if (c->reset_now) {
     reset_conn(c);
     return;
+  }
+  if (c->expect_continue && c->phase == Phase::kBody && !c->close_after) {
+    // The client waits for this before it sends the body (curl for 1 s): as nginx does, it is
+    // sent once the server is about to read a body that has not started to arrive.
+    c->expect_continue = false;
+    c->out.append_copy(http::kContinue);
   }
   if (c->dropped || c->delayed) {
     flush(c);  // answers to the requests before the dropped or delayed one still go out
@@ -153,12 +160,19 @@ void HttpServer::consume(Conn* c, const char* data, size_t len, int64_t now_ns) 
 // pipelined head. A violation of either is a 400 (431, 505) and the connection closes.
 void HttpServer::parse(Conn* c, const char* data, size_t len) {
   size_t off = 0;
+  parse_end_ = data + len;
+  if (c->crlf_due > 0 && !check_chunk_crlf(c, data)) {  // the CRLF began in the previous read
+    stats_.add(stats::kParseErrors);
+    reject_request(c, http::Reply::kBadRequest, "chunk data not followed by CRLF");
+    return;
+  }
   for (;;) {
-    if (!c->scanner.done() && c->scanner.feed(data + off, len - off) != http::HeadError::kNone) {
-      stats_.add(stats::kParseErrors);
-      queue_reply(c, http::Reply::kBadRequest);
-      c->unread_input = true;
-      return;
+    if (!c->scanner.done()) {
+      if (http::HeadError e = c->scanner.feed(data + off, len - off); e != http::HeadError::kNone) {
+        stats_.add(stats::kParseErrors);
+        reject_request(c, http::Reply::kBadRequest, http::head_error_text(e));
+        return;
+      }
     }
     size_t parsed = http_parser_execute(&c->parser, &settings_, data + off, len - off);
     enum http_errno err = HTTP_PARSER_ERRNO(&c->parser);
@@ -180,15 +194,30 @@ void HttpServer::parse(Conn* c, const char* data, size_t len) {
       if (off < len) continue;
       return;
     }
-    if (err != HPE_OK || c->parser.upgrade) {
-      http::Reply reply = http::Reply::kBadRequest;
+    if (c->reject != http::Reply::kCount) {  // a callback refused the request
+      stats_.add(stats::kParseErrors);
+      reject_request(c, c->reject, c->reject_why);
+      return;
+    }
+    if (err != HPE_OK && err != HPE_PAUSED) {
+      stats_.add(stats::kParseErrors);
+      int major = c->scanner.version_major();
       if (err == HPE_HEADER_OVERFLOW) {
-        reply = http::Reply::kHeadersTooLarge;
-      } else if (c->bad_version) {
-        reply = http::Reply::kBadVersion;
+        // nginx's split: a request line that alone is over the limit is 414, else 431.
+        bool long_line = c->scanner.start_line_bytes() + 2 > ctx_.options->max_header_bytes;
+        reject_request(c, long_line ? http::Reply::kUriTooLong : http::Reply::kHeadersTooLarge,
+                       long_line ? "request line longer than --max-header-size"
+                                 : "request head longer than --max-header-size");
+      } else if (major >= 0 && major != 1) {
+        // http-parser refuses some such lines outright (HTTP/2's "PRI * HTTP/2.0" preface).
+        reject_request(c, http::Reply::kBadVersion, "HTTP version other than 1.x");
+      } else {
+        reject_request(c, http::Reply::kBadRequest, http_errno_description(err));
       }
-      if (err != HPE_OK && err != HPE_PAUSED) stats_.add(stats::kParseErrors);
-      queue_reply(c, c->parser.upgrade ? http::Reply::kOkClose : reply);
+      return;
+    }
+    if (c->parser.upgrade) {
+      queue_reply(c, http::Reply::kOkClose);  // answered as HTTP; no switch of protocols
       c->unread_input = true;
     }
     return;
@@ -286,13 +315,13 @@ void HttpServer::set_phase(Conn* c, Phase phase, int64_t now_ns) {
 }
 
 void HttpServer::expire(Conn* c) {
-  bool waiting_for_headers = c->phase == Phase::kHeaders || c->phase == Phase::kWaiting;
+  bool in_request = c->phase == Phase::kHeaders || c->phase == Phase::kBody;
   if (c->phase != Phase::kLinger) stats_.add(stats::kTimeouts);
-  if (waiting_for_headers && !c->out.in_flight() && !c->out.has_pending() &&
-      c->phase == Phase::kHeaders) {
-    // A request that started but never finished its headers: say so before closing.
-    queue_reply(c, http::Reply::kRequestTimeout);
-    c->unread_input = true;
+  if (in_request && !c->out.in_flight() && !c->out.has_pending()) {
+    // A request that started but never finished its head or body: say so before closing.
+    reject_request(c, http::Reply::kRequestTimeout,
+                   c->phase == Phase::kHeaders ? "head not complete within --header-timeout"
+                                               : "body stalled for --header-timeout");
     flush(c);
     set_phase(c, Phase::kLinger, now_ns_);
     return;

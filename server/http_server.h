@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/http/head_scanner.h"
+#include "core/http/header_watch.h"
 #include "core/http/response_cache.h"
 #include "core/util/slab.h"
 #include "server/client_conn.h"
@@ -48,9 +49,14 @@ class HttpServer final : public Mode {
     HttpServer* owner = nullptr;
     http_parser parser;
     http::HeadScanner scanner{http::HeadScanner::StartLine::kRequest};
+    http::HeaderWatch headers;
     Phase phase = Phase::kWaiting;
+    // Set by a parser callback that refuses the request; kCount: none.
+    http::Reply reject = http::Reply::kCount;
+    const char* reject_why = nullptr;
+    uint8_t crlf_due = 0;          // bytes of a chunk's closing CRLF still to check (2, 1, 0)
+    bool expect_continue = false;  // Expect: 100-continue and the body has not started yet
     bool head_request = false;
-    bool bad_version = false;
     bool sent_before = false;  // TCP_NODELAY is set before the second send, not at accept
     bool nodelay = false;
     bool delayed = false;                     // an answer waits for its delay (parsing paused)
@@ -60,14 +66,21 @@ class HttpServer final : public Mode {
   };
 
   static int on_message_begin(http_parser* p);
+  static int on_header_field(http_parser* p, const char* at, size_t len);
+  static int on_header_value(http_parser* p, const char* at, size_t len);
   static int on_headers_complete(http_parser* p);
+  static int on_body(http_parser* p, const char* at, size_t len);
   static int on_message_complete(http_parser* p);
+  static int refuse(Conn* c, http::Reply reply, const char* why);
 
   void on_recv(Conn* c, const io::Completion& comp, int64_t now_ns);
   void consume(Conn* c, const char* data, size_t len, int64_t now_ns);
   void parse(Conn* c, const char* data, size_t len);
   void on_sent(Conn* c, int result, int64_t now_ns);
   void queue_reply(Conn* c, http::Reply reply);
+  void reject_request(Conn* c, http::Reply reply, const char* why);
+  void log_rejected(const Conn* c, http::Reply reply, const char* why) const;
+  bool check_chunk_crlf(Conn* c, const char* from);
   void flush(Conn* c);
   void finish(Conn* c, int64_t now_ns);
   void close_conn(Conn* c);
@@ -94,6 +107,7 @@ class HttpServer final : public Mode {
   util::Slab<Conn> conns_;
   std::unique_ptr<programmable::Target> target_;  // --programmable only
   int64_t now_ns_ = 0;  // time of the completion being handled, for the parser callbacks
+  const char* parse_end_ = nullptr;  // end of the bytes http_parser_execute() is given
   bool draining_ = false;
 };
 

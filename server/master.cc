@@ -107,6 +107,16 @@ bool Master::reserve_ports() {
   // port (release_udp_reservations).
   bool shared = is_shared_listener(o_.listen_mode);
   for (net::Address& addr : o_.listen) {
+    // SO_REUSEPORT would let this server quietly join one already listening here and take half
+    // its connections. That is what a hitless restart wants (--join-running), and an accident
+    // otherwise: refuse unless asked.
+    if (!o_.join_running && addr.port() != 0 && net::address_taken(addr, is_udp_mode(o_.mode))) {
+      fail(fmt::format(
+          "cannot listen on {}: Address already in use by another server (--join-running "
+          "shares it, as a hitless restart does)",
+          addr.to_string()));
+      return false;
+    }
     int fd = is_udp_mode(o_.mode) ? net::bind_udp_reuseport(addr)
              : shared             ? net::bind_exclusive(addr, o_.backlog)
                                   : net::bind_reuseport(addr, 0);

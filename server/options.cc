@@ -1,11 +1,15 @@
 #include "server/options.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cxxopts.hpp>
+#include <filesystem>
 #include <string_view>
 
 #include "core/proc/affinity.h"
 #include "core/stats/worker_slots.h"
 #include "core/util/printable.h"
+#include "server/option_values.h"
 #include "server/platform.h"
 #include "server/programmable/target_flags.h"
 
@@ -23,31 +27,32 @@ cxxopts::Options make_spec() {
           platform::help_note());
   // clang-format off
   spec.add_options()
-    ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<int>())
-    ("c,start-core", "core of the first worker; worker i goes on core K+i", cxxopts::value<int>()->default_value("0"))
+    ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<std::string>())
+    ("c,start-core", "core of the first worker; worker i goes on core K+i", cxxopts::value<std::string>()->default_value("0"))
     ("a,listen", "listen address ip:port or [v6]:port, repeatable (default 0.0.0.0:8080)", cxxopts::value<std::vector<std::string>>())
     ("x,backend", "proxy or udp-relay: backend ip:port, repeatable", cxxopts::value<std::vector<std::string>>())
-    ("o,log", "log file", cxxopts::value<std::string>()->default_value("./percore.log"))
+    ("o,log", "log file (its directory must exist)", cxxopts::value<std::string>()->default_value("./percore.log"))
+    ("join-running", "share the listen addresses with a server already listening there (hitless restart, docs/operations.md); without it such an address is an error")
     ("v,verbose", "print per-worker statistics every second")
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
     ("mode", "http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else http)", cxxopts::value<std::string>())
     ("io", platform::io_help(), cxxopts::value<std::string>()->default_value(platform::io_default()))
-    ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<long>())
-    ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<double>()->default_value("60"))
-    ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<double>()->default_value("10"))
-    ("drain-timeout", "seconds to finish in-flight requests on SIGTERM", cxxopts::value<double>()->default_value("10"))
-    ("max-header-size", "bytes of request headers before 431", cxxopts::value<uint32_t>()->default_value("8192"))
-    ("backlog", "listen backlog", cxxopts::value<int>()->default_value("4096"))
+    ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<std::string>())
+    ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<std::string>()->default_value("60"))
+    ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<std::string>()->default_value("10"))
+    ("drain-timeout", "seconds to finish in-flight requests on SIGTERM", cxxopts::value<std::string>()->default_value("10"))
+    ("max-header-size", "bytes of request headers before 431", cxxopts::value<std::string>()->default_value("8192"))
+    ("backlog", "listen backlog", cxxopts::value<std::string>()->default_value("4096"))
     ("listen-mode", "reuseport (a listener per worker), cpu (plus SO_INCOMING_CPU steering), shared (one listener opened by the master) or shared-exclusive (shared, with EPOLLEXCLUSIVE)", cxxopts::value<std::string>()->default_value("reuseport"))
-    ("backend-conns", "proxy: idle keep-alive connections kept per backend per worker", cxxopts::value<int>()->default_value("64"))
-    ("backend-timeout", "proxy: seconds without progress from a backend before 504", cxxopts::value<double>()->default_value("10"))
-    ("backend-idle-timeout", "proxy: seconds a pooled backend connection is kept idle", cxxopts::value<double>()->default_value("15"))
+    ("backend-conns", "proxy: idle keep-alive connections kept per backend per worker", cxxopts::value<std::string>()->default_value("64"))
+    ("backend-timeout", "proxy: seconds without progress from a backend before 504", cxxopts::value<std::string>()->default_value("10"))
+    ("backend-idle-timeout", "proxy: seconds a pooled backend connection is kept idle", cxxopts::value<std::string>()->default_value("15"))
     ("balance", "proxy: rr or least-conn; udp-relay: rr (one backend per datagram)", cxxopts::value<std::string>()->default_value("rr"))
     ("fanout", "udp-relay: send every datagram to every backend (1:N relay)")
     ("bind-source", "udp-relay: source IP of forwarded datagrams", cxxopts::value<std::string>())
-    ("rcvbuf", "UDP modes: socket receive buffer bytes", cxxopts::value<long>()->default_value("4194304"))
-    ("sndbuf", "UDP modes: socket send buffer bytes", cxxopts::value<long>()->default_value("4194304"))
+    ("rcvbuf", "UDP modes: socket receive buffer bytes", cxxopts::value<std::string>()->default_value("4194304"))
+    ("sndbuf", "UDP modes: socket send buffer bytes", cxxopts::value<std::string>()->default_value("4194304"))
     ("metrics", "serve Prometheus metrics at http://ip:port/metrics", cxxopts::value<std::string>())
     ("h,help", "show this help");
   // clang-format on
@@ -55,14 +60,49 @@ cxxopts::Options make_spec() {
   return spec;
 }
 
-bool parse_seconds(const cxxopts::ParseResult& r, const char* name, int* out_ms,
-                   std::string* message) {
-  double s = r[name].as<double>();
-  if (!(s > 0 && s <= 86400)) {
-    *message = std::string("--") + name + " must be between 0 and 86400 seconds";
+// The flag as the user may have spelled it, for messages.
+std::string label(std::string_view name) {
+  if (name == "workers") return "-w/--workers";
+  if (name == "start-core") return "-c/--start-core";
+  return "--" + std::string(name);
+}
+
+// The value of a numeric flag (declared as a string: see option_values.h).
+bool read_whole(const cxxopts::ParseResult& r, const char* name, long* out, std::string* message) {
+  const std::string& text = r[name].as<std::string>();
+  if (parse_whole(text, out)) return true;
+  *message = not_a_whole_number(label(name), text);
+  return false;
+}
+
+// A whole-number flag within [min, max]; the range message keeps the flag's own wording.
+bool read_int(const cxxopts::ParseResult& r, const char* name, long min, long max, int* out,
+              std::string* message) {
+  long v = 0;
+  if (!read_whole(r, name, &v, message)) return false;
+  if (v < min || v > max) {
+    *message =
+        label(name) + " must be between " + std::to_string(min) + " and " + std::to_string(max);
     return false;
   }
-  *out_ms = static_cast<int>(s * 1000);
+  *out = static_cast<int>(v);
+  return true;
+}
+
+// Timeouts: a positive number of seconds, at most a day. 0 does not mean "never" here.
+bool parse_seconds(const cxxopts::ParseResult& r, const char* name, int* out_ms,
+                   std::string* message) {
+  const std::string& text = r[name].as<std::string>();
+  double s = 0;
+  if (!parse_decimal(text, &s)) {
+    *message = not_a_number(label(name), text);
+    return false;
+  }
+  if (!(s > 0 && s <= 86400)) {
+    *message = label(name) + " must be greater than 0 and at most 86400 seconds";
+    return false;
+  }
+  *out_ms = std::max(1, static_cast<int>(s * 1000));
   return true;
 }
 
@@ -78,6 +118,30 @@ bool parse_addresses(const std::vector<std::string>& texts, const char* flag,
     out->push_back(addr);
   }
   return true;
+}
+
+// The same address twice would open two listeners in one SO_REUSEPORT group per worker.
+bool distinct_addresses(const std::vector<net::Address>& addrs, std::string* message) {
+  for (size_t i = 0; i < addrs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (addrs[i].to_string() == addrs[j].to_string() && addrs[i].port() != 0) {
+        *message = "-a/--listen: " + addrs[i].to_string() + " given twice";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// The log file's directory must exist: the logger would create missing directories, which
+// turns a typo into a log written somewhere nobody looks.
+bool log_directory_exists(const std::string& path, std::string* message) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) return true;  // a bare name: the current directory
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) return true;
+  *message = "-o/--log: directory '" + dir.string() + "' does not exist";
+  return false;
 }
 
 // The UDP modes' flags; they are usage errors with any other mode.
@@ -97,7 +161,8 @@ ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::stri
     return ParseOutcome::kUsageError;
   }
   for (const char* flag : {"rcvbuf", "sndbuf"}) {
-    long v = r[flag].as<long>();
+    long v = 0;
+    if (!read_whole(r, flag, &v, message)) return ParseOutcome::kUsageError;
     if (v < 1024 || v > (1L << 30)) {
       *message = std::string("--") + flag + " must be between 1024 and 1073741824 bytes";
       return ParseOutcome::kUsageError;
@@ -195,19 +260,19 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     *message = "unexpected argument '" + r.unmatched().front() + "'";
     return ParseOutcome::kUsageError;
   }
-  o->workers = r.count("workers") ? r["workers"].as<int>() : proc::online_cpus();
-  if (o->workers < 1 || o->workers > 1024) {
-    *message = "-w/--workers must be between 1 and 1024";
+  o->workers = proc::online_cpus();
+  if (r.count("workers") && !read_int(r, "workers", 1, 1024, &o->workers, message)) {
     return ParseOutcome::kUsageError;
   }
-  o->start_core = r["start-core"].as<int>();
-  if (o->start_core < 0 || o->start_core >= 4096) {
-    *message = "-c/--start-core must be between 0 and 4095";
+  if (!read_int(r, "start-core", 0, 4095, &o->start_core, message)) {
     return ParseOutcome::kUsageError;
   }
+  o->listen.clear();  // parse_addresses appends
+  o->upstreams.clear();
   std::vector<std::string> listen = {"0.0.0.0:8080"};
   if (r.count("listen")) listen = r["listen"].as<std::vector<std::string>>();
-  if (!parse_addresses(listen, "-a/--listen", &o->listen, message)) {
+  if (!parse_addresses(listen, "-a/--listen", &o->listen, message) ||
+      !distinct_addresses(o->listen, message)) {
     return ParseOutcome::kUsageError;
   }
   if (r.count("backend") && !parse_addresses(r["backend"].as<std::vector<std::string>>(),
@@ -215,6 +280,8 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     return ParseOutcome::kUsageError;
   }
   o->log_file = r["log"].as<std::string>();
+  if (!log_directory_exists(o->log_file, message)) return ParseOutcome::kUsageError;
+  o->join_running = r.count("join-running") > 0;
   o->verbose = r.count("verbose") > 0;
   o->debug = r.count("debug") > 0;
   o->keepalive = r.count("keepalive") > 0;
@@ -225,9 +292,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     *message = "-x/--backend: at most " + std::to_string(stats::kMaxUpstreams) + " backends";
     return ParseOutcome::kUsageError;
   }
-  o->upstream_conns = r["backend-conns"].as<int>();
-  if (o->upstream_conns < 0 || o->upstream_conns > 100000) {
-    *message = "--backend-conns must be between 0 and 100000";
+  if (!read_int(r, "backend-conns", 0, 100000, &o->upstream_conns, message)) {
     return ParseOutcome::kUsageError;
   }
   if (!parse_seconds(r, "backend-timeout", &o->upstream_timeout_ms, message) ||
@@ -258,7 +323,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     return ParseOutcome::kUsageError;
   }
   if (r.count("body-size")) {
-    o->body_size = r["body-size"].as<long>();
+    if (!read_whole(r, "body-size", &o->body_size, message)) return ParseOutcome::kUsageError;
     if (o->body_size < 0 || o->body_size > (64L << 20)) {
       *message = "--body-size must be between 0 and 67108864";
       return ParseOutcome::kUsageError;
@@ -269,16 +334,18 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
       !parse_seconds(r, "drain-timeout", &o->drain_timeout_ms, message)) {
     return ParseOutcome::kUsageError;
   }
-  o->max_header_bytes = r["max-header-size"].as<uint32_t>();
-  if (o->max_header_bytes < 256 || o->max_header_bytes > (1u << 20)) {
-    *message = "--max-header-size must be between 256 and 1048576";
+  int max_header = 0;
+  if (!read_int(r, "max-header-size", 256, 1 << 20, &max_header, message)) {
     return ParseOutcome::kUsageError;
   }
-  o->backlog = r["backlog"].as<int>();
-  if (o->backlog < 1) {
+  o->max_header_bytes = static_cast<uint32_t>(max_header);
+  long backlog = 0;
+  if (!read_whole(r, "backlog", &backlog, message)) return ParseOutcome::kUsageError;
+  if (backlog < 1 || backlog > INT32_MAX) {
     *message = "--backlog must be positive";
     return ParseOutcome::kUsageError;
   }
+  o->backlog = static_cast<int>(backlog);
   if (!parse_listen_mode(r["listen-mode"].as<std::string>(), &o->listen_mode)) {
     *message = "--listen-mode must be reuseport, cpu, shared or shared-exclusive (got '" +
                r["listen-mode"].as<std::string>() + "')";

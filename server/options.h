@@ -30,6 +30,9 @@ struct ServerOptions {
   bool verbose = false;
   bool debug = false;
   bool keepalive = false;
+  // --join-running: a listen address another server already listens on is shared with it
+  // (SO_REUSEPORT, the hitless restart); without it that is an error.
+  bool join_running = false;
   ServerMode mode = ServerMode::kHttp;
   io::BackendKind io = io::BackendKind::kEpoll;
   // --io sockmap (echo only): bytes are echoed inside the kernel by a BPF sockmap program; the

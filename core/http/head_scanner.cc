@@ -69,6 +69,7 @@ const char* head_error_text(HeadError e) {
 
 // One byte of the request line, other than CR and LF.
 HeadError HeadScanner::start_line_byte(unsigned char c) {
+  ++start_bytes_;
   switch (state_) {
     case State::kMethod:
       if (c == ' ' && pos_ > 0) {
@@ -90,6 +91,7 @@ HeadError HeadScanner::start_line_byte(unsigned char c) {
       return HeadError::kNone;
     default: {  // kVersion: exactly HTTP/d.d
       size_t i = pos_++;
+      if (i == kVersionPrefix.size() && is_digit(c)) major_ = static_cast<int8_t>(c - '0');
       bool ok = i < kVersionPrefix.size() ? c == static_cast<unsigned char>(kVersionPrefix[i])
                                           : (i == kVersionPrefix.size() + 1
                                                  ? c == '.'

@@ -39,6 +39,8 @@ class HeadScanner {
     state_ = State::kStart;
     cr_ = false;
     pos_ = 0;
+    major_ = -1;
+    start_bytes_ = 0;
   }
   // Scans the next bytes of the head. Bytes after the blank line that ends the head are not
   // looked at (they are body or the next message): feed() may be called with them freely.
@@ -46,6 +48,12 @@ class HeadScanner {
   bool done() const { return state_ == State::kDone; }
   // True once any byte of the message (other than empty lines before it) arrived.
   bool started() const { return state_ != State::kStart; }
+  // The request line's major version digit once it was scanned (-1 before): lets a server say
+  // 505 to a line http-parser refuses outright, such as HTTP/2's "PRI * HTTP/2.0" preface.
+  int version_major() const { return major_; }
+  // Bytes of the request line scanned so far, without its CRLF: tells a request line too long
+  // (414) from a header block too large (431).
+  uint32_t start_line_bytes() const { return start_bytes_; }
 
  private:
   enum class State : uint8_t {
@@ -66,6 +74,8 @@ class HeadScanner {
   StartLine start_;
   bool cr_ = false;  // the previous byte was CR
   uint8_t pos_ = 0;  // bytes of the current request-line element seen so far
+  int8_t major_ = -1;
+  uint32_t start_bytes_ = 0;
 };
 
 }  // namespace percore::http

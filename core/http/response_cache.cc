@@ -11,6 +11,7 @@ struct ReplyInfo {
   bool head_only;
   bool close;
   const char* error_body;  // nullptr: the configured 200 body
+  const char* extra = "";  // more header lines
 };
 
 constexpr ReplyInfo kInfo[] = {
@@ -22,6 +23,11 @@ constexpr ReplyInfo kInfo[] = {
     {431, "Request Header Fields Too Large", false, true, "431 Request Header Fields Too Large\n"},
     {505, "HTTP Version Not Supported", false, true, "505 HTTP Version Not Supported\n"},
     {408, "Request Timeout", false, true, "408 Request Timeout\n"},
+    // Every method but CONNECT gets the 200: this is an origin server, not a tunnel.
+    {405, "Method Not Allowed", false, true, "405 Method Not Allowed\n",
+     "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH\r\n"},
+    {414, "URI Too Long", false, true, "414 URI Too Long\n"},
+    {417, "Expectation Failed", false, true, "417 Expectation Failed\n"},
 };
 static_assert(sizeof(kInfo) / sizeof(kInfo[0]) == static_cast<size_t>(Reply::kCount));
 
@@ -70,8 +76,8 @@ void ResponseCache::refresh(time_t now) {
         i.error_body != nullptr ? std::string_view(i.error_body).size() : ok_body_.size();
     heads_[r] = fmt::format(
         "HTTP/1.1 {} {}\r\nServer: percore\r\nDate: {}\r\nContent-Type: text/plain\r\n"
-        "Content-Length: {}\r\nConnection: {}\r\n\r\n",
-        i.status, i.reason, date, length, i.close ? "close" : "keep-alive");
+        "Content-Length: {}\r\n{}Connection: {}\r\n\r\n",
+        i.status, i.reason, date, length, i.extra, i.close ? "close" : "keep-alive");
   }
 }
 

@@ -18,8 +18,14 @@ enum class Reply : uint8_t {
   kHeadersTooLarge,
   kBadVersion,
   kRequestTimeout,
+  kMethodNotAllowed,
+  kUriTooLong,
+  kExpectationFailed,
   kCount
 };
+
+// The interim answer to `Expect: 100-continue`: no Date, nothing to refresh.
+inline constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 // True for the replies after which the connection closes.
 bool closes_connection(Reply r);

@@ -34,6 +34,17 @@ int bind_exclusive(const Address& addr, int listen_backlog) {
   return bind_listener(addr, listen_backlog, false);
 }
 
+bool address_taken(const Address& addr, bool udp) {
+  int fd = socket(addr.family(), (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;  // the real bind that follows reports what is wrong
+  int one = 1;
+  if (!udp) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (addr.family() == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  bool taken = bind(fd, addr.sa(), addr.len) < 0 && errno == EADDRINUSE;
+  close(fd);
+  return taken;
+}
+
 int set_incoming_cpu(int fd, int cpu) {
   return setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof(cpu)) < 0 ? -errno : 0;
 }

@@ -12,6 +12,11 @@ int bind_reuseport(const Address& addr, int listen_backlog);
 // server's master opens it before forking.
 int bind_exclusive(const Address& addr, int listen_backlog);
 
+// True when a socket already listens on addr (TCP) or is bound to it (udp): a bind without
+// SO_REUSEPORT fails with EADDRINUSE. SO_REUSEADDR on the TCP probe keeps connections in
+// TIME_WAIT from counting. Linux only (socket.cc).
+bool address_taken(const Address& addr, bool udp);
+
 // Sets SO_INCOMING_CPU: within a SO_REUSEPORT group (kernel >= 6.1) a connection whose SYN is
 // processed on `cpu` goes to the listener that carries that CPU. Returns 0 or -errno.
 int set_incoming_cpu(int fd, int cpu);

@@ -1,6 +1,7 @@
 #include "server/programmable/target_responses.h"
 
 #include <fmt/format.h>
+#include <http_parser.h>
 
 #include <cstring>
 
@@ -14,54 +15,32 @@ constexpr size_t kMaxCachedHeads = 1024;
 constexpr size_t kCopyBodyLimit = 2048;
 constexpr size_t kDateLength = 29;  // "Sun, 22 Nov 2026 03:14:00 GMT"
 
+// http-parser's table of registered codes (RFC 9110 and the IANA registry); an unregistered
+// code gets its class's name, so every status line has a meaningful phrase.
 const char* reason_phrase(int status) {
-  switch (status) {
-    case 200:
-      return "OK";
-    case 201:
-      return "Created";
-    case 202:
-      return "Accepted";
-    case 204:
-      return "No Content";
-    case 206:
-      return "Partial Content";
-    case 301:
-      return "Moved Permanently";
-    case 302:
-      return "Found";
-    case 304:
-      return "Not Modified";
-    case 400:
-      return "Bad Request";
-    case 401:
-      return "Unauthorized";
-    case 403:
-      return "Forbidden";
-    case 404:
-      return "Not Found";
-    case 408:
-      return "Request Timeout";
-    case 413:
-      return "Content Too Large";
-    case 429:
-      return "Too Many Requests";
-    case 500:
-      return "Internal Server Error";
-    case 502:
-      return "Bad Gateway";
-    case 503:
-      return "Service Unavailable";
-    case 504:
-      return "Gateway Timeout";
+  // Not in the registry (RFC 9110 15.5.19 keeps it unused) nor in http-parser, but the code
+  // everyone tries first.
+  if (status == 418) return "I'm a teapot";
+  const char* known = http_status_str(static_cast<http_status>(status));
+  if (known != nullptr && known[0] != '<') return known;  // "<unknown>" otherwise
+  switch (status / 100) {
+    case 1:
+      return "Informational";
+    case 2:
+      return "Success";
+    case 3:
+      return "Redirection";
+    case 4:
+      return "Client Error";
     default:
-      return "Status";
+      return "Server Error";
   }
 }
 
-// 204 and 304 carry no body, and 204 no framing header either (RFC 9110 8.6, 15.3.5).
+// 1xx, 204 and 304 carry no body and no framing header (RFC 9110 6.4.1, 8.6): a
+// Content-Length on a 304 would describe the representation not sent, so none is sent.
 bool bodiless(int status) {
-  return status == 204 || status == 304;
+  return status < 200 || status == 204 || status == 304;
 }
 
 }  // namespace
@@ -96,9 +75,8 @@ void TargetResponses::build_head(const Key& key, int64_t body_size, std::string*
   out->append("\r\nContent-Type: text/plain\r\n");
   if (key.chunked && !bodiless(key.status)) {
     out->append("Transfer-Encoding: chunked\r\n");
-  } else if (key.status != 204) {
-    fmt::format_to(std::back_inserter(*out), "Content-Length: {}\r\n",
-                   bodiless(key.status) ? 0 : body_size);
+  } else if (!bodiless(key.status)) {
+    fmt::format_to(std::back_inserter(*out), "Content-Length: {}\r\n", body_size);
   }
   for (int i = 1; i <= key.headers; ++i) {
     fmt::format_to(std::back_inserter(*out), "X-Percore-{}: extra header line\r\n", i);

@@ -48,7 +48,10 @@ TEST(ServerProcess, BadFlagIsOneLineAndExitCode2) {
                                              {"extra-argument"},
                                              {"-w", "0"},
                                              {"--mode", "proxy"},
-                                             {"--mode", "http", "-x", "127.0.0.1:1"}}) {
+                                             {"--mode", "http", "-x", "127.0.0.1:1"},
+                                             {"-w", "1.5"},
+                                             {"-a", "127.0.0.1:1", "-a", "127.0.0.1:1"},
+                                             {"-o", "/nonexistent/dir/x.log"}}) {
     args.insert(args.begin(), PERCORE_SERVER_BIN);
     Process p(args);
     int status = p.wait_exit(5000);
@@ -82,6 +85,24 @@ TEST(ServerProcess, AddressInUseIsExitCode1AndLeavesNothingBehind) {
   EXPECT_NE(err.find("Address already in use"), std::string::npos) << err;
   EXPECT_NE(::kill(-p.pid(), 0), 0) << "a process of the server is still running";
   close(holder);
+}
+
+// SO_REUSEPORT would let a second server join the first one's group and take half its
+// connections; it must say the address is in use unless told to join (hitless restart).
+TEST(ServerProcess, SecondServerOnTheSamePortExitsOneUnlessAskedToJoin) {
+  ServerProcess first = start_server("epoll", {"-w", "1"});
+  ASSERT_TRUE(first.ok()) << first.process->stderr_text();
+  std::string where = "127.0.0.1:" + std::to_string(first.port);
+  Process second({PERCORE_SERVER_BIN, "-w", "1", "-a", where, "-o", "/dev/null"});
+  EXPECT_EQ(exit_code(second.wait_exit(5000)), 1);
+  std::string err = second.stderr_text();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find(where), std::string::npos) << err;
+  EXPECT_NE(err.find("Address already in use"), std::string::npos) << err;
+
+  Process joined({PERCORE_SERVER_BIN, "-w", "1", "-a", where, "-o", "/dev/null", "--join-running"});
+  EXPECT_NE(joined.wait_for_line("percore: ready", 10000), "") << joined.stderr_text();
+  joined.kill_all();
 }
 
 TEST(ServerProcess, BothWorkersTakeConnections) {

@@ -85,7 +85,7 @@ TEST_P(ServerRestart, NewServerTakesOverWithoutErrors) {
   auto server = [&](const std::string& which) {
     return std::make_unique<Process>(
         ns.in({PERCORE_SERVER_BIN, "-a", "127.0.0.1:8080", "-w", "2", "-k", "--drain-timeout", "5",
-               "-o", "/tmp/percore-restart-" + tag + "-" + which + ".log"}));
+               "--join-running", "-o", "/tmp/percore-restart-" + tag + "-" + which + ".log"}));
   };
   auto old_server = server("old");
   ASSERT_NE(old_server->wait_for_line("percore: ready", 10000), "") << old_server->stderr_text();

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/io/send_queue.h"
 #include "server/programmable/faults.h"
@@ -240,6 +242,41 @@ TEST(ProgrammableResponses, HeadAnd204And304HaveNoBody) {
   out = drain(q);
   EXPECT_EQ(out.find("Transfer-Encoding"), std::string::npos);
   EXPECT_EQ(out.size(), out.find("\r\n\r\n") + 4);
+  // A 304 with Content-Length: 0 would claim the representation is empty.
+  s.chunked = false;
+  r.append(s, false, false, &q);
+  out = drain(q);
+  EXPECT_EQ(out.find("Content-Length"), std::string::npos) << out;
+  EXPECT_EQ(out.size(), out.find("\r\n\r\n") + 4);
+}
+
+// Every registered status has its standard phrase; others get their class's.
+TEST(ProgrammableResponses, ReasonPhrases) {
+  TargetResponses r("default\n");
+  io::SendQueue q;
+  TargetSpec s;
+  for (auto [status, line] : std::vector<std::pair<int, std::string>>{
+           {418, "HTTP/1.1 418 I'm a teapot\r\n"},
+           {422, "HTTP/1.1 422 Unprocessable Entity\r\n"},
+           {451, "HTTP/1.1 451 Unavailable For Legal Reasons\r\n"},
+           {299, "HTTP/1.1 299 Success\r\n"},
+           {399, "HTTP/1.1 399 Redirection\r\n"},
+           {499, "HTTP/1.1 499 Client Error\r\n"},
+           {599, "HTTP/1.1 599 Server Error\r\n"},
+           {503, "HTTP/1.1 503 Service Unavailable\r\n"}}) {
+    s.status = status;
+    r.append(s, false, false, &q);
+    std::string out = drain(q);
+    EXPECT_EQ(out.rfind(line, 0), 0u) << out;
+  }
+}
+
+// Repeated parameters: the last one wins, as documented in README.md.
+TEST(ProgrammableSpec, RepeatedParameterLastWins) {
+  TargetSpec s;
+  SpecError e;
+  ASSERT_TRUE(apply_query("/?status=503&size=1&status=404", &s, &e)) << e.text;
+  EXPECT_EQ(s.status, 404);
 }
 
 TEST(ProgrammableResponses, BadRequestCarriesTheReason) {

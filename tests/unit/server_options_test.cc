@@ -63,6 +63,52 @@ TEST(ServerOptions, BadValuesAreUsageErrors) {
   }
 }
 
+// Every value error names the flag it is about (cxxopts' own says only "Argument 'abc' failed
+// to parse").
+TEST(ServerOptions, ValueErrorsNameTheFlag) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& k : std::vector<Case>{
+           {{"-w", "abc"}, "-w/--workers: 'abc' is not a whole number"},
+           {{"-w", "1.5"}, "-w/--workers: '1.5' is not a whole number"},
+           {{"--workers", "2x"}, "-w/--workers: '2x' is not a whole number"},
+           {{"-c", "one"}, "-c/--start-core: 'one' is not a whole number"},
+           {{"--body-size", "abc"}, "--body-size: 'abc' is not a whole number"},
+           {{"--mode", "udp-echo", "--sndbuf", "2g"}, "--sndbuf: '2g' is not a whole number"},
+           {{"--max-header-size", "8k"}, "--max-header-size: '8k' is not a whole number"},
+           {{"--backlog", ""}, "--backlog: '' is not a whole number"},
+           {{"--idle-timeout", "soon"}, "--idle-timeout: 'soon' is not a number"},
+           {{"--header-timeout", "inf"}, "--header-timeout: 'inf' is not a number"},
+           {{"--idle-timeout", "0"},
+            "--idle-timeout must be greater than 0 and at most 86400 seconds"},
+           {{"--header-timeout", "0"},
+            "--header-timeout must be greater than 0 and at most 86400 seconds"},
+           {{"--drain-timeout", "0"},
+            "--drain-timeout must be greater than 0 and at most 86400 seconds"},
+           {{"-x", "127.0.0.1:1", "--backend-timeout", "0"},
+            "--backend-timeout must be greater than 0 and at most 86400 seconds"},
+           {{"-w", "0"}, "-w/--workers must be between 1 and 1024"},
+           {{"-a", "127.0.0.1:1", "-a", "127.0.0.1:1"}, "-a/--listen: 127.0.0.1:1 given twice"},
+           {{"-o", "/nonexistent-percore-dir/x/y.log"},
+            "-o/--log: directory '/nonexistent-percore-dir/x' does not exist"}}) {
+    ServerOptions o;
+    std::string msg;
+    EXPECT_EQ(parse(k.args, &o, &msg), ParseOutcome::kUsageError) << k.args[0];
+    EXPECT_EQ(msg, k.message);
+  }
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({"--header-timeout", "0.5", "-o", "relative.log", "-a", "127.0.0.1:0", "-a",
+                   "127.0.0.1:0", "--join-running"},
+                  &o, &msg),
+            ParseOutcome::kRun)
+      << msg;
+  EXPECT_EQ(o.header_timeout_ms, 500);
+  EXPECT_TRUE(o.join_running);
+}
+
 TEST(ServerOptions, EveryModeIsChosenWithModeAndXAloneMeansProxy) {
   struct Case {
     std::vector<std::string> args;

@@ -25,6 +25,8 @@ const char* phase_name(ErrorPhase phase) {
       return "closed_early";
     case ErrorPhase::kVerify:
       return "verify";
+    case ErrorPhase::kSwitched:
+      return "switching_protocols";
     case ErrorPhase::kCount:
       break;
   }

@@ -22,6 +22,7 @@ enum class ErrorPhase : uint8_t {
   kParse,           // the response was not valid HTTP (or arrived unasked)
   kClosed,          // the server closed the connection with requests outstanding
   kVerify,          // echo: an echoed message differs from what was sent (or was never sent)
+  kSwitched,        // http: the server answered 101 Switching Protocols (no longer HTTP)
   kCount
 };
 

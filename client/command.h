@@ -28,8 +28,9 @@ inline constexpr int kExitCrossed = 3;
 template <class Opts, class Result>
 struct LoadCommand {
   ParseStatus (*parse)(int argc, const char* const* argv, Opts* out, std::string* message);
-  // Before anything starts: descriptor budget, target reachable. False: a usage error (exit 2).
-  bool (*preflight)(const Opts& options, std::string* message);
+  // Before anything starts: descriptor budget, target reachable (may settle which of the
+  // target's addresses to use). False: a usage error (exit 2).
+  bool (*preflight)(Opts* options, std::string* message);
   // False with a one-line *error when the run could not run (exit 1).
   bool (*run)(const Opts& options, const std::atomic<bool>* stop, Result* result,
               std::string* error);
@@ -41,10 +42,15 @@ struct LoadCommand {
 // Help (exit 0) or a one-line usage error (exit 2) from a parse; -1 to go on.
 int parse_outcome(ParseStatus status, const std::string& message);
 
+// Before a run: whether `path` ("-": stdout, "": none) can be written, so that a typo is a usage
+// error now rather than a lost result after the run. Leaves no file behind.
+bool check_output_path(const char* flag, const std::string& path, std::string* message);
+
 // Writes `text` to `path` ("-": stdout); false (with a line on stderr) when it cannot.
 bool write_output(const std::string& path, const std::string& text);
 
-// Prints the warnings (stderr) and the report (stdout), writes --json, and returns the exit
+// Prints the warnings (stderr) and the report (stdout, or stderr when the JSON goes to stdout),
+// writes --json, and returns the exit
 // code of the --fail-if judgement; shared by the runs and `client merge`.
 int report(const std::vector<std::string>& warnings, const std::string& text,
            const std::string& json_path, const std::string& json,
@@ -56,7 +62,8 @@ int run_command(const LoadCommand<Opts, Result>& c, int argc, const char* const*
   std::string message;
   ParseStatus parsed = c.parse(argc, argv, &options, &message);
   if (int rc = parse_outcome(parsed, message); rc >= 0) return rc;
-  if (!c.preflight(options, &message)) {
+  if (!check_output_path("--json", options.json_path, &message) ||
+      !c.preflight(&options, &message)) {
     fmt::print(stderr, "client: {}\n", message);
     return kExitUsage;
   }

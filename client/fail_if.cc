@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 
 #include "client/duration.h"
@@ -37,24 +38,37 @@ const char* op_text(Threshold::Op op) {
   return "?";
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
 
 bool parse_threshold(std::string_view text, Threshold* out, std::string* error) {
   size_t op_pos = text.find_first_of("<>");
-  if (op_pos == std::string_view::npos || op_pos == 0) {
+  if (op_pos == std::string_view::npos || trim(text.substr(0, op_pos)).empty()) {
     *error = fmt::format("bad --fail-if '{}': expected METRIC>VALUE or METRIC<VALUE, e.g. p99>5ms",
                          text);
     return false;
   }
   out->text = std::string(text);
-  out->metric = std::string(text.substr(0, op_pos));
+  // Spaces around the metric, the operator and the value are allowed: 'p99 > 1ms'.
+  out->metric = std::string(trim(text.substr(0, op_pos)));
   bool equal = op_pos + 1 < text.size() && text[op_pos + 1] == '=';
+  size_t value_pos = op_pos + (equal ? 2 : 1);
+  std::string_view rest = trim(text.substr(value_pos));
+  if (!rest.empty() && (rest.front() == '<' || rest.front() == '>' || rest.front() == '=')) {
+    *error = fmt::format("bad --fail-if '{}': bad operator (expected >, >=, < or <=)", text);
+    return false;
+  }
   if (text[op_pos] == '>') {
     out->op = equal ? Threshold::Op::kGreaterEqual : Threshold::Op::kGreater;
   } else {
     out->op = equal ? Threshold::Op::kLessEqual : Threshold::Op::kLess;
   }
-  std::string value(text.substr(op_pos + (equal ? 2 : 1)));
+  std::string value(rest);
   if (is_latency(out->metric)) {
     bool has_unit = !value.empty() && std::isalpha(static_cast<unsigned char>(value.back()));
     int64_t ns = 0;

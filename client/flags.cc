@@ -47,12 +47,15 @@ bool read_file(const std::string& path, std::string* out, std::string* message) 
 }
 
 // The flags every command shares: connections, threads, time, reporting, backend; and the
-// open-loop pace for the protocols whose workers measure from intended send times.
-void add_common_options(cxxopts::Options& spec, bool paced) {
+// open-loop pace for the protocols whose workers measure from intended send times. `hidden_group`
+// holds the flags a command refuses (sweep sets -c itself): they parse, so that the refusal is a
+// clear line, but --help does not list them.
+void add_common_options(cxxopts::Options& spec, bool paced, const std::string& hidden_group) {
   // clang-format off
+  spec.add_options(hidden_group)
+    ("c,connections", "Connections in total, spread over the threads", cxxopts::value<int>()->default_value("10"));
   spec.add_options()
-    ("c,connections", "Connections in total, spread over the threads", cxxopts::value<int>()->default_value("10"))
-    ("t,threads", "Worker threads, one pinned per core (default: online CPUs)", cxxopts::value<int>()->default_value("0"))
+    ("t,threads", "Worker threads, one pinned per core (default: the CPUs this process may run on)", cxxopts::value<int>()->default_value("0"))
     ("start-core", "Core of the first worker", cxxopts::value<int>()->default_value("0"))
     ("no-pin", "Do not pin the workers")
     ("d,duration", "Run time, warmup included (10s, 500ms, 2m; default 10s without -n)", cxxopts::value<std::string>())
@@ -98,7 +101,9 @@ bool fill_common(const cxxopts::ParseResult& r, const char* usage, bool paced, O
   int threads = r["threads"].as<int>();
   if (threads < 0 || threads > 1024)
     return fail(message, "-t/--threads must be between 1 and 1024");
-  if (threads == 0) threads = proc::online_cpus();
+  // The CPUs this process may use (taskset, cgroup cpusets), not all online ones: more workers
+  // than that would share cores.
+  if (threads == 0) threads = static_cast<int>(proc::allowed_cpus().size());
   out->threads = std::max(1, std::min(threads, out->connections));
   out->start_core = r["start-core"].as<int>();
   if (out->start_core < 0) return fail(message, "--start-core must be >= 0");
@@ -229,15 +234,23 @@ ParseStatus parse_flags_raw(int argc, const char* const* argv, Options* out, std
   cxxopts::Options spec(std::string("client ") + argv[1], command->summary);
   spec.custom_help("[options]");
   spec.positional_help(command->target);
-  add_common_options(spec, command->paced);
-  add_multi_host_options(spec);
+  // What sweep refuses is parsed in a group its --help leaves out.
+  bool sweep = command->command == Command::kSweep;
+  std::string hidden = sweep ? "refused by sweep" : "";
+  add_common_options(spec, command->paced, hidden);
+  add_multi_host_options(spec, hidden);
   command->add_options(spec);
   spec.parse_positional({"target"});
   try {
     auto result = spec.parse(argc - 1, argv + 1);
     if (result.count("help") > 0) {
-      *message = spec.help();
+      *message = sweep ? spec.help({""}) : spec.help();
       return ParseStatus::kHelp;
+    }
+    if (sweep && result.count("connections") > 0) {
+      *message =
+          "sweep sets -c itself (1, 2, 4 ... up to --max-connections): use --max-connections";
+      return ParseStatus::kError;
     }
     if (!result.unmatched().empty()) {
       *message = fmt::format("unexpected argument '{}'", result.unmatched().front());

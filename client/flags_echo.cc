@@ -73,6 +73,7 @@ bool fill_echo(const cxxopts::ParseResult& r, Options* out, std::string* message
     return false;
   }
   if (out->url.address.port() == 0) return fail(message, "the target port must not be 0");
+  add_localhost_alternatives(out->url_text, &out->url);
   std::string pattern = r["pattern"].as<std::string>();
   if (pattern == "rr") {
     out->echo.pattern = EchoPattern::kRequestResponse;
@@ -96,7 +97,7 @@ bool fill_echo(const cxxopts::ParseResult& r, Options* out, std::string* message
   if (out->command != Command::kSweep) return true;
   // The sweep sets -c per step and caps the threads at it then, not at the default -c.
   int threads = r["threads"].as<int>();
-  out->threads = threads > 0 ? threads : proc::online_cpus();
+  out->threads = threads > 0 ? threads : static_cast<int>(proc::allowed_cpus().size());
   out->sweep.max_connections = r["max-connections"].as<int>();
   if (out->sweep.max_connections < 1 || out->sweep.max_connections > 100'000) {
     return fail(message, "--max-connections must be between 1 and 100000");

@@ -17,9 +17,9 @@ int64_t wall_clock_ms() {
 
 }  // namespace
 
-void add_multi_host_options(cxxopts::Options& spec) {
+void add_multi_host_options(cxxopts::Options& spec, const std::string& group) {
   // clang-format off
-  spec.add_options()
+  spec.add_options(group)
     ("segment", "Run share I of N of the load: -c (udp: -t x -k sockets), -R and -n (I/N, e.g. 2/3; N hosts add up to the whole)", cxxopts::value<std::string>())
     ("start-at", "Start at this wall-clock time: epoch seconds, 2026-11-22T03:30:00Z or +5s", cxxopts::value<std::string>())
     ("hdr-log", "Write an HdrHistogram interval log (one histogram a second) to FILE", cxxopts::value<std::string>());

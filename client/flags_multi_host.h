@@ -11,7 +11,8 @@
 
 namespace percore::client {
 
-void add_multi_host_options(cxxopts::Options& spec);
+// `group`: the cxxopts help group (sweep parses them in one its --help leaves out).
+void add_multi_host_options(cxxopts::Options& spec, const std::string& group = "");
 
 // Reads --segment, --start-at and --hdr-log into *out, without dividing anything (each command
 // divides its own quantities). False with a one-line *message on a bad value.

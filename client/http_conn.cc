@@ -10,12 +10,20 @@ int on_headers_complete(http_parser* parser) {
   // http-parser takes any 1-3 digit status and versions like 0.1; a response is HTTP/1.x with a
   // three-digit status (RFC 9112 4), anything else is malformed (found by fuzzing).
   if (parser->http_major != 1 || parser->status_code < 100 || parser->status_code > 999) return -1;
+  // 101 Switching Protocols: what follows is no longer HTTP, and a load test asked for none.
+  if (parser->status_code == 101) {
+    conn->switched = true;
+    return -1;
+  }
   // Returning 1 tells http-parser the response has no body, which is what HEAD means.
   return conn->head_method ? 1 : 0;
 }
 
 int on_message_complete(http_parser* parser) {
   auto* conn = static_cast<HttpConn*>(parser->data);
+  // A 1xx interim response (100 Continue, 103 Early Hints) precedes the final one (RFC 9110
+  // 15.2): it answers nothing by itself. http-parser gives it no body and goes on parsing.
+  if (parser->status_code / 100 == 1) return 0;
   if (conn->in_flight == 0) {
     conn->unexpected = true;
     http_parser_pause(parser, 1);
@@ -50,6 +58,7 @@ void reset_parser(HttpConn& conn) {
   http_parser_init(&conn.parser, HTTP_RESPONSE);
   conn.parser.data = &conn;
   conn.unexpected = false;
+  conn.switched = false;
 }
 
 FeedResult feed_response(HttpConn& conn, const char* data, size_t len) {

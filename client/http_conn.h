@@ -24,6 +24,7 @@ class ResponseSink {
 struct HttpConn : Slot {
   bool server_closing = false;  // a response said Connection: close
   bool unexpected = false;      // a response arrived with nothing in flight
+  bool switched = false;        // a 101 Switching Protocols response arrived
   uint64_t sent_on_conn = 0;
   bool head_method = false;
   ResponseSink* sink = nullptr;
@@ -35,7 +36,8 @@ enum class FeedResult { kOk, kError };
 // Prepares the parser for a new connection.
 void reset_parser(HttpConn& conn);
 // Parses received bytes, calling conn.sink->on_response for each complete response. Stops early
-// (still kOk) once a response announces Connection: close. kError: malformed or unasked-for data.
+// (still kOk) once a response announces Connection: close. 1xx interim responses are skipped.
+// kError: malformed or unasked-for data, or a 101 (conn.switched set).
 FeedResult feed_response(HttpConn& conn, const char* data, size_t len);
 // Tells the parser the server closed: completes a read-until-close body.
 FeedResult feed_eof(HttpConn& conn);

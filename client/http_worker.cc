@@ -50,7 +50,7 @@ void HttpWorker::prepare_send(Slot& slot, uint32_t count) {
 void HttpWorker::on_data(Slot& slot, const char* data, size_t len, int64_t now) {
   auto& conn = static_cast<HttpConn&>(slot);
   if (feed_response(conn, data, len) == FeedResult::kError) {
-    fail(conn, ErrorPhase::kParse, 0, now);
+    fail(conn, conn.switched ? ErrorPhase::kSwitched : ErrorPhase::kParse, 0, now);
     return;
   }
   after_responses(conn, now);

@@ -3,9 +3,10 @@
 // every failure becomes a counter in stats_ and a reconnect.
 #include "client/load_worker.h"
 
-#include "client/source_addresses.h"
-
 #include <errno.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include <algorithm>
 
@@ -21,10 +22,18 @@ LoadWorker::LoadWorker(const Options& options, WorkerPlan plan, const std::atomi
       stop_(stop),
       timeouts_(options.timeout_ns),
       backoff_(kBackoffNs),
-      resource_backoff_(kResourceBackoffNs) {}
+      resource_backoff_(kResourceBackoffNs) {
+  if (plan_.rate > 0)
+    schedule_ = RateScheduler(plan_.start_ns, plan_.rate, plan_.rate_index, plan_.rate_stride);
+}
 
 bool LoadWorker::run(std::string* error) {
   if (plan_.cpu >= 0) proc::pin_to_cpu(plan_.cpu);
+#if defined(__linux__)
+  // Open loop sleeps until each request's intended time; the default 50 us timer slack would
+  // make every send late by that much, and the corrected latency would bill it to the server.
+  if (plan_.rate > 0) prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
   backend_ = io::make_backend(plan_.backend, error, plan_.traffic);
   if (!backend_) {
     mark_done(util::now_ns());
@@ -49,9 +58,7 @@ void LoadWorker::loop() {
     if (plan_.rate > 0) {
       if (!schedule_started_ &&
           (initial_pending_ == 0 || now >= plan_.start_ns + options_.timeout_ns)) {
-        // The pace starts once the connections are up, so connecting is not billed as latency.
-        schedule_ = RateScheduler(now, plan_.rate);
-        schedule_started_ = true;
+        start_pace(now);
       }
       if (schedule_started_) dispatch_due(now);
     }
@@ -292,6 +299,17 @@ void LoadWorker::fill(Slot& slot, int64_t now) {
   send_batch(slot, static_cast<uint32_t>(count), 0, now);
 }
 
+// The pace starts once the connections are up (or --timeout has passed), at the first grid point
+// from then on, so connecting is not billed as latency. Grid points that passed while connecting
+// are counted at the end as due but not sent (not_sent_connecting).
+void LoadWorker::start_pace(int64_t now) {
+  int64_t pace_start = std::max(now, plan_.start_ns);
+  first_k_ = schedule_.due_by(pace_start - 1);
+  next_k_ = first_k_;
+  stats_.pace_delay_ns = pace_start - plan_.start_ns;
+  schedule_started_ = true;
+}
+
 // Open loop: hand every request that is due to a connection that can take it. Requests due while
 // no connection is free wait here, and their latency still counts from their intended time.
 void LoadWorker::dispatch_due(int64_t now) {
@@ -316,6 +334,8 @@ void LoadWorker::send_batch(Slot& slot, uint32_t count, uint64_t first_k, int64_
     if (intended >= plan_.measure_ns) {
       ++stats_.sent;
       ++measured_sent_;
+      // The client's own lateness: how much of the corrected latency happened before the send.
+      if (plan_.rate > 0) stats_.send_lag.record(now - intended);
     } else {
       ++stats_.warmup_requests;
     }
@@ -330,21 +350,37 @@ void LoadWorker::send_batch(Slot& slot, uint32_t count, uint64_t first_k, int64_
 
 void LoadWorker::finish(int64_t now) {
   stopping_ = true;
-  if (plan_.rate > 0 && schedule_started_) {
-    // Requests the schedule wanted out before the end that no connection was free to send.
-    uint64_t due = schedule_.due_by(std::min(now, plan_.end_ns));
-    if (plan_.quota > 0)
-      due = std::min(due, next_k_ + (plan_.quota - std::min(plan_.quota, measured_sent_)));
-    for (uint64_t k = next_k_; k < due; ++k) {
-      if (schedule_.intended_ns(k) >= plan_.measure_ns) ++stats_.not_sent;
-    }
-  }
+  if (plan_.rate > 0) count_not_sent(now);
   for (Slot* s : slots_) {
     if (s->fd >= 0 || s->in_flight > 0) close_conn(*s, false);
     util::DeadlineList::cancel(s);
   }
   backend_.reset();
   mark_done(now);
+}
+
+// Requests of the schedule due before the end (only grid points inside the run) that never went
+// out: those that passed while the connections were opening, and those no connection was free
+// to take. Only measured ones (due after the warmup) count.
+void LoadWorker::count_not_sent(int64_t now) {
+  uint64_t due = schedule_.due_by(std::min(now, plan_.end_ns - 1));
+  uint64_t first_measured = schedule_.due_by(plan_.measure_ns - 1);
+  auto measured_in = [&](uint64_t from, uint64_t to) {
+    from = std::max(from, first_measured);
+    return to > from ? to - from : 0;
+  };
+  uint64_t pace_from = schedule_started_ ? std::min(first_k_, due) : due;
+  uint64_t connecting = measured_in(0, pace_from);
+  uint64_t busy = measured_in(schedule_started_ ? next_k_ : due, due);
+  if (plan_.quota > 0) {
+    // -n: no more is missing than the quota still wanted.
+    uint64_t left = plan_.quota - std::min(plan_.quota, measured_sent_);
+    connecting = std::min(connecting, left);
+    busy = std::min(busy, left - connecting);
+  }
+  if (!schedule_started_) stats_.pace_delay_ns = std::max<int64_t>(0, now - plan_.start_ns);
+  stats_.not_sent_connecting += connecting;
+  stats_.not_sent += connecting + busy;
 }
 
 // Publishes the final statistics and lets the runner see the thread is done.

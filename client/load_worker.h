@@ -43,12 +43,16 @@ struct WorkerPlan {
   int index = 0;
   int cpu = -1;  // -1: not pinned
   int connections = 1;
-  uint64_t quota = 0;  // measured requests to send; 0: unlimited
-  double rate = 0;     // this worker's share of --rate; 0: closed loop
+  uint64_t quota = 0;   // measured requests to send; 0: unlimited
+  double rate = 0;      // the whole run's --rate (the workers share one grid); 0: closed loop
+  int rate_stride = 1;  // --rate: the number of workers on the grid; this one is `index` of them
+  // The run's origin: the grid's first point. Open-loop runs put it a short lead after the
+  // workers start, so connections opened within the lead delay nothing.
   int64_t start_ns = 0;
   int64_t measure_ns = 0;  // end of the warmup
   int64_t end_ns = INT64_MAX;
   io::BackendKind backend = io::BackendKind::kEpoll;
+  int rate_index = 0;  // --rate: this worker's place on the grid, 0 <= rate_index < rate_stride
   io::Traffic traffic = io::Traffic::kRequests;
 };
 
@@ -148,10 +152,12 @@ class LoadWorker {
   bool can_send(const Slot& slot) const;
   void on_capacity(Slot& slot, int64_t now);
   void fill(Slot& slot, int64_t now);
+  void start_pace(int64_t now);
   void dispatch_due(int64_t now);
   void send_batch(Slot& slot, uint32_t count, uint64_t first_k, int64_t now);
   bool quota_reached() const { return plan_.quota > 0 && measured_sent_ >= plan_.quota; }
   void finish(int64_t now);
+  void count_not_sent(int64_t now);
   void mark_done(int64_t now);
   void publish() {
     std::lock_guard<std::mutex> lock(published_mu_);
@@ -170,7 +176,8 @@ class LoadWorker {
   RateScheduler schedule_;
   bool schedule_started_ = false;
   int initial_pending_ = 0;
-  uint64_t next_k_ = 0;  // --rate: the next request of the schedule to send
+  uint64_t first_k_ = 0;  // --rate: the first request after the pace began (those before: missed)
+  uint64_t next_k_ = 0;   // --rate: the next request of the schedule to send
   uint64_t measured_sent_ = 0;
   uint64_t in_flight_total_ = 0;
   bool stopping_ = false;

@@ -26,7 +26,7 @@ namespace {
 using namespace percore::client;
 
 // A datagram target cannot be probed before sending; bad addresses are refused by the flags.
-bool udp_preflight(const UdpOptions&, std::string*) {
+bool udp_preflight(UdpOptions*, std::string*) {
   return true;
 }
 

@@ -151,6 +151,7 @@ int merge_main(int argc, const char* const* argv) {
   } catch (const std::exception& e) {
     return usage_error(e.what());
   }
+  if (std::string why; !check_output_path("--json", json_path, &why)) return usage_error(why);
 
   std::vector<Input> inputs(paths.size());
   for (size_t i = 0; i < paths.size(); ++i) {

@@ -53,6 +53,8 @@ std::string render_json(const RunResult& r) {
       {"lost", s.lost},
       {"in_flight_at_end", s.in_flight_at_end},
       {"not_sent", s.not_sent},
+      {"not_sent_connecting", s.not_sent_connecting},
+      {"pace_delay_ms", static_cast<double>(s.pace_delay_ns) / 1e6},
       {"duration_s", r.duration_s},
       {"rps", r.rps},
       {"target_rate", r.target_rate},
@@ -62,6 +64,7 @@ std::string render_json(const RunResult& r) {
       {"non2xx", s.non2xx()},
       {"latency_us", latency_json(r.latency())},
       {"latency_uncorrected_us", latency_json(s.uncorrected)},
+      {"send_lag_us", latency_json(s.send_lag)},
       {"connections",
        {{"configured", r.connections},
         {"requested", s.connects_requested},
@@ -83,7 +86,8 @@ std::string render_json(const RunResult& r) {
   }
   // The whole histograms, so that `client merge` computes percentiles of several hosts exactly.
   j["histograms"] = {{"corrected", stats::histogram_to_json(s.corrected)},
-                     {"uncorrected", stats::histogram_to_json(s.uncorrected)}};
+                     {"uncorrected", stats::histogram_to_json(s.uncorrected)},
+                     {"send_lag", stats::histogram_to_json(s.send_lag)}};
   j["run"] = run_identity_json(r);
   j["mode"] = protocol_name(r.mode);
   return j.dump(2) + "\n";

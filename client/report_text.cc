@@ -46,7 +46,12 @@ std::string render_text(const RunResult& r) {
   out += fmt::format("  {}    {} completed, {} sent, {} lost, {} in flight at end",
                      r.mode == Protocol::kEcho ? "messages" : "requests", s.completed, s.sent,
                      s.lost, s.in_flight_at_end);
-  if (r.target_rate > 0) out += fmt::format(", {} due but not sent", s.not_sent);
+  if (r.target_rate > 0) {
+    out += fmt::format(", {} due but not sent", s.not_sent);
+    if (s.not_sent_connecting > 0) {
+      out += fmt::format(" ({} while connecting)", s.not_sent_connecting);
+    }
+  }
   out += "\n";
   if (r.mode == Protocol::kEcho) {
     // Echoed = fully echoed and verified messages; bytes in also counts partial echoes.
@@ -68,6 +73,11 @@ std::string render_text(const RunResult& r) {
   if (r.target_rate > 0) {
     latency_row(&out, "corrected", s.corrected);
     latency_row(&out, "uncorrected", s.uncorrected);
+    // How late the client itself sent: this much of the corrected latency is not the server's.
+    out += fmt::format("  send lag    p50 {}, p99 {}, max {} (actual send - intended time)\n",
+                       format_latency(s.send_lag.value_at_percentile(50)),
+                       format_latency(s.send_lag.value_at_percentile(99)),
+                       format_latency(s.send_lag.max()));
   } else {
     latency_row(&out, "", s.uncorrected);
   }

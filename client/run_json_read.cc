@@ -94,6 +94,8 @@ bool read_run_json(const std::string& text, RunResult* out, std::string* error) 
     s.lost = j.value("lost", uint64_t{0});
     s.in_flight_at_end = j.value("in_flight_at_end", uint64_t{0});
     s.not_sent = j.value("not_sent", uint64_t{0});
+    s.not_sent_connecting = j.value("not_sent_connecting", uint64_t{0});
+    s.pace_delay_ns = static_cast<int64_t>(j.value("pace_delay_ms", 0.0) * 1e6);
     if (j.contains("connections")) {
       const auto& c = j["connections"];
       r.connections = c.value("configured", 0);
@@ -122,6 +124,11 @@ bool read_run_json(const std::string& text, RunResult* out, std::string* error) 
     }
     if (!read_histogram(j, "corrected", &s.corrected, error) ||
         !read_histogram(j, "uncorrected", &s.uncorrected, error)) {
+      return false;
+    }
+    // Results of clients before the send lag was recorded have none: an empty one merges.
+    if (j["histograms"].contains("send_lag") &&
+        !read_histogram(j, "send_lag", &s.send_lag, error)) {
       return false;
     }
     if (j.contains("run")) read_run_identity(j["run"], &r);

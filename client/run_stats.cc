@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace percore::client {
 
 const char* phase_name(ErrorPhase phase) {
@@ -23,6 +25,8 @@ const char* phase_name(ErrorPhase phase) {
       return "closed_early";
     case ErrorPhase::kVerify:
       return "verify";
+    case ErrorPhase::kSwitched:
+      return "switching_protocols";
     case ErrorPhase::kCount:
       break;
   }
@@ -59,6 +63,8 @@ void WorkerStats::merge(const WorkerStats& o) {
   lost += o.lost;
   in_flight_at_end += o.in_flight_at_end;
   not_sent += o.not_sent;
+  not_sent_connecting += o.not_sent_connecting;
+  pace_delay_ns = std::max(pace_delay_ns, o.pace_delay_ns);
   warmup_requests += o.warmup_requests;
   connects_requested += o.connects_requested;
   connects_established += o.connects_established;
@@ -71,6 +77,7 @@ void WorkerStats::merge(const WorkerStats& o) {
   for (size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
   corrected.merge(o.corrected);
   uncorrected.merge(o.uncorrected);
+  send_lag.merge(o.send_lag);
 }
 
 }  // namespace percore::client

@@ -22,6 +22,7 @@ enum class ErrorPhase : uint8_t {
   kParse,           // the response was not valid HTTP (or arrived unasked)
   kClosed,          // the server closed the connection with requests outstanding
   kVerify,          // echo: an echoed message differs from what was sent (or was never sent)
+  kSwitched,        // http: the server answered 101 Switching Protocols (no longer HTTP)
   kCount
 };
 
@@ -40,7 +41,13 @@ struct WorkerStats {
   uint64_t completed = 0;
   uint64_t lost = 0;
   uint64_t in_flight_at_end = 0;
-  uint64_t not_sent = 0;  // --rate: due before the end but never sent (no free connection)
+  // --rate: due before the end but never sent: no connection was free, or (not_sent_connecting,
+  // a part of not_sent) the grid point passed while the worker's connections were opening.
+  uint64_t not_sent = 0;
+  uint64_t not_sent_connecting = 0;
+  // --rate: how long after the run's origin the pace began (connections opening); merged as the
+  // maximum over the workers.
+  int64_t pace_delay_ns = 0;
   uint64_t warmup_requests = 0;
 
   uint64_t connects_requested = 0;
@@ -56,6 +63,8 @@ struct WorkerStats {
   // Without --rate the two are the same measurement.
   stats::Histogram corrected;
   stats::Histogram uncorrected;
+  // --rate: actual send time minus intended time, the client's own share of the corrected latency.
+  stats::Histogram send_lag;
 
   void add_error(ErrorPhase phase, int err) {
     if (err < 0) err = -err;

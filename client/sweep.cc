@@ -103,6 +103,8 @@ int run_sweep(const Options& options, const std::atomic<bool>* stop) {
   std::string json = "[\n";
   bool crossed = false;
   std::string backend;
+  // --json -: stdout carries only the JSON, so that it can be piped into a JSON reader.
+  std::FILE* text_out = options.json_path == "-" ? stderr : stdout;
   for (int c : sweep_steps(options.sweep.max_connections)) {
     if (stop->load()) break;
     Options step = options;
@@ -120,10 +122,10 @@ int run_sweep(const Options& options, const std::atomic<bool>* stop) {
     backend = result.backend;
     rows.push_back(sweep_row(result));
     const SweepRow& row = rows.back();
-    fmt::print("connections {:>6}  {:>10.0f} msg/s  p50 {:>8}  p99 {:>8}  errors {}\n", c, row.rate,
-               format_latency(static_cast<int64_t>(row.p50_us * 1e3)),
+    fmt::print(text_out, "connections {:>6}  {:>10.0f} msg/s  p50 {:>8}  p99 {:>8}  errors {}\n", c,
+               row.rate, format_latency(static_cast<int64_t>(row.p50_us * 1e3)),
                format_latency(static_cast<int64_t>(row.p99_us * 1e3)), row.errors);
-    std::fflush(stdout);
+    std::fflush(text_out);
     json += (rows.size() > 1 ? ",\n" : "") + render_json(result);
     for (const std::string& line : crossed_thresholds(result, options.fail_if)) {
       fmt::print(stderr, "client: connections {}: {}\n", c, line);
@@ -148,7 +150,7 @@ int run_sweep(const Options& options, const std::atomic<bool>* stop) {
     fmt::print(stderr, "client: cannot write --csv {}\n", csv_path);
     return 1;
   }
-  if (csv_path.empty()) fmt::print("{}", csv);
+  if (csv_path.empty()) fmt::print(text_out, "{}", csv);
   if (!options.sweep.png_path.empty()) {
     std::string title = fmt::format("echo {} {} B, {}, {}",
                                     options.echo.pattern == EchoPattern::kStream ? "stream" : "rr",

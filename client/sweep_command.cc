@@ -16,7 +16,10 @@ int sweep_main(int argc, const char* const* argv) {
   std::string message;
   ParseStatus parsed = parse_flags(argc, argv, &options, &message);
   if (int rc = parse_outcome(parsed, message); rc >= 0) return rc;
-  if (!connection_preflight(options, &message)) {
+  if (!check_output_path("--json", options.json_path, &message) ||
+      !check_output_path("--csv", options.sweep.csv_path, &message) ||
+      !check_output_path("--png", options.sweep.png_path, &message) ||
+      !connection_preflight(&options, &message)) {
     fmt::print(stderr, "client: {}\n", message);
     return kExitUsage;
   }

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "core/util/printable.h"
 
 namespace percore::client {
@@ -11,11 +13,14 @@ namespace {
 
 bool parse_url_raw(std::string_view text, Url* out, std::string* error) {
   constexpr std::string_view kScheme = "http://";
-  if (text.substr(0, 8) == "https://") {
+  // Schemes are case-insensitive (RFC 3986 3.1): HTTP:// is http://.
+  std::string scheme(text.substr(0, 8));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme == "https://") {
     *error = fmt::format("bad URL '{}': https is not supported, use http://", text);
     return false;
   }
-  if (text.substr(0, kScheme.size()) != kScheme) {
+  if (std::string_view(scheme).substr(0, kScheme.size()) != kScheme) {
     *error = fmt::format("bad URL '{}': expected http://host[:port]/path", text);
     return false;
   }
@@ -50,6 +55,11 @@ bool parse_url_raw(std::string_view text, Url* out, std::string* error) {
         text, addr_error);
     return false;
   }
+  if (out->address.port() == 0) {
+    *error = fmt::format("bad URL '{}': the port must not be 0", text);
+    return false;
+  }
+  add_localhost_alternatives(authority, out);
   out->host_header = std::string(authority);
   out->target = target.empty() ? "/" : std::string(target);
   if (out->target.front() == '?') out->target = "/" + out->target;
@@ -57,6 +67,19 @@ bool parse_url_raw(std::string_view text, Url* out, std::string* error) {
 }
 
 }  // namespace
+
+void add_localhost_alternatives(std::string_view authority, Url* url) {
+  url->alternatives.clear();
+  std::string host(authority.substr(0, authority.rfind(':')));
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host != "localhost") return;
+  // localhost is 127.0.0.1 (parse_address) and also ::1: a server may listen on only one.
+  net::Address v6;
+  std::string ignored;
+  if (net::parse_address(fmt::format("[::1]:{}", url->address.port()), &v6, &ignored)) {
+    url->alternatives.push_back(v6);
+  }
+}
 
 bool parse_url(std::string_view text, Url* out, std::string* error) {
   if (parse_url_raw(text, out, error)) return true;

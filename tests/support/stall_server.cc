@@ -21,7 +21,8 @@ int64_t now_ms() {
 
 }  // namespace
 
-StallServer::StallServer(int stall_ms) : stall_ms_(stall_ms) {
+StallServer::StallServer(int stall_ms, std::string before_response)
+    : stall_ms_(stall_ms), before_response_(std::move(before_response)) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
@@ -49,7 +50,7 @@ void StallServer::serve() {
   int64_t next_stall = now_ms() + 1000;
   char buf[16384];
   while (!stop_) {
-    if (now_ms() >= next_stall) {
+    if (stall_ms_ > 0 && now_ms() >= next_stall) {
       usleep(static_cast<useconds_t>(stall_ms_) * 1000);
       next_stall += 1000;
     }
@@ -69,13 +70,18 @@ void StallServer::serve() {
         fds[i].fd = -1;
         continue;
       }
+      int64_t arrived = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
       pending[i].append(buf, static_cast<size_t>(n));
       std::string out;
       size_t end;
       while ((end = pending[i].find("\r\n\r\n")) != std::string::npos) {
         pending[i].erase(0, end + 4);
-        out += kResponse;
+        out += before_response_ + kResponse;
         ++requests_;
+        std::lock_guard<std::mutex> lock(mu_);
+        arrivals_.push_back(arrived);
       }
       if (!out.empty()) send(fds[i].fd, out.data(), out.size(), MSG_NOSIGNAL);
     }

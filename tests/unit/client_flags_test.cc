@@ -1,6 +1,7 @@
 // Flag, URL and duration parsing for `client http`: good values land in Options, bad ones give one
 // line naming the problem.
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <utility>
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "client/duration.h"
+#include "client/fail_if.h"
 #include "client/flags.h"
 #include "client/url.h"
 #include "tests/unit/client_flags_util.h"
@@ -184,6 +186,64 @@ TEST(ClientFlags, BadIoNamesTheBackendsOfThisSystem) {
             ParseStatus::kError);
   EXPECT_NE(msg.find("'kqueue'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("auto, epoll or uring"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace percore::client
+
+namespace percore::client {
+namespace {
+
+// The default -t is the number of CPUs this process may run on: under `taskset -c 1`, one worker
+// (not one per online CPU, all pinned to that one CPU).
+TEST(ClientFlagsDefaults, ThreadsFollowTheAffinityMask) {
+  cpu_set_t saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(saved), &saved), 0);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  int first = -1;
+  for (int c = 0; c < CPU_SETSIZE && first < 0; ++c) {
+    if (CPU_ISSET(c, &saved)) first = c;
+  }
+  CPU_SET(first, &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+  Options o;
+  std::string msg;
+  ParseStatus st = parse_args({"http", "-c", "64", "http://127.0.0.1:8080/"}, &o, &msg);
+  sched_setaffinity(0, sizeof(saved), &saved);
+  ASSERT_EQ(st, ParseStatus::kOk) << msg;
+  EXPECT_EQ(o.threads, 1);
+}
+
+TEST(ClientFlagsDefaults, FailIfTakesSpacesAndNamesABadOperator) {
+  Threshold t;
+  std::string err;
+  ASSERT_TRUE(parse_threshold(" p99 > 1us ", &t, &err)) << err;
+  EXPECT_EQ(t.metric, "p99");
+  EXPECT_EQ(t.op, Threshold::Op::kGreater);
+  EXPECT_DOUBLE_EQ(t.value, 1);
+  ASSERT_TRUE(parse_threshold("achieved_rate <= 990", &t, &err)) << err;
+  EXPECT_EQ(t.op, Threshold::Op::kLessEqual);
+  EXPECT_DOUBLE_EQ(t.value, 990);
+  EXPECT_FALSE(parse_threshold("p99>>1ms", &t, &err));
+  EXPECT_NE(err.find("operator"), std::string::npos) << err;
+  EXPECT_FALSE(parse_threshold(" > 5", &t, &err));
+}
+
+TEST(ClientFlagsDefaults, SchemeIsCaseInsensitiveAndPortZeroRefused) {
+  Url u;
+  std::string err;
+  EXPECT_TRUE(parse_url("HTTP://127.0.0.1:8080/x", &u, &err)) << err;
+  EXPECT_EQ(u.target, "/x");
+  EXPECT_FALSE(parse_url("HtTpS://127.0.0.1/", &u, &err));
+  EXPECT_NE(err.find("https"), std::string::npos) << err;
+  EXPECT_FALSE(parse_url("http://127.0.0.1:0/", &u, &err));
+  EXPECT_NE(err.find("port"), std::string::npos) << err;
+  ASSERT_TRUE(parse_url("http://localhost:8080/", &u, &err)) << err;
+  ASSERT_EQ(u.alternatives.size(), 1u);
+  EXPECT_EQ(u.alternatives[0].to_string(), "[::1]:8080");
+  ASSERT_TRUE(parse_url("http://127.0.0.1:8080/", &u, &err)) << err;
+  EXPECT_TRUE(u.alternatives.empty());
 }
 
 }  // namespace

@@ -80,6 +80,28 @@ TEST(ClientMerge, ResultReadsBackWhole) {
   EXPECT_EQ(back.stats.uncorrected.mean(), r.stats.uncorrected.mean());
 }
 
+// The open-loop accounting of item "connecting": not sent while connecting, the pace's delay and
+// the send lag survive the JSON, and merge as sums, the maximum and a histogram.
+TEST(ClientMerge, OpenLoopConnectingAndSendLagReadBack) {
+  RunResult a = host_result("load-a", 0, 2, 100, 80'000, 13, 1000, 0.5);
+  a.stats.not_sent = 900;
+  a.stats.not_sent_connecting = 800;
+  a.stats.pace_delay_ns = 750'000'000;
+  for (int i = 0; i < 10; ++i) a.stats.send_lag.record(40'000);
+  RunResult b = host_result("load-b", 1, 2, 100, 80'000, 13, 1000, 0.5);
+  b.stats.not_sent_connecting = 5;
+  b.stats.pace_delay_ns = 20'000'000;
+  b.stats.send_lag.record(9'000'000);
+  RunResult back = through_json(a);
+  EXPECT_EQ(back.stats.not_sent_connecting, 800u);
+  EXPECT_EQ(back.stats.pace_delay_ns, 750'000'000);
+  EXPECT_EQ(back.stats.send_lag.count(), 10u);
+  MergedRun m = merge_runs({back, through_json(b)}, {"a.json", "b.json"});
+  EXPECT_EQ(m.total.stats.not_sent_connecting, 805u);
+  EXPECT_EQ(m.total.stats.pace_delay_ns, 750'000'000);
+  EXPECT_EQ(m.total.stats.send_lag.count(), 11u);
+}
+
 TEST(ClientMerge, CountsAddUpAndPercentilesComeFromAllSamples) {
   // Three hosts, very different latencies: 9000 fast, 900 slow, 100 very slow.
   std::vector<RunResult> hosts = {host_result("a", 0, 3, 9000, 50'000, 1, 0, 1),

@@ -88,6 +88,42 @@ TEST(ClientReport, WarnsLoudlyWhenTheRateWasNotReached) {
   EXPECT_EQ(render_text(r).rfind("WARNING: ", 0), 0u);
 }
 
+// Grid points missed while the connections were opening are not the server's saturation nor the
+// client's CPU: the warning names the connect time and the remedy.
+TEST(ClientReport, NotSentWhileConnectingIsNamedAsTheCause) {
+  RunResult r = sample(1000);
+  r.stats.sent = 1300;
+  r.stats.not_sent = 700;
+  r.stats.not_sent_connecting = 690;
+  r.stats.pace_delay_ns = 986'000'000;
+  finalize(&r);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  const std::string& w = r.warnings[0];
+  EXPECT_NE(w.find("690 of them while the connections were opening"), std::string::npos) << w;
+  EXPECT_NE(w.find("986 ms"), std::string::npos) << w;
+  EXPECT_NE(w.find("backlog"), std::string::npos) << w;
+  EXPECT_NE(w.find("--warmup"), std::string::npos) << w;
+  EXPECT_EQ(w.find("add -t"), std::string::npos) << w;
+  // When busy connections dominate, the old diagnosis stands.
+  r.stats.not_sent_connecting = 10;
+  finalize(&r);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("add -c"), std::string::npos) << r.warnings[0];
+  auto j = nlohmann::json::parse(render_json(r));
+  EXPECT_EQ(j["not_sent_connecting"], 10);
+  EXPECT_DOUBLE_EQ(j["pace_delay_ms"].get<double>(), 986.0);
+}
+
+TEST(ClientReport, SendLagIsShownUnderRate) {
+  RunResult r = sample(1000);
+  for (int i = 0; i < 100; ++i) r.stats.send_lag.record(i < 50 ? 20'000 : 300'000);
+  std::string text = render_text(r);
+  EXPECT_NE(text.find("send lag    p50 20.0us, p99 300us"), std::string::npos) << text;
+  auto j = nlohmann::json::parse(render_json(r));
+  EXPECT_NEAR(j["send_lag_us"]["p99"].get<double>(), 300, 1);
+  EXPECT_EQ(render_text(sample(0)).find("send lag"), std::string::npos);
+}
+
 TEST(ClientReport, LatencyFormatting) {
   EXPECT_EQ(format_latency(734'000), "734us");
   EXPECT_EQ(format_latency(1'234'000), "1.23ms");

@@ -30,7 +30,7 @@ one_run() {  # $1: tcp_migrate_req value; prints "socket_errors non2xx requests"
   eval "ip netns exec $ns wrk -t1 -c50 -d4s ${WRK_ARGS:-} http://127.0.0.1:8080/" >"$work/wrk" 2>&1 &
   local wrk=$!
   sleep 1
-  ip netns exec "$ns" "$server" -a 127.0.0.1:8080 -w 2 -k -o "$work/new.log" >/dev/null 2>&1 &
+  ip netns exec "$ns" "$server" -a 127.0.0.1:8080 -w 2 -k --join-running -o "$work/new.log" >/dev/null 2>&1 &
   local new=$!
   sleep 0.5
   local workers

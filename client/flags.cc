@@ -12,6 +12,7 @@
 #include <cxxopts.hpp>
 
 #include "client/duration.h"
+#include "client/flag_value_error.h"
 #include "client/flags_echo.h"
 #include "client/flags_multi_host.h"
 #include "client/source_addresses.h"
@@ -265,7 +266,7 @@ ParseStatus parse_flags_raw(int argc, const char* const* argv, Options* out, std
     }
     return ok ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const std::exception& e) {
-    *message = e.what();
+    *message = name_the_flag(e.what(), argc - 1, argv + 1);
     return ParseStatus::kError;
   }
 }

@@ -8,6 +8,7 @@
 #include <cxxopts.hpp>
 
 #include "client/duration.h"
+#include "client/flag_value_error.h"
 #include "client/flags_echo.h"
 #include "client/flags_multi_host.h"
 #include "client/udp_fail_if.h"
@@ -165,7 +166,7 @@ ParseStatus parse_udp_flags(int argc, const char* const* argv, UdpOptions* out,
     }
     return fill(r, out, message) ? ParseStatus::kOk : ParseStatus::kError;
   } catch (const cxxopts::exceptions::exception& e) {
-    *message = e.what();
+    *message = name_the_flag(e.what(), argc - 1, argv + 1);
     return ParseStatus::kError;
   }
 }

@@ -11,6 +11,7 @@
 
 #include "client/duration.h"
 #include "client/fail_if.h"
+#include "client/flag_value_error.h"
 #include "client/flags.h"
 #include "client/url.h"
 #include "tests/unit/client_flags_util.h"
@@ -244,6 +245,35 @@ TEST(ClientFlagsDefaults, SchemeIsCaseInsensitiveAndPortZeroRefused) {
   EXPECT_EQ(u.alternatives[0].to_string(), "[::1]:8080");
   ASSERT_TRUE(parse_url("http://127.0.0.1:8080/", &u, &err)) << err;
   EXPECT_TRUE(u.alternatives.empty());
+}
+
+}  // namespace
+}  // namespace percore::client
+
+namespace percore::client {
+namespace {
+
+// cxxopts' "Argument 'abc' failed to parse" does not say which flag; the client's does.
+TEST(ClientFlags, BadNumbersNameTheirFlag) {
+  Options o;
+  std::string msg;
+  EXPECT_EQ(parse({"http", "-c", "abc", "http://127.0.0.1:8080/"}, &o, &msg), ParseStatus::kError);
+  EXPECT_EQ(msg, "-c: 'abc' is not a valid value");
+  EXPECT_EQ(parse({"http", "--rate=fast", "http://127.0.0.1:8080/"}, &o, &msg),
+            ParseStatus::kError);
+  EXPECT_EQ(msg, "--rate: 'fast' is not a valid value");
+  EXPECT_EQ(parse({"echo", "-t", "1.5", "127.0.0.1:7"}, &o, &msg), ParseStatus::kError);
+  EXPECT_EQ(msg, "-t: '1.5' is not a valid value");
+}
+
+TEST(ClientFlags, NameTheFlagLeavesOtherErrorsAlone) {
+  const char* argv[] = {"http", "-c", "abc"};
+  EXPECT_EQ(name_the_flag("Option 'x' does not exist", 3, argv), "Option 'x' does not exist");
+  EXPECT_EQ(name_the_flag("Argument \u2018abc\u2019 failed to parse", 3, argv),
+            "-c: 'abc' is not a valid value");
+  const char* attached[] = {"udp", "-R5x"};
+  EXPECT_EQ(name_the_flag("Argument '5x' failed to parse", 2, attached),
+            "-R: '5x' is not a valid value");
 }
 
 }  // namespace

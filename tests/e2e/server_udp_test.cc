@@ -216,6 +216,21 @@ TEST_P(ServerUdp, RelayBindSourceIsTheEgressAddress) {
   close(sink);
 }
 
+// An egress address the host does not have is a start-up failure, not a relay that prints
+// "ready" and drops every datagram.
+TEST_P(ServerUdp, RelayBindSourceTheHostDoesNotHaveFailsAtStart) {
+  Process p({PERCORE_SERVER_BIN, "-a", "127.0.0.1:0", "--io", GetParam(), "-o", "/dev/null",
+             "--mode", "udp-relay", "-w", "1", "--bind-source", "10.255.255.1", "-x",
+             "127.0.0.1:9"});
+  int status = p.wait_exit(5000);
+  EXPECT_EQ(exit_code(status), 1);
+  EXPECT_EQ(p.stdout_text().find("ready"), std::string::npos) << p.stdout_text();
+  std::string err = p.stderr_text();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("10.255.255.1"), std::string::npos) << err;
+  EXPECT_NE(err.find("Cannot assign requested address"), std::string::npos) << err;
+}
+
 TEST(ServerUdpFlags, OutOfRangeOrMisplacedUdpFlagsAreUsageErrors) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"--mode", "udp-echo", "--rcvbuf", "10"},

@@ -18,17 +18,13 @@
 #include "client/runner.h"
 #include "client/sweep_command.h"
 #include "client/udp_fail_if.h"
+#include "client/udp_preflight.h"
 #include "client/udp_result.h"
 #include "client/udp_run.h"
 
 namespace {
 
 using namespace percore::client;
-
-// A datagram target cannot be probed before sending; bad addresses are refused by the flags.
-bool udp_preflight(UdpOptions*, std::string*) {
-  return true;
-}
 
 constexpr LoadCommand<Options, RunResult> kConnectionLoad{
     parse_flags, connection_preflight, run_load, render_text, render_json, crossed_thresholds};

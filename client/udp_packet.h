@@ -11,6 +11,8 @@ namespace percore::client {
 inline constexpr uint32_t kUdpHeaderBytes = 16;
 inline constexpr uint32_t kUdpMaxDatagram = 65507;
 inline constexpr int kStreamShift = 48;
+// The stream of the pre-run probe (client/udp_preflight.h), never a sending socket's.
+inline constexpr uint32_t kProbeStream = 0xFFFF;
 inline constexpr uint64_t kCounterMask = (uint64_t{1} << kStreamShift) - 1;
 
 inline uint64_t make_seq(uint32_t stream, uint64_t counter) {

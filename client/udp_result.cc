@@ -58,13 +58,31 @@ void judge_udp(UdpResult* r) {
   const UdpOptions& o = r->options;
   const UdpStats& s = r->stats;
   r->warnings.clear();
+  // Why datagrams did not go out: the kernel refused the sends (named by errno, ICMP port
+  // unreachable spelled out) and/or the client fell behind its schedule.
+  std::string causes;
+  if (s.send_failed() > 0) {
+    causes +=
+        fmt::format("{} sends failed ({})", s.send_failed(), errno_list(s.send_errors).substr(1));
+  }
+  if (s.not_sent > 0) {
+    causes += fmt::format("{}{} never left the client (it fell behind the schedule)",
+                          causes.empty() ? "" : ", ", s.not_sent);
+  }
   if (!o.sink && o.rate > 0 && s.planned > 0 &&
       static_cast<double>(s.sent) < kKeptRate * static_cast<double>(s.planned)) {
     r->warnings.push_back(fmt::format(
-        "could not keep -R {:.0f}/s: sent {} of {} planned datagrams ({:.1f}%), {} never left "
-        "the client; the figures describe a lighter load than asked for",
+        "could not keep -R {:.0f}/s: sent {} of {} planned datagrams ({:.1f}%): {}; the figures "
+        "describe a lighter load than asked for",
         o.rate, s.sent, s.planned,
-        100.0 * static_cast<double>(s.sent) / static_cast<double>(s.planned), s.not_sent));
+        100.0 * static_cast<double>(s.sent) / static_cast<double>(s.planned),
+        causes.empty() ? "no cause counted" : causes));
+  }
+  if (!o.sink && s.refused() > 0) {
+    r->warnings.push_back(fmt::format(
+        "the target refused {} datagrams: ICMP port unreachable came back from {} (nothing "
+        "listens there, or it stopped during the run)",
+        s.refused(), o.target_text));
   }
   if (s.kernel_drops > 0) {
     r->warnings.push_back(fmt::format(
@@ -79,8 +97,15 @@ std::string render_udp_text(const UdpResult& r) {
   const UdpStats& s = r.stats;
   std::string out;
   auto it = std::back_inserter(out);
-  fmt::format_to(it, "client udp{} {}: {} thread(s), {} socket(s), {} bytes per datagram, ",
-                 o.sink ? " --sink" : "", o.target_text, o.threads, o.total_sockets, o.length);
+  fmt::format_to(it, "client udp{} {}: {} thread(s), {} socket(s), ", o.sink ? " --sink" : "",
+                 o.target_text, o.threads, o.total_sockets);
+  // A sink sends nothing: -l is not what it saw, so it reports the mean size it received.
+  if (o.sink) {
+    fmt::format_to(it, "{} bytes per datagram received (mean), ",
+                   s.received > 0 ? s.received_bytes / s.received : 0);
+  } else {
+    fmt::format_to(it, "{} bytes per datagram, ", o.length);
+  }
   if (r.segment_count > 1) {
     fmt::format_to(it, "segment {}/{}, ", r.segment_index + 1, r.segment_count);
   }
@@ -92,7 +117,12 @@ std::string render_udp_text(const UdpResult& r) {
                    r.elapsed_s, r.backend);
     fmt::format_to(it, "  sent       {:>12}  {:>12.0f} pkt/s  {:>9.1f} Mbps", s.sent,
                    r.per_s(s.sent), r.mbps(s.sent_bytes));
-    if (o.rate > 0) fmt::format_to(it, "  (planned {}, not sent {})", s.planned, s.not_sent);
+    if (o.rate > 0) {
+      fmt::format_to(it, "  (planned {}, send failed {}, not sent {})", s.planned, s.send_failed(),
+                     s.not_sent);
+    } else if (s.send_failed() > 0) {
+      fmt::format_to(it, "  (send failed {})", s.send_failed());
+    }
     fmt::format_to(it, "\n");
   }
   fmt::format_to(it, "  received   {:>12}  {:>12.0f} pkt/s  {:>9.1f} Mbps  (unique {})\n",
@@ -153,6 +183,7 @@ nlohmann::json udp_json(const UdpResult& r) {
   j["received_bytes"] = s.received_bytes;
   j["planned"] = s.planned;
   j["not_sent"] = s.not_sent;
+  j["send_failed"] = s.send_failed();
   j["kernel_drops"] = s.kernel_drops;
   j["pps_sent"] = r.per_s(s.sent);
   j["pps_received"] = r.per_s(s.received);

@@ -21,10 +21,12 @@ struct UdpResult : RunIdentity {
   UdpStats stats;
   std::vector<std::string> warnings;
 
+  // Lost over what should have arrived: what was sent, or for a sink (which sends nothing) what
+  // the senders' sequence numbers say they sent, i.e. every valid datagram plus the gaps.
   double lost_pct() const {
-    return stats.sent > 0
-               ? 100.0 * static_cast<double>(stats.lost) / static_cast<double>(stats.sent)
-               : 0.0;
+    uint64_t expected = options.sink ? stats.unique + stats.lost : stats.sent;
+    return expected > 0 ? 100.0 * static_cast<double>(stats.lost) / static_cast<double>(expected)
+                        : 0.0;
   }
   double per_s(uint64_t n) const { return elapsed_s > 0 ? static_cast<double>(n) / elapsed_s : 0; }
   double mbps(uint64_t bytes) const { return per_s(bytes) * 8 / 1e6; }

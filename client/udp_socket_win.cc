@@ -19,4 +19,9 @@ int connect_udp_socket(int fd, const net::Address& target) {
   return 0;
 }
 
+// Not probed on Windows: a refused target shows in the run's errors instead.
+int probe_udp_target(const net::Address&, const char*, size_t, int64_t) {
+  return 0;
+}
+
 }  // namespace percore::client

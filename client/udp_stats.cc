@@ -1,6 +1,12 @@
 #include "client/udp_stats.h"
 
+#include <cerrno>
+
 namespace percore::client {
+
+uint64_t UdpStats::refused() const {
+  return send_errors[ECONNREFUSED] + recv_errors[ECONNREFUSED];
+}
 
 void UdpStats::merge(const UdpStats& o) {
   sent += o.sent;

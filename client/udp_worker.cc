@@ -23,6 +23,14 @@ constexpr int kBurstPerSocket = 64;
 constexpr uint64_t kMaxDuePerTurn = 1024;
 constexpr int64_t kMaxWaitUs = 100'000;
 
+bool is_probe(const char* data, uint32_t len) {
+  uint64_t seq = 0;
+  int64_t sent_ns = 0;
+  return len == kUdpHeaderBytes &&
+         read_datagram(data, len, len, &seq, &sent_ns) == DatagramCheck::kOk &&
+         seq_stream(seq) == kProbeStream;
+}
+
 }  // namespace
 
 UdpWorker::UdpWorker(const UdpOptions& options, UdpPlan plan, const std::atomic<bool>* stop)
@@ -176,6 +184,7 @@ void UdpWorker::on_completion(const io::Completion& c, int64_t now) {
     return;
   }
   io::for_each_datagram(c, [&](const char* data, uint32_t len) {
+    if (options_.sink && is_probe(data, len)) return;  // a sender's pre-run check
     ++stats_.received;
     stats_.received_bytes += len;
     if (options_.sink) {

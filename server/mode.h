@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/io/backend.h"
@@ -38,6 +39,10 @@ class Mode {
   virtual bool drained() const = 0;
   // Closes everything at once (drain timeout, fatal stop).
   virtual void close_all() = 0;
+  // Why the mode cannot work (a socket it needs could not be set up), or empty. The worker
+  // reports it as a start-up failure, so the server exits before "ready" instead of running
+  // and dropping everything.
+  virtual std::string startup_error() const { return {}; }
 };
 
 // Builds the mode the options ask for.

@@ -10,8 +10,8 @@ namespace percore::server {
 
 UdpEcho::UdpEcho(WorkerContext& ctx) : UdpMode(ctx) {
   for (int fd : ctx.datagram_fds) {
-    if (int rc = add_socket(fd); rc < 0) {
-      spdlog::error("udp-echo: cannot register socket: {}", strerror(-rc));
+    if (int rc = add_socket(fd); rc < 0 && startup_error_.empty()) {
+      startup_error_ = std::string("udp-echo: cannot register socket: ") + strerror(-rc);
     }
   }
 }

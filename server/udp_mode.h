@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/io/backend.h"
@@ -23,6 +24,7 @@ class UdpMode : public Mode {
   void begin_drain(int64_t now_ns) override;
   bool drained() const override { return fds_.empty(); }
   void close_all() override;
+  std::string startup_error() const override { return startup_error_; }
 
  protected:
   // Registers a socket with the backend; returns its index (the token) or -errno.
@@ -38,6 +40,7 @@ class UdpMode : public Mode {
   stats::WorkerSlot& slot_;
   const ServerOptions& options_;
   std::vector<int> fds_;
+  std::string startup_error_;  // the first set-up failure (see Mode::startup_error)
 };
 
 }  // namespace percore::server

@@ -23,8 +23,8 @@ net::Address any_address(int family) {
 
 UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx) {
   for (int fd : ctx.datagram_fds) {
-    if (int rc = add_socket(fd); rc < 0) {
-      spdlog::error("udp-relay: cannot register socket: {}", strerror(-rc));
+    if (int rc = add_socket(fd); rc < 0 && startup_error_.empty()) {
+      startup_error_ = std::string("udp-relay: cannot register socket: ") + strerror(-rc);
     }
   }
   for (size_t b = 0; b < options_.upstreams.size(); ++b) {
@@ -40,9 +40,10 @@ UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx) {
   int fd = net::bind_udp(source);
   if (fd >= 0) net::set_udp_buffers(fd, 0, options_.sndbuf);
   egress_ = fd < 0 ? fd : add_socket(fd);
-  if (egress_ < 0) {
-    spdlog::error("udp-relay: cannot open the egress socket on {}: {}", source.to_string(),
-                  strerror(-egress_));
+  if (egress_ < 0 && startup_error_.empty()) {
+    startup_error_ =
+        fmt::format("udp-relay: cannot bind the egress socket to {}{}: {}", source.to_string(),
+                    options_.bind_source ? " (--bind-source)" : "", strerror(-egress_));
   }
   out_.reserve(kFlushAt + backends_.size());
 }

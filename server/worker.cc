@@ -142,7 +142,8 @@ int run_worker(const ServerOptions& options, const WorkerLaunch& launch, stats::
   ctx.slot = slot;
   ctx.options = &options;
   std::unique_ptr<Mode> mode = options.sockmap ? make_sockmap_echo(ctx, &error) : make_mode(ctx);
-  if (!mode) {
+  if (mode) error = mode->startup_error();
+  if (!mode || !error.empty()) {
     report(launch.ready_fd, launch.index, 1, error);
     return 1;
   }

@@ -53,7 +53,7 @@ int SendSlots::init(uint32_t count) {
 }
 
 bool SendSlots::push(SlotQueue& q, int fd, uint64_t token, const OutDatagram& d, bool gso) {
-  if (d.len > kMaxUdpPayload) return false;
+  if (d.len > kMaxUdpPayloadV6) return false;  // cannot exist; the slot holds any real datagram
   if (gso) {
     // The newest slot to the same destination with the same tag is the only one d may join:
     // joining an older one would reorder that destination's datagrams.

@@ -22,6 +22,10 @@ inline constexpr uint32_t kMaxGsoSegment = 1452;
 inline constexpr int kMaxGsoSegments = 64;
 // The most payload one UDP send (or one GSO run) may carry over IPv4.
 inline constexpr uint32_t kMaxUdpPayload = 65507;
+// The most one datagram may carry at all: IPv6's 65535-byte payload length less the UDP header
+// (the IPv4 limit above is the kernel's to enforce, as EMSGSIZE). Receive buffers and send slots
+// are 64 KiB, so every valid datagram of either family fits them.
+inline constexpr uint32_t kMaxUdpPayloadV6 = 65527;
 
 // Sets what a backend's datagram socket needs: SO_RXQ_OVFL (kernel drop counts) and, when
 // available, UDP_GRO. Returns 0 or -errno.

@@ -106,10 +106,16 @@ void HttpProxy::on_client_recv(ClientConn* c, const io::Completion& comp, int64_
     life_.on_recv_end(c, comp.result);
     bool answering = c->exchange == Exchange::kActive && c->request_done;
     bool queued = c->out.in_flight() || c->out.has_pending();
-    // A client that half-closed after its last request still gets the answers owed to it.
-    if (comp.result == 0 && c->phase != ClientPhase::kLinger && (answering || queued)) {
-      c->close_after = true;
-      if (!answering) flush_client(c);
+    bool pipelined = c->exchange == Exchange::kNone && c->pending_off < c->pending.size();
+    // A client that half-closed after its requests still gets every answer owed to it, in
+    // order, pipelined ones included (as nginx and HAProxy do): peer_closed (set above) ends
+    // the connection once no complete request is left, see drive_client().
+    if (comp.result == 0 && c->phase != ClientPhase::kLinger &&
+        (answering || queued || pipelined)) {
+      if (!answering) {
+        if (c->exchange != Exchange::kNone) c->close_after = true;  // its request cannot finish
+        drive_client(c);
+      }
       return;
     }
     close_client(c);

@@ -157,6 +157,9 @@ bool HttpProxy::drive_client(ClientConn* c) {
     c->pending.clear();
     c->pending_off = 0;
   }
+  // After the client's FIN no request can still complete: with none in progress, a partial one
+  // (if any) is dropped and the connection ends once the answers are out.
+  if (c->peer_closed && c->exchange == Exchange::kNone) c->close_after = true;
   flush_client(c);
   if (c->exchange == Exchange::kNone && c->close_after && !c->out.in_flight() &&
       !c->out.has_pending()) {

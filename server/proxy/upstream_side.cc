@@ -189,7 +189,10 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   up->skip_body = c->method == HTTP_HEAD || status == 204 || status == 304;
   up->chunked = !up->skip_body && (p->flags & F_CHUNKED) != 0;
   up->eof_body = !up->skip_body && !up->chunked && p->content_length == ULLONG_MAX;
-  bool keep = self->client_keep(c) && !up->eof_body && c->request_done;
+  // After the client's FIN the answer to its last request says close; earlier pipelined ones
+  // stay keep-alive, since the connection goes on to answer the rest.
+  bool last = c->peer_closed && c->pending_off == c->pending.size();
+  bool keep = self->client_keep(c) && !up->eof_body && c->request_done && !last;
   self->scratch_.clear();
   http::build_response_head(up->head, status, c->minor, keep, &self->scratch_);
   c->out.append_copy(self->scratch_);

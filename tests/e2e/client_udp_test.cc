@@ -125,8 +125,11 @@ TEST_P(ClientUdp, ShortAnswerIsCountedAsMalformed) {
       socklen_t len = sizeof(from);
       ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
       if (n < 0) continue;
-      if (first) sendto(fd, "short", 5, 0, reinterpret_cast<sockaddr*>(&from), len);
-      first = false;
+      // The client's pre-run probe (a 16-byte datagram) comes first: answered like any other.
+      if (first && n == 200) {
+        sendto(fd, "short", 5, 0, reinterpret_cast<sockaddr*>(&from), len);
+        first = false;
+      }
       sendto(fd, buf, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), len);
     }
   });
@@ -153,6 +156,20 @@ TEST_P(ClientUdp, FailIfLostExitsThreeAndAnUnkeptRateIsReportedLoudly) {
   EXPECT_EQ(fast.status, 0) << fast.output;
   EXPECT_NE(fast.output.find("WARNING: could not keep -R"), std::string::npos) << fast.output;
   EXPECT_FALSE(fast.json["warnings"].empty()) << fast.output;
+}
+
+// Nothing listens at the target: the pre-run probe sees ICMP port unreachable, and the client
+// says so in one line and exits 2 (as client echo does for a refused connect), without a run.
+TEST_P(ClientUdp, DeadTargetIsRefusedBeforeTheRunWithExitTwo) {
+  int port = 0;
+  int fd = udp_loopback_socket(0, 100, &port);
+  close(fd);  // the port is now free: datagrams to it get ICMP port unreachable
+  ClientRun r = run("-l 64 -R 1000 -d 1s " + target(port));
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("ECONNREFUSED"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("ICMP port unreachable"), std::string::npos) << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  EXPECT_FALSE(r.json.is_object()) << r.output;
 }
 
 nlohmann::json read_json(const std::string& path) {

@@ -144,6 +144,31 @@ TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
   close(fd);
 }
 
+// Requests already received when the client half-closes are all answered, in order, before
+// the connection ends (nginx and HAProxy do the same); only the last answer says close.
+TEST_P(ServerProxy, PipelinedRequestsBeforeHalfCloseAllAnswered) {
+  TestBackend backend;
+  start({backend.address()});
+  int fd = connect();
+  std::string batch;
+  for (int i = 0; i < 3; ++i) batch += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  batch += "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nlast";
+  ASSERT_TRUE(send_all(fd, batch));
+  ASSERT_EQ(shutdown(fd, SHUT_WR), 0);
+  bool closed = false;
+  auto rs = read_responses(fd, 5, 8000, false, &closed);
+  ASSERT_EQ(rs.size(), 4u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(rs[i].status, 200) << i;
+    EXPECT_EQ(rs[i].body, "ok\n") << i;
+  }
+  EXPECT_EQ(rs[3].body, "last");
+  EXPECT_FALSE(rs[3].keep_alive);
+  EXPECT_TRUE(closed);
+  close(fd);
+  EXPECT_EQ(backend.requests(), 4u);
+}
+
 TEST_P(ServerProxy, ChunkedRequestAndResponseBodies) {
   TestBackend backend;
   start({backend.address()});

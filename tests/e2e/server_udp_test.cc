@@ -113,6 +113,43 @@ TEST_P(ServerUdp, KernelDropsWhileStoppedShowInMetricsAndTheServerKeepsRunning) 
   close(fd);
 }
 
+// IPv6 datagrams carry up to 65527 bytes (65535 less the UDP header), 20 more than IPv4's
+// 65507: the echo returns them all, none counted as "queue full".
+TEST_P(ServerUdp, EchoReturnsTheLargestIpv6Datagrams) {
+  int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+  sockaddr_in6 lo{};
+  lo.sin6_family = AF_INET6;
+  lo.sin6_addr = in6addr_loopback;
+  bool v6 = probe >= 0 && bind(probe, reinterpret_cast<sockaddr*>(&lo), sizeof(lo)) == 0;
+  if (probe >= 0) close(probe);
+  if (!v6) GTEST_SKIP() << "no IPv6 loopback";
+  server_ = start_server(GetParam(), {"--mode", "udp-echo", "-w", "1", "-a", "[::1]:0"});
+  ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
+  int port = 0;
+  {
+    // The [::1] listener's port, from its ready line (the helper's own -a is 127.0.0.1).
+    std::string out = server_.process->wait_for_line("percore: ready udp-echo [::1]", 5000);
+    size_t at = out.find("[::1]:");
+    ASSERT_NE(at, std::string::npos) << out;
+    port = std::stoi(out.substr(at + 6));
+  }
+  int fd = socket(AF_INET6, SOCK_DGRAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  lo.sin6_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&lo), sizeof(lo)), 0);
+  for (size_t n : {size_t{65507}, size_t{65508}, size_t{65520}, size_t{65527}}) {
+    std::string out = body(n, static_cast<unsigned>(n));
+    ASSERT_EQ(send(fd, out.data(), out.size(), 0), static_cast<ssize_t>(n)) << n;
+    std::string back = recv_string(fd);
+    EXPECT_EQ(back.size(), n) << n;
+    EXPECT_TRUE(back == out) << n;
+  }
+  close(fd);
+  EXPECT_EQ(metric_sum(server_.metrics(), "percore_udp_queue_full_total"), 0);
+}
+
 // Three sinks on loopback; the relay forwards what one sender sends.
 class Sinks {
  public:
@@ -214,6 +251,21 @@ TEST_P(ServerUdp, RelayBindSourceIsTheEgressAddress) {
   EXPECT_STREQ(text, "127.0.0.2");
   close(fd);
   close(sink);
+}
+
+// An egress address the host does not have is a start-up failure, not a relay that prints
+// "ready" and drops every datagram.
+TEST_P(ServerUdp, RelayBindSourceTheHostDoesNotHaveFailsAtStart) {
+  Process p({PERCORE_SERVER_BIN, "-a", "127.0.0.1:0", "--io", GetParam(), "-o", "/dev/null",
+             "--mode", "udp-relay", "-w", "1", "--bind-source", "10.255.255.1", "-x",
+             "127.0.0.1:9"});
+  int status = p.wait_exit(5000);
+  EXPECT_EQ(exit_code(status), 1);
+  EXPECT_EQ(p.stdout_text().find("ready"), std::string::npos) << p.stdout_text();
+  std::string err = p.stderr_text();
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("10.255.255.1"), std::string::npos) << err;
+  EXPECT_NE(err.find("Cannot assign requested address"), std::string::npos) << err;
 }
 
 TEST(ServerUdpFlags, OutOfRangeOrMisplacedUdpFlagsAreUsageErrors) {

@@ -29,7 +29,11 @@ using namespace percore::client;
 constexpr LoadCommand<Options, RunResult> kConnectionLoad{
     parse_flags, connection_preflight, run_load, render_text, render_json, crossed_thresholds};
 
-constexpr LoadCommand<UdpOptions, UdpResult> kUdpLoad{parse_udp_flags, udp_preflight,
+bool check_udp_target(UdpOptions* options, std::string* message) {
+  return udp_preflight(*options, message);
+}
+
+constexpr LoadCommand<UdpOptions, UdpResult> kUdpLoad{parse_udp_flags, check_udp_target,
                                                       run_udp,         render_udp_text,
                                                       render_udp_json, crossed_udp_thresholds};
 

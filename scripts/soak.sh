@@ -157,7 +157,10 @@ echo "RSS worker 0: ${rss_first_w0} -> ${rss_last_w0} kB; master: ${rss_first_ma
 
 ok=1
 check() { if ! eval "$1"; then echo "FAIL: $2" >&2; ok=0; fi; }
-check "[ $failed -le $open_at_kill ]" "failed requests ($failed) exceed the connections open on killed workers ($open_at_kill)"
+# ab opens a connection per request: between the sample and the kill, up to its -c (10) of them
+# can have moved onto the victim (seen once on a loaded machine: 20 failed, 18 sampled).
+churn=$((kills * 10))
+check "[ $failed -le $((open_at_kill + churn)) ]" "failed requests ($failed) exceed the connections open on killed workers ($open_at_kill, + $churn for ab's churn)"
 check "[ $diff -ge 0 ] && [ $diff -le $((failed + end_slack)) ]" "server counter and clients disagree by $diff"
 # A fresh worker's RSS settles after its first second of load; 10% leaves room for page-cache noise.
 check "[ $rss_last_w0 -le $((rss_first_w0 + rss_first_w0 / 10 + 512)) ]" "worker 0 RSS grew"

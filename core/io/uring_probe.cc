@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "core/io/buffer_ring.h"
 #include "core/io/uring_backend.h"
@@ -230,9 +231,18 @@ std::string init_ring(io_uring* ring, io_uring_params* p) {
   return "";
 }
 
-}  // namespace
+// Closing a ring queues work back onto every thread that used it, and until that work runs, a
+// blocking socket call under SO_RCVTIMEO or SO_SNDTIMEO on that thread fails with EINTR.
+// Each probe runs on a thread of its own that has exited before the caller goes on, so the
+// caller's later calls never see a probe's teardown.
+template <typename Probe>
+auto on_own_thread(Probe probe) {
+  decltype(probe()) result;
+  std::thread([&] { result = probe(); }).join();
+  return result;
+}
 
-UringFacts probe_uring_facts() {
+UringFacts probe_facts_here() {
   UringFacts facts;
   io_uring ring;
   io_uring_params p;
@@ -258,7 +268,7 @@ UringFacts probe_uring_facts() {
   return facts;
 }
 
-std::string probe_uring() {
+std::string probe_here() {
   io_uring ring;
   io_uring_params p;
   std::string why = init_ring(&ring, &p);
@@ -270,6 +280,16 @@ std::string probe_uring() {
   if (why.empty()) why = check_multishot_recv(&ring);
   io_uring_queue_exit(&ring);
   return why;
+}
+
+}  // namespace
+
+UringFacts probe_uring_facts() {
+  return on_own_thread(probe_facts_here);
+}
+
+std::string probe_uring() {
+  return on_own_thread(probe_here);
 }
 
 }  // namespace percore::io

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include <thread>
 
@@ -51,6 +52,7 @@ TEST_P(ServerHttp, HundredPipelinedRequestsAnsweredInOrder) {
   char buf[65536];
   while (true) {
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got.append(buf, static_cast<size_t>(n));
     if (std::count(got.begin(), got.end(), '\n') >= 100 * 7 + 67) break;

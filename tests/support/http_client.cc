@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
@@ -87,8 +88,11 @@ std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool 
     int64_t left = deadline - now_ms();
     if (left <= 0) break;
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left)) <= 0) break;
+    int ready = poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       http_parser_execute(&parser, &settings, nullptr, 0);  // EOF ends a read-until-close body
       if (closed) *closed = true;
@@ -107,8 +111,11 @@ bool wait_closed(int fd, int timeout_ms) {
     int64_t left = deadline - now_ms();
     if (left <= 0) return false;
     pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left)) <= 0) return false;
+    int ready = poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;
     ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return true;
   }
 }

@@ -1,12 +1,18 @@
 // Backend selection (factory) and the token map the io_uring backend uses to find sockets.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <unordered_map>
 
 #include "core/io/factory.h"
 #include "core/io/token_map.h"
+#include "core/io/uring_backend.h"
+#include "core/io/uring_facts.h"
 
 namespace percore::io {
 namespace {
@@ -51,6 +57,45 @@ TEST(Factory, ExplicitUringWhenUnavailableIsAnError) {
   EXPECT_TRUE(error.empty());
   EXPECT_FALSE(note.empty());
   unsetenv("PERCORE_NO_URING");
+}
+
+// A ring closed on a thread makes that thread's next recv under SO_RCVTIMEO fail with EINTR (the
+// kernel's teardown work is pending there). The probes run before a server or a test goes on to
+// such calls, so they must leave the caller's thread as they found it.
+TEST(UringProbe, LeavesTheCallersThreadUninterrupted) {
+  if (!uring_unavailable_reason().empty()) GTEST_SKIP() << uring_unavailable_reason();
+  auto timed_recv = [](int fd) {
+    timeval wait{0, 20000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait));
+    char byte;
+    errno = 0;
+    return recv(fd, &byte, 1, 0);
+  };
+  {
+    // Earlier tests in this process closed backends' rings on this thread: let their teardown
+    // interrupt this call, not the ones below.
+    int pair[2];
+    ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+    timed_recv(pair[0]);
+    close(pair[0]);
+    close(pair[1]);
+  }
+  for (int i = 0; i < 10; ++i) {
+    for (bool facts : {false, true}) {
+      int pair[2];
+      ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+      if (facts) {
+        EXPECT_TRUE(probe_uring_facts().ring.empty());
+      } else {
+        EXPECT_EQ(probe_uring(), "");
+      }
+      EXPECT_EQ(timed_recv(pair[0]), -1);
+      EXPECT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK)
+          << "round " << i << (facts ? " (facts)" : "") << ": " << strerror(errno);
+      close(pair[0]);
+      close(pair[1]);
+    }
+  }
 }
 
 TEST(Factory, BuildsWhatItResolves) {

@@ -102,6 +102,7 @@ void LoadWorker::dispatch(const io::Completion& c) {
       on_recv(slot, c.data, c.result, now);
       break;
     case io::Op::kAccept:
+    case io::Op::kClosed:
     case io::Op::kRecvFrom:
     case io::Op::kSendTo:
       break;

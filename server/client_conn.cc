@@ -25,7 +25,7 @@ ClientLifecycle::ClientLifecycle(io::Backend& backend, stats::WorkerSlot& stats,
 void ClientLifecycle::accept(ClientSocket* c, int fd) {
   c->fd = fd;
   c->out.clear(&backend_);
-  c->close_after = c->unread_input = c->peer_closed = c->recv_paused = false;
+  c->close_after = c->unread_input = c->peer_closed = c->recv_paused = c->closing = false;
   stats_.add(stats::kAccepted);
   stats_.add_active(1);
 }
@@ -70,10 +70,11 @@ bool ClientLifecycle::start_linger(ClientSocket* c) {
 
 // Only for answers that hold no lent receive buffer (the HTTP server's): forget() gives lent
 // buffers back at once, and the linked send may read them later.
-void ClientLifecycle::close_when_sent(ClientSocket* c) {
+bool ClientLifecycle::close_when_sent(ClientSocket* c) {
   stats_.add(stats::kBytesOut, c->out.in_flight_bytes());
-  backend_.close_when_sent(c->fd);
+  c->closing = backend_.close_when_sent(c->fd) == io::Backend::kClosesLater;
   forget(c);
+  return c->closing;
 }
 
 void ClientLifecycle::close(ClientSocket* c) {
@@ -84,7 +85,7 @@ void ClientLifecycle::close(ClientSocket* c) {
 void ClientLifecycle::forget(ClientSocket* c) {
   util::DeadlineList::cancel(c);
   c->fd = -1;
-  c->out.clear(&backend_);
+  if (!c->closing) c->out.clear(&backend_);
   stats_.add(stats::kClosed);
   stats_.add_active(-1);
 }

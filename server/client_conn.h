@@ -23,6 +23,9 @@ struct ClientSocket : util::SlabEntry, util::DeadlineLink {
   bool unread_input = false;  // the client may still be sending: close gently (linger)
   bool peer_closed = false;
   bool recv_paused = false;
+  // Closed by close_when_sent() with the answer still going out: the kernel may read `out` until
+  // the backend's kClosed, so the slot is neither reused nor its queue touched before then.
+  bool closing = false;
 };
 
 // Pauses or resumes receiving on a socket for back-pressure, calling the backend only when the
@@ -67,8 +70,10 @@ class ClientLifecycle {
   // false: the connection should simply close now.
   bool start_linger(ClientSocket* c);
   // The final answer is in flight: the backend closes the socket once it is out, so the server
-  // closes first. The mode releases the connection afterwards.
-  void close_when_sent(ClientSocket* c);
+  // closes first. False: the mode releases the connection now. True: the answer may still be
+  // read from `out` (c->closing is set); the mode releases the connection on the backend's
+  // kClosed for it, and ignores every other completion meanwhile.
+  bool close_when_sent(ClientSocket* c);
   // Closes the socket (unless the backend never took it) and counts the close. The mode
   // releases the connection afterwards.
   void close(ClientSocket* c);

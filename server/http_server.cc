@@ -65,6 +65,11 @@ void HttpServer::on_accept(int fd, int64_t now_ns) {
 void HttpServer::on_completion(const io::Completion& comp, int64_t now_ns) {
   Conn* c = conns_.lookup(comp.token);
   if (c == nullptr) return;  // stale: the connection closed earlier in this batch
+  if (c->closing) {
+    // Only now may the slot, and the answer bytes it holds, be reused.
+    if (comp.op == io::Op::kClosed) conns_.release(c);
+    return;
+  }
   if (comp.op == io::Op::kRecv) {
     on_recv(c, comp, now_ns);
   } else if (comp.op == io::Op::kSend) {
@@ -283,8 +288,7 @@ bool HttpServer::close_once_sent(Conn* c) {
   if (!c->close_after || c->unread_input || !c->out.in_flight() || c->out.has_pending()) {
     return false;
   }
-  life_.close_when_sent(c);
-  conns_.release(c);
+  if (!life_.close_when_sent(c)) conns_.release(c);
   return true;
 }
 
@@ -345,6 +349,7 @@ void HttpServer::begin_drain(int64_t now_ns) {
   draining_ = true;
   now_ns_ = now_ns;
   conns_.for_each_live([this, now_ns](Conn* c) {
+    if (c->closing) return;
     bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
     if (idle && !c->out.in_flight() && !c->out.has_pending()) {
       life_.drain_grace_timers().arm(c, now_ns);  // not closed at once: see drain_grace_timers()
@@ -353,7 +358,8 @@ void HttpServer::begin_drain(int64_t now_ns) {
 }
 
 void HttpServer::close_all() {
-  conns_.for_each_live([this](Conn* c) { close_conn(c); });
+  // A closing connection's socket is the backend's: its slot only goes back.
+  conns_.for_each_live([this](Conn* c) { c->closing ? conns_.release(c) : close_conn(c); });
 }
 
 }  // namespace percore::server

@@ -42,6 +42,8 @@ enum class Op : uint8_t {
   kRecv,     // result: bytes in `data` (> 0), 0 on orderly EOF, or -errno
   kSend,     // result: total bytes sent (the whole request) or -errno
   kConnect,  // result: 0 once connected, or -errno
+  kClosed,   // close_when_sent() is done: the socket is closed and its send reads the iovecs no
+             // more. result: as kSend's
   // Datagram sockets (see open_datagram):
   kRecvFrom,  // result: payload bytes (0 is a valid empty datagram) with `data` and `peer`,
               // or -errno (the socket keeps receiving)
@@ -195,11 +197,16 @@ class Backend {
   // Cancels whatever is in flight for the socket and closes it.
   virtual int close(int fd) = 0;
 
-  // Closes the socket as soon as its send in flight has been handed to the kernel (at once when
-  // none is), receiving nothing more meanwhile: answer-then-close without waiting a loop turn
-  // for kSend, so the server, not the client, closes first (as nginx does) and the TIME_WAIT
-  // state stays on the server side. No completion for the socket follows this call, not even
-  // that send's; a send that fails is simply followed by the close.
+  // Closes the socket as soon as its send in flight is done (at once when none is), receiving
+  // nothing more meanwhile: answer-then-close without waiting a loop turn for kSend, so the
+  // server, not the client, closes first (as nginx does) and the TIME_WAIT state stays on the
+  // server side. A send that fails is simply followed by the close.
+  // Returns kClosesLater when a send was in flight: the kernel may still read its iovecs (a
+  // client that reads nothing leaves the answer waiting for room), so the caller keeps them
+  // unchanged until the one kClosed completion that follows. Returns 0 when the socket closed at
+  // once and -errno for a socket the backend does not know; no completion follows either.
+  // Nothing but that kClosed is delivered for the socket after this call.
+  static constexpr int kClosesLater = 1;
   virtual int close_when_sent(int fd) = 0;
 
   // For the end of the loop, before the caller frees what its sends referenced: hands every

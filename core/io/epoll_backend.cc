@@ -37,7 +37,7 @@ constexpr uint32_t kSendSlots = 1024;
 enum class Kind : uint8_t { kNone, kListener, kStream, kConnecting, kDatagram };
 
 struct Pending {
-  int fd;
+  int fd;  // -1: delivered whatever became of the fd (kClosed)
   Completion c;
 };
 
@@ -198,11 +198,14 @@ class EpollBackend final : public Backend {
   int close_when_sent(int fd) override {
     if (!valid(fd) || fds_[fd].kind == Kind::kNone) return -EBADF;
     FdState& s = fds_[fd];
-    if (s.iov == nullptr) return close(fd);
+    if (s.iov == nullptr) {
+      int rc = close(fd);
+      return rc < 0 ? rc : 0;
+    }
     s.close_when_sent = true;
     s.active = false;
     ++closing_;
-    return 0;
+    return kClosesLater;
   }
 
   void settle(int64_t timeout_us) override {
@@ -329,6 +332,10 @@ class EpollBackend final : public Backend {
     size_t taken = 0;
     for (; taken < pending_.size() && out_n_ < out_max_; ++taken) {
       const Pending& p = pending_[taken];
+      if (p.fd < 0) {
+        out_[out_n_++] = p.c;
+        continue;
+      }
       const FdState& s = fds_[p.fd];
       if (s.kind != Kind::kNone && s.token == p.c.token) {
         out_[out_n_++] = p.c;
@@ -403,7 +410,10 @@ class EpollBackend final : public Backend {
     s.iov = nullptr;
     s.iovcnt = 0;
     if (s.close_when_sent) {
+      uint64_t token = s.token;
       close(fd);
+      // Queued without its fd, which may be reused already: never taken for stale.
+      push_completion(-1, Completion{token, Op::kClosed, result, nullptr});
       return;
     }
     push(fd, Op::kSend, result);

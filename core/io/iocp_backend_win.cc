@@ -295,11 +295,14 @@ class IocpBackend final : public Backend {
   int close_when_sent(int fd) override {
     Sock* sock = find(fd);
     if (sock == nullptr) return -EBADF;
-    if (!sock->sending) return close(fd);
+    if (!sock->sending) {
+      int rc = close(fd);
+      return rc < 0 ? rc : 0;
+    }
     sock->close_after_send = true;
     sock->paused = true;
     ++closing_;
-    return 0;
+    return kClosesLater;
   }
 
   void settle(int64_t timeout_us) override {
@@ -575,8 +578,10 @@ class IocpBackend final : public Backend {
   void finish_send(Sock* sock, int32_t result) {
     sock->sending = false;
     if (sock->close_after_send) {
+      uint64_t token = sock->token;
       socks_.erase(sock->fd);
       retire(sock);
+      push_ready({token, Op::kClosed, result, nullptr});
       return;
     }
     push_ready({sock->token, Op::kSend, result, nullptr}, nullptr, sock);

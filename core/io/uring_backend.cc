@@ -240,20 +240,27 @@ class UringBackend final : public Backend {
   int close_when_sent(int fd) override {
     FdState* s = live(fd);
     if (s == nullptr) return -EBADF;
-    if (!s->send_busy) return close(fd);
+    if (!s->send_busy) {
+      int rc = close(fd);
+      return rc < 0 ? rc : 0;
+    }
     ++closing_;
-    if (link_close(fd, *s)) return 0;
+    if (link_close(fd, *s)) return kClosesLater;
     s->close_when_sent = true;
     s->active = false;
-    return 0;
+    return kClosesLater;
   }
 
   void settle(int64_t timeout_us) override {
     wait_until_settled(*this, timeout_us, [this] { return closing_ > 0; });
     if (closing_ == 0) return;
     // A client that does not read holds its answer in the kernel: cancel what is left, so that
-    // nothing reads the caller's memory once it is freed.
-    cancel(pack(Ud::kClosingSend, 0));
+    // nothing reads the caller's memory once it is freed. The linked sends carry their sockets'
+    // tokens, which nothing here lists: the loop is over, so everything in flight goes.
+    if (io_uring_sqe* sqe = get_sqe(); sqe != nullptr) {
+      io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+      io_uring_sqe_set_data64(sqe, pack(Ud::kCancel, 0));
+    }
     for (size_t c = 0; c < chunks_.size(); ++c) {
       for (int i = 0; chunks_[c] != nullptr && i < kFdChunk; ++i) {
         if (chunks_[c][i].close_when_sent) close(static_cast<int>(c) * kFdChunk + i);
@@ -696,8 +703,8 @@ bool UringBackend::link_close(int fd, FdState& s) {
   }
   io_uring_sqe* send = &sq.sqes[s.send_sqe & sq.ring_mask];
   send->flags |= IOSQE_IO_HARDLINK;
-  // Its completion only ends the wait of settle(): the socket is gone for the caller.
-  send->user_data = pack(Ud::kClosingSend, 0);
+  // Its completion is the caller's kClosed (and ends the wait of settle()).
+  send->user_data = pack(Ud::kClosingSend, s.token);
   // The close must follow the whole answer: a short send keeps sending instead of completing.
   send->msg_flags |= MSG_WAITALL;
   io_uring_sqe* sqe = get_sqe();
@@ -866,7 +873,8 @@ int UringBackend::handle(const io_uring_cqe& cqe, Completion* out, int room) {
   if (op == Ud::kSendTo) return on_sendto(cqe, out);
   if (op == Ud::kClosingSend) {
     --closing_;
-    return 0;
+    *out = Completion{cqe.user_data & kTokenMask, Op::kClosed, cqe.res, nullptr};
+    return 1;
   }
   BufferRing& ring = op == Ud::kRecvFrom ? dbufs_ : bufs_;
   int32_t bid = -1;
@@ -1020,8 +1028,11 @@ int UringBackend::on_send(int fd, FdState& s, int32_t res, Completion* out) {
   s.iov = nullptr;
   s.iovcnt = 0;
   if (s.close_when_sent) {
+    uint64_t token = s.token;
+    int32_t result = res < 0 ? res : static_cast<int32_t>(s.sent > INT32_MAX ? INT32_MAX : s.sent);
     close(fd);
-    return 0;
+    *out = Completion{token, Op::kClosed, result, nullptr};
+    return 1;
   }
   int32_t result = res < 0 ? res : static_cast<int32_t>(s.sent > INT32_MAX ? INT32_MAX : s.sent);
   *out = Completion{s.token, Op::kSend, result, nullptr};

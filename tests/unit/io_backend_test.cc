@@ -236,7 +236,8 @@ TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
   const std::string payload = pattern(2 << 20, 9);
   iovec iov{const_cast<char*>(payload.data()), payload.size()};
   ASSERT_EQ(backend_->send(server_fd, &iov, 1), 0);
-  ASSERT_EQ(backend_->close_when_sent(server_fd), 0);
+  // The send cannot be done yet (the peer reads nothing so far): the caller hears when it is.
+  ASSERT_EQ(backend_->close_when_sent(server_fd), Backend::kClosesLater);
   std::string got;
   bool eof = false;
   std::vector<char> chunk(64 << 10);
@@ -249,9 +250,11 @@ TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
   ASSERT_TRUE(pump.until([&] { return eof; }, 20000, read_some, 1));
   EXPECT_TRUE(got == payload) << "got " << got.size() << " of " << payload.size() << " bytes";
   pump.idle(50);
-  EXPECT_EQ(pump.count(kTok, Op::kSend), 0) << "no completion after close_when_sent";
+  EXPECT_EQ(pump.count(kTok, Op::kSend), 0) << "only kClosed after close_when_sent";
   EXPECT_EQ(pump.count(kTok, Op::kRecv), 0);
-  // With nothing in flight it closes at once.
+  ASSERT_EQ(pump.count(kTok, Op::kClosed), 1);
+  EXPECT_EQ(pump.first(kTok, Op::kClosed)->result, static_cast<int32_t>(payload.size()));
+  // With nothing in flight it closes at once, and nothing follows.
   int fd2 = -1;
   int peer2 = open_pair(backend_.get(), kTok + 1, &fd2, true);
   ASSERT_EQ(backend_->close_when_sent(fd2), 0);
@@ -262,6 +265,8 @@ TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
     eof2 = eof2 || ::recv(peer2, &byte, 1, MSG_DONTWAIT) == 0;
   };
   EXPECT_TRUE(pump.until([&] { return eof2; }, 3000, read_eof, 1));
+  pump.idle(20);
+  EXPECT_EQ(pump.count(kTok + 1, Op::kClosed), 0);
 }
 
 // Zero-copy echo: a lent receive buffer keeps its bytes through later wait()s (while other

@@ -74,11 +74,15 @@ void StatsPrinter::print_udp_line(FILE* out, const std::string& who, const Total
   };
   fmt::print(out,
              "{:<10} pkts/s in {:>9.0f} out {:>9.0f}  Mbps in {:>8.1f} out {:>8.1f}  "
-             "kernel drops {:>7}  send errors {:>7}  queue full {:>6}\n",
+             "kernel drops {:>7}  send errors {:>7}  queue full {:>6}{}\n",
              who, rate(stats::kUdpPacketsIn), rate(stats::kUdpPacketsOut),
              rate(stats::kUdpBytesIn) * 8 / 1e6, rate(stats::kUdpBytesOut) * 8 / 1e6,
              now.counters[stats::kUdpKernelDrops], now.counters[stats::kUdpSendErrors],
-             now.counters[stats::kUdpQueueFull]);
+             now.counters[stats::kUdpQueueFull],
+             upstream_names_.empty() ? std::string()
+                                     : fmt::format("  unreachable {:>6}  no backend {:>6}",
+                                                   now.counters[stats::kBackendUnreachable],
+                                                   now.counters[stats::kUdpNoBackend]));
 }
 
 // Errors by errno over the whole run, in total and, for a relay, per destination.
@@ -100,9 +104,18 @@ void StatsPrinter::print_udp_totals(FILE* out) const {
       if (n > 0) errs += fmt::format(" {} {}", stats::kUdpErrnoNames[e], n);
       failed += n;
     }
-    for (int w = 0; w < slots_.count(); ++w) sent += slots_.slot(w).upstreams[b].requests.load();
-    fmt::print(out, "destination {:<21} forwarded {:>10}  failed {:>8}{}\n", upstream_names_[b],
-               sent, failed, errs);
+    uint64_t unreachable = 0;
+    int ups = 0;
+    for (int w = 0; w < slots_.count(); ++w) {
+      const stats::UpstreamSlot& u = slots_.slot(w).upstreams[b];
+      sent += u.requests.load();
+      unreachable += u.unreachable.load();
+      ups += u.up.load() != 0;
+    }
+    fmt::print(out,
+               "destination {:<21} forwarded {:>10}  failed {:>8}  unreachable {:>6}  up in {}/{} "
+               "workers{}\n",
+               upstream_names_[b], sent, failed, unreachable, ups, slots_.count(), errs);
   }
 }
 
@@ -181,12 +194,14 @@ void StatsPrinter::print_summary(FILE* out, double elapsed_s) const {
   if (udp_) {
     fmt::print(out,
                "percore: summary after {:.1f}s: udp packets_in {} packets_out {} bytes_in {} "
-               "bytes_out {} kernel_drops {} send_errors {} recv_errors {} queue_full {}\n",
+               "bytes_out {} kernel_drops {} send_errors {} recv_errors {} queue_full {} "
+               "backend_unreachable {} no_backend {}\n",
                elapsed_s, total.counters[stats::kUdpPacketsIn],
                total.counters[stats::kUdpPacketsOut], total.counters[stats::kUdpBytesIn],
                total.counters[stats::kUdpBytesOut], total.counters[stats::kUdpKernelDrops],
                total.counters[stats::kUdpSendErrors], total.counters[stats::kUdpRecvErrors],
-               total.counters[stats::kUdpQueueFull]);
+               total.counters[stats::kUdpQueueFull], total.counters[stats::kBackendUnreachable],
+               total.counters[stats::kUdpNoBackend]);
     print_udp_totals(out);
     fflush(out);
     return;

@@ -29,13 +29,15 @@ void UdpMode::on_accept(int fd, int64_t) {
   ::close(fd);  // UDP modes have no listeners; nothing to accept
 }
 
-void UdpMode::on_completion(const io::Completion& c, int64_t) {
+void UdpMode::on_completion(const io::Completion& c, int64_t now_ns) {
   if (c.token >= fds_.size()) return;
+  now_ns_ = now_ns;
   int index = static_cast<int>(c.token);
   if (c.op == io::Op::kRecvFrom) {
     if (c.result < 0) {
       slot_.add(stats::kUdpRecvErrors);
       slot_.add_udp_error(-c.result);
+      on_recv_error(index, -c.result);
       return;
     }
     on_datagrams(index, c);
@@ -52,6 +54,8 @@ void UdpMode::on_completion(const io::Completion& c, int64_t) {
 
 void UdpMode::on_send_error(int, const io::Completion&) {}
 
+void UdpMode::on_recv_error(int, int) {}
+
 void UdpMode::send(int index, const io::OutDatagram* batch, int count) {
   int taken = backend_.send_datagrams(fds_[static_cast<size_t>(index)], batch, count);
   if (taken < 0) taken = 0;
@@ -61,7 +65,8 @@ void UdpMode::send(int index, const io::OutDatagram* batch, int count) {
   if (taken < count) slot_.add(stats::kUdpQueueFull, static_cast<uint64_t>(count - taken));
 }
 
-void UdpMode::on_timer(int64_t) {
+void UdpMode::on_timer(int64_t now_ns) {
+  now_ns_ = now_ns;
   io::DatagramStats st = backend_.datagram_stats();
   slot_.set(stats::kUdpKernelDrops, st.kernel_drops);
   slot_.set(stats::kUdpSyscalls, st.syscalls);

@@ -33,6 +33,8 @@ class UdpMode : public Mode {
   virtual void on_datagrams(int index, const io::Completion& c) = 0;
   // A send from socket `index` failed for c.count datagrams tagged c.tag.
   virtual void on_send_error(int index, const io::Completion& c);
+  // A receive on socket `index` failed with errno `err` (the socket keeps receiving).
+  virtual void on_recv_error(int index, int err);
   // Queues datagrams on socket `index`, counting bytes out and what did not fit.
   void send(int index, const io::OutDatagram* batch, int count);
 
@@ -41,6 +43,7 @@ class UdpMode : public Mode {
   const ServerOptions& options_;
   std::vector<int> fds_;
   std::string startup_error_;  // the first set-up failure (see Mode::startup_error)
+  int64_t now_ns_ = 0;         // the loop's clock at the completion being handled
 };
 
 }  // namespace percore::server

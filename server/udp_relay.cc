@@ -6,11 +6,15 @@
 
 #include "core/io/udp_offload.h"
 #include "core/net/socket.h"
+#include "core/net/udp_error_queue.h"
 
 namespace percore::server {
 namespace {
 
 constexpr size_t kFlushAt = 256;
+// Error-queue entries read per call: the queue is bounded by the receive buffer anyway, and what
+// is left sets the socket's error again, which brings the next call.
+constexpr int kMaxErrorsPerRead = 256;
 
 net::Address any_address(int family) {
   net::Address a;
@@ -19,9 +23,16 @@ net::Address any_address(int family) {
   return a;
 }
 
+// Errnos a send or receive on an unconnected UDP socket reports only when an ICMP error came in
+// (the socket's pending error): the sign to read the error queue.
+bool icmp_errno(int err) {
+  return err == ECONNREFUSED || err == EHOSTUNREACH || err == ENETUNREACH || err == EHOSTDOWN ||
+         err == ENONET || err == EPROTO;
+}
+
 }  // namespace
 
-UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx) {
+UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx), health_(ctx.options->upstreams.size()) {
   for (int fd : ctx.datagram_fds) {
     if (int rc = add_socket(fd); rc < 0 && startup_error_.empty()) {
       startup_error_ = std::string("udp-relay: cannot register socket: ") + strerror(-rc);
@@ -38,7 +49,15 @@ UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx) {
   }
   net::Address source = options_.bind_source.value_or(any_address(options_.upstreams[0].family()));
   int fd = net::bind_udp(source);
-  if (fd >= 0) net::set_udp_buffers(fd, 0, options_.sndbuf);
+  if (fd >= 0) {
+    net::set_udp_buffers(fd, 0, options_.sndbuf);
+    if (int rc = net::enable_udp_error_queue(fd, source.family()); rc < 0) {
+      spdlog::warn(
+          "udp-relay: no ICMP errors on the egress socket ({}): dead backends stay in "
+          "rotation",
+          strerror(-rc));
+    }
+  }
   egress_ = fd < 0 ? fd : add_socket(fd);
   if (egress_ < 0 && startup_error_.empty()) {
     startup_error_ =
@@ -55,6 +74,7 @@ void UdpRelay::on_datagrams(int index, const io::Completion& c) {
     slot_.add(stats::kUdpIgnored, n);
     return;
   }
+  health_.expire(now_ns_, [&](size_t b) { bring_back(b); });
   uint64_t packets = 0, bytes = 0;
   io::for_each_datagram(c, [&](const char* data, uint32_t len) {
     ++packets;
@@ -69,15 +89,23 @@ void UdpRelay::on_datagrams(int index, const io::Completion& c) {
 
 void UdpRelay::forward(const char* data, uint32_t len) {
   if (egress_ < 0) return;
+  if (health_.up_count() == 0) {
+    slot_.add(stats::kUdpNoBackend);
+    return;
+  }
   auto add = [&](size_t b) {
     out_.push_back(io::OutDatagram{data, len, &backends_[b], static_cast<uint32_t>(b)});
     slot_.upstreams[b].add(slot_.upstreams[b].requests);
   };
+  auto advance = [&] { next_ = next_ + 1 == backends_.size() ? 0 : next_ + 1; };
   if (options_.fanout) {
-    for (size_t b = 0; b < backends_.size(); ++b) add(b);
+    for (size_t b = 0; b < backends_.size(); ++b) {
+      if (health_.up(b)) add(b);
+    }
   } else {
+    while (!health_.up(next_)) advance();  // ends: one backend at least is up
     add(next_);
-    next_ = next_ + 1 == backends_.size() ? 0 : next_ + 1;
+    advance();
   }
   if (out_.size() >= kFlushAt) flush();
 }
@@ -88,11 +116,63 @@ void UdpRelay::flush() {
   out_.clear();
 }
 
-void UdpRelay::on_send_error(int, const io::Completion& c) {
+void UdpRelay::on_send_error(int index, const io::Completion& c) {
+  int err = -c.result;
+  if (index == egress_ && icmp_errno(err)) read_errors();
   if (c.tag >= backends_.size()) return;
+  // ECONNREFUSED on an unconnected socket is an earlier datagram's ICMP error surfacing on
+  // whichever send came next: not this backend's doing (read_errors() named the culprit).
+  if (err == ECONNREFUSED) return;
   stats::UpstreamSlot& b = slot_.upstreams[c.tag];
   b.add(b.failures, c.count);
-  b.add(b.udp_errors[stats::udp_errno_index(-c.result)], c.count);
+  b.add(b.udp_errors[stats::udp_errno_index(err)], c.count);
+}
+
+void UdpRelay::on_recv_error(int index, int err) {
+  if (index == egress_ && icmp_errno(err)) read_errors();
+}
+
+void UdpRelay::on_timer(int64_t now_ns) {
+  now_ns_ = now_ns;
+  // A safety net: every ICMP error also fails the socket's next send or receive, which reads the
+  // queue at once; this catches what might slip past.
+  read_errors();
+  health_.expire(now_ns, [&](size_t b) { bring_back(b); });
+  UdpMode::on_timer(now_ns);
+}
+
+void UdpRelay::read_errors() {
+  if (egress_ < 0) return;
+  int fd = fds_[static_cast<size_t>(egress_)];
+  net::UdpError e;
+  for (int i = 0; i < kMaxErrorsPerRead && net::read_udp_error(fd, &e) > 0; ++i) {
+    // Too big (EMSGSIZE) is about the path's MTU, not a dead backend; local errors name none.
+    if (!e.icmp || e.err == EMSGSIZE) continue;
+    const auto* dest = reinterpret_cast<const sockaddr*>(&e.dest);
+    for (size_t b = 0; b < backends_.size(); ++b) {
+      if (!net::same_endpoint(&backends_[b].addr.sa, dest)) continue;
+      slot_.add(stats::kBackendUnreachable);
+      slot_.upstreams[b].add(slot_.upstreams[b].unreachable);
+      hold_down(b, e.err);
+      break;
+    }
+  }
+}
+
+void UdpRelay::hold_down(size_t b, int err) {
+  int64_t hold_ns = health_.fail(b, now_ns_);
+  if (hold_ns == 0) return;  // held down already: one log line per transition
+  slot_.upstreams[b].up.store(0, std::memory_order_relaxed);
+  spdlog::warn("udp-relay: backend {} unreachable ({}): out of rotation for {} ms",
+               options_.upstreams[b].to_string(), strerror(err), hold_ns / 1'000'000);
+  if (health_.up_count() == 0) {
+    spdlog::warn("udp-relay: every backend is out of rotation: dropping datagrams");
+  }
+}
+
+void UdpRelay::bring_back(size_t b) {
+  slot_.upstreams[b].up.store(1, std::memory_order_relaxed);
+  spdlog::info("udp-relay: backend {} back in rotation", options_.upstreams[b].to_string());
 }
 
 }  // namespace percore::server

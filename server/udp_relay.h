@@ -2,11 +2,14 @@
 // one per datagram in turn (--balance rr) or to all of them (--fanout), from one egress socket
 // per worker bound to --bind-source. Backends' replies reaching the egress socket are counted and
 // dropped: a relay, not a NAT. A failed send is counted for its backend by errno; the other
-// backends never notice.
+// backends never notice. The egress socket reads ICMP errors (IP_RECVERR): a backend that is
+// unreachable is held out of rotation for a while (BackendHoldDown), and with every backend held
+// out datagrams are dropped and counted, never sent into the void.
 #pragma once
 
 #include <vector>
 
+#include "server/backend_holddown.h"
 #include "server/udp_mode.h"
 
 namespace percore::server {
@@ -15,14 +18,25 @@ class UdpRelay final : public UdpMode {
  public:
   explicit UdpRelay(WorkerContext& ctx);
 
+  void on_timer(int64_t now_ns) override;
+  // Wakes the loop when a held-down backend is due back, so that it rejoins (and says so) on
+  // time even without traffic.
+  int64_t next_deadline_ns() const override { return health_.next_expiry_ns(); }
+
  private:
   void on_datagrams(int index, const io::Completion& c) override;
   void on_send_error(int index, const io::Completion& c) override;
+  void on_recv_error(int index, int err) override;
   void forward(const char* data, uint32_t len);
   void flush();
+  // Empties the egress socket's error queue, holding down each backend an ICMP error names.
+  void read_errors();
+  void hold_down(size_t b, int err);
+  void bring_back(size_t b);
 
   std::vector<io::PeerAddress> backends_;
   std::vector<io::OutDatagram> out_;
+  BackendHoldDown health_;
   int egress_ = -1;  // index of the egress socket
   size_t next_ = 0;  // rr position
 };

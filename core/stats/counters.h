@@ -45,6 +45,10 @@ namespace percore::stats {
   X(kUdpQueueFull, "udp_queue_full_total", "Datagrams dropped: send queue full")         \
   X(kUdpIgnored, "udp_ignored_total",                                                    \
     "Datagrams received on relay egress sockets (not routed back)")                      \
+  X(kBackendUnreachable, "backend_unreachable_total",                                    \
+    "udp-relay: ICMP errors naming a backend (port or host unreachable)")                \
+  X(kUdpNoBackend, "udp_no_backend_total",                                               \
+    "udp-relay: datagrams dropped because every backend was held down")                  \
   X(kUdpSyscalls, "udp_syscalls_total", "System calls of the datagram path")
 
 enum Counter : uint8_t {

@@ -24,6 +24,8 @@ void render_backends(const WorkerSlots& slots, const std::vector<std::string>& n
       {"backend_conn_opens_total", "Connections opened to the backend", &UpstreamSlot::connects},
       {"backend_conn_reuses_total", "Requests sent on a pooled connection", &UpstreamSlot::reuses},
       {"backend_errors_total", "Connect/IO failures and timeouts", &UpstreamSlot::failures},
+      {"backend_icmp_unreachable_total", "udp-relay: ICMP errors naming the backend",
+       &UpstreamSlot::unreachable},
   };
   size_t n = names.size() < kMaxUpstreams ? names.size() : kMaxUpstreams;
   for (const Series& s : kSeries) {

@@ -24,6 +24,7 @@ struct UpstreamSlot {
   std::atomic<uint32_t> up;                          // 1 while in rotation
   std::atomic<uint32_t> configured;                  // 1 when this index is a -x backend
   std::atomic<uint64_t> udp_errors[kUdpErrnoKinds];  // udp-relay: failed sends by errno
+  std::atomic<uint64_t> unreachable;                 // udp-relay: ICMP errors naming it
 
   void add(std::atomic<uint64_t>& c, uint64_t n = 1) {
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);

@@ -199,7 +199,7 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   c->response_started = true;
   if (!keep) c->close_after = true;
   self->stats_.add(stats::status_class_counter(status));
-  self->pool_.on_success(up->upstream);
+  self->pool_.on_success(up->upstream, self->now_ns_);
   return up->skip_body ? 1 : 0;
 }
 

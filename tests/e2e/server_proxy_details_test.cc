@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/proxy_helpers.h"
@@ -108,6 +110,33 @@ TEST_P(ServerProxyDetails, AbsoluteFormTargetGoesOnInOriginFormWithItsAuthorityA
   EXPECT_EQ(got.find("stale.example"), std::string::npos) << got;
   EXPECT_EQ(count_of(got, "Host:"), 3u) << got;  // one each, never the client's and ours
   EXPECT_EQ(got.find("://"), std::string::npos) << got;
+}
+
+// A lone backend that drops every other request: each failure used to log "out of rotation" and
+// each answer right after it "back in rotation", dozens of lines in a second. Now it is held out
+// once, every request is still answered at once (502 or 200), and it comes back one hold later.
+TEST_P(ServerProxyDetails, FlappingBackendIsLoggedOutOfRotationOnceAndStillAnswered) {
+  TestBackend backend;
+  start({backend.address()});
+  int fd = connect();
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(roundtrip(fd, "GET /drop HTTP/1.1\r\nHost: t\r\n\r\n").status, 502) << i;
+    EXPECT_EQ(roundtrip(fd, "GET /fine HTTP/1.1\r\nHost: t\r\n\r\n").status, 200) << i;
+  }
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(elapsed, std::chrono::seconds(2));  // a backend held out is still probed, no waiting
+  std::string log = proxy_.log_text();
+  EXPECT_EQ(count_of(log, "out of rotation"), 1u) << log;
+  EXPECT_EQ(count_of(log, "back in rotation"), 0u) << log;
+  EXPECT_EQ(backend_metric(proxy_.metrics(), "percore_backend_up", backend.address()), 0);
+  usleep(3'600'000);  // one hold (3 s) without failures
+  EXPECT_EQ(roundtrip(fd, "GET /fine HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
+  close(fd);
+  log = proxy_.log_text();
+  EXPECT_EQ(count_of(log, "out of rotation"), 1u) << log;
+  EXPECT_EQ(count_of(log, "back in rotation"), 1u) << log;
+  EXPECT_EQ(backend_metric(proxy_.metrics(), "percore_backend_up", backend.address()), 1);
 }
 
 PERCORE_ON_EVERY_BACKEND(ServerProxyDetails);

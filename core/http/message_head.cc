@@ -3,6 +3,8 @@
 #include <array>
 #include <charconv>
 
+#include "core/http/request_target.h"
+
 namespace percore::http {
 namespace {
 
@@ -45,12 +47,26 @@ bool is_hop_by_hop(const MessageHead& head, std::string_view name, bool check_co
   return check_connection && listed_in_connection(head, name);
 }
 
+// Headers a forwarded head leaves out besides the hop-by-hop ones.
+enum Omit : unsigned {
+  kOmitNone = 0,
+  kOmitHost = 1,     // replaced by the authority of an absolute-form target
+  kOmitFraming = 2,  // Content-Length and Transfer-Encoding, where no body can follow
+};
+
+bool omitted(std::string_view name, unsigned omit) {
+  if ((omit & kOmitHost) != 0 && equals_nocase(name, "host")) return true;
+  return (omit & kOmitFraming) != 0 &&
+         (equals_nocase(name, "content-length") || equals_nocase(name, "transfer-encoding"));
+}
+
 // End-to-end headers, each as "Name: value\r\n".
-void append_end_to_end(const MessageHead& head, std::string* out) {
+void append_end_to_end(const MessageHead& head, unsigned omit, std::string* out) {
   bool check_connection = has_connection_header(head);  // the common case skips the scan
   for (size_t i = 0; i < head.field_count(); ++i) {
     std::string_view name = head.name(i);
     if (is_hop_by_hop(head, name, check_connection)) continue;
+    if (omit != kOmitNone && omitted(name, omit)) continue;
     out->append(name);
     out->append(": ");
     out->append(head.value(i));
@@ -103,11 +119,26 @@ std::string_view trim_ows(std::string_view s) {
 
 void build_request_head(const MessageHead& head, std::string_view method, int http_minor,
                         std::string_view client_ip, std::string* out) {
+  build_request_head(head, ForwardTarget{head.target(), {}}, method, http_minor, client_ip, out);
+}
+
+void build_request_head(const MessageHead& head, const ForwardTarget& target,
+                        std::string_view method, int http_minor, std::string_view client_ip,
+                        std::string* out) {
   out->append(method);
   out->push_back(' ');
-  out->append(head.target());
+  append_target(target, out);
   out->append(http_minor == 0 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
-  append_end_to_end(head, out);
+  unsigned omit = kOmitNone;
+  if (!target.authority.empty()) {
+    // RFC 9112 3.2.2: a proxy generates Host from an absolute-form target, never forwards the
+    // received one (they may disagree; the backend must see what the client asked for).
+    out->append("Host: ");
+    out->append(target.authority);
+    out->append("\r\n");
+    omit = kOmitHost;
+  }
+  append_end_to_end(head, omit, out);
   out->append("X-Forwarded-For: ");
   bool first = true;
   for (size_t i = 0; i < head.field_count(); ++i) {
@@ -134,7 +165,10 @@ void build_response_head(const MessageHead& head, int status, int client_minor, 
   out->push_back(' ');
   out->append(head.target());
   out->append("\r\n");
-  append_end_to_end(head, out);
+  // RFC 9110 8.6 and RFC 9112 6.1: no Content-Length or Transfer-Encoding on a 1xx or 204. A
+  // backend that sends one anyway would have a client that trusts it wait for a body that never
+  // comes. A 304 keeps its Content-Length: it describes the representation (RFC 9110 8.6).
+  append_end_to_end(head, status < 200 || status == 204 ? kOmitFraming : kOmitNone, out);
   if (!keep_alive) {
     out->append("Connection: close\r\n");
   } else if (client_minor == 0) {

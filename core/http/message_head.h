@@ -10,6 +10,8 @@
 
 namespace percore::http {
 
+struct ForwardTarget;
+
 class MessageHead {
  public:
   // Forgets the previous message, keeping capacity.
@@ -53,9 +55,15 @@ std::string_view trim_ows(std::string_view s);
 // answers a 1.0 client with chunked) and ask for keep-alive explicitly.
 void build_request_head(const MessageHead& head, std::string_view method, int http_minor,
                         std::string_view client_ip, std::string* out);
+// The same with the target to send (request_target.h): an absolute-form target goes as
+// origin-form, and its authority as the Host header in place of the received one.
+void build_request_head(const MessageHead& head, const ForwardTarget& target,
+                        std::string_view method, int http_minor, std::string_view client_ip,
+                        std::string* out);
 
 // Appends the head to send the client: the backend's status, end-to-end headers (framing
-// headers kept: bodies are forwarded with their own framing), and our own Connection header.
+// headers kept: bodies are forwarded with their own framing, except on 1xx and 204, which
+// cannot have one), and our own Connection header.
 void build_response_head(const MessageHead& head, int status, int client_minor, bool keep_alive,
                          std::string* out);
 

@@ -55,6 +55,8 @@ const char* request_problem_text(RequestProblem p) {
       return "control character in header value";
     case RequestProblem::kMissingOrDuplicateHost:
       return "missing or repeated Host";
+    case RequestProblem::kBadRequestTarget:
+      return "absolute-form target that is not http(s)://host[:port]/...";
   }
   return "?";
 }

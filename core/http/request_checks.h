@@ -18,6 +18,7 @@ enum class RequestProblem : uint8_t {
   kBadHeaderName,
   kBadHeaderValue,
   kMissingOrDuplicateHost,
+  kBadRequestTarget,
 };
 
 const char* request_problem_text(RequestProblem p);

@@ -57,6 +57,7 @@ class HttpProxy final : public Mode {
   void on_client_sent(ClientConn* c, int result, int64_t now_ns);
   size_t parse_request(ClientConn* c, const char* data, size_t len);
   bool drive_client(ClientConn* c);
+  bool queue_request_head(ClientConn* c);
   void fail_exchange(ClientConn* c, int status);
   bool client_keep(const ClientConn* c) const {
     return ctx_.options->keepalive && !draining_ && c->wants_keep_alive;

@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "core/http/request_target.h"
+
 #include "server/proxy/http_proxy.h"
 
 namespace percore::server {
@@ -56,9 +58,7 @@ int HttpProxy::on_req_headers(http_parser* p) {
   c->minor = static_cast<uint8_t>(p->http_minor);
   c->wants_keep_alive = http_should_keep_alive(p) != 0;
   self->stats_.add(stats::kRequests);
-  self->scratch_.clear();
-  http::build_request_head(c->head, http_method_str(c->method), c->minor, c->ip, &self->scratch_);
-  c->to_up.append_copy(self->scratch_);
+  if (!self->queue_request_head(c)) return -1;
   c->exchange = Exchange::kActive;
   c->tried = 0;
   c->attempts = 0;
@@ -66,6 +66,18 @@ int HttpProxy::on_req_headers(http_parser* p) {
   self->set_phase(c, ClientPhase::kExchange);
   self->start_exchange(c, false);
   return 0;
+}
+
+// Queues the head to send upstream; false (c->problem set) when its target cannot be forwarded.
+// Also used to send the request again after a stale pooled connection.
+bool HttpProxy::queue_request_head(ClientConn* c) {
+  http::ForwardTarget target;
+  c->problem = http::forward_target(c->head.target(), &target);
+  if (c->problem != http::RequestProblem::kNone) return false;
+  scratch_.clear();
+  http::build_request_head(c->head, target, http_method_str(c->method), c->minor, c->ip, &scratch_);
+  c->to_up.append_copy(scratch_);
+  return true;
 }
 
 int HttpProxy::on_req_chunk_header(http_parser* p) {

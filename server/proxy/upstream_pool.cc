@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "core/util/clock.h"
 
 namespace percore::server {
@@ -9,6 +11,14 @@ namespace {
 
 // Long enough to stop hammering a dead upstream, short enough that a restarted one is back soon.
 constexpr int64_t kDownNs = 3 * util::kNsPerSec;
+// An upstream that fails again within this time of coming back is held out twice as long as the
+// last time, up to kMaxDownNs: one that keeps dying costs a log line pair per hold, not per try.
+constexpr int64_t kStableNs = 30 * util::kNsPerSec;
+constexpr int64_t kMaxDownNs = 30 * util::kNsPerSec;
+
+double seconds(int64_t ns) {
+  return static_cast<double>(ns) / static_cast<double>(util::kNsPerSec);
+}
 
 }  // namespace
 
@@ -94,27 +104,47 @@ void UpstreamPool::set_up(int b, bool up) {
   slot_.upstreams[b].up.store(up ? 1 : 0, std::memory_order_relaxed);
 }
 
+// Hysteresis: out at the first failure, back only after a whole hold without one. Each failure
+// while out restarts the hold, and an answer during it does not end it: a flapping upstream
+// (some connects refused, some answered) is one "out" line and, once it is steady, one "back",
+// not a line per request. Requests still reach it when nothing else is left (pick()).
 void UpstreamPool::on_failure(int b, int64_t now_ns, const char* why) {
   Upstream& be = upstreams_[b];
-  be.down_until = now_ns + kDownNs;
-  if (!be.up) return;
+  if (!be.up) {
+    ++be.failures_while_out;
+    be.down_until = now_ns + be.hold_ns;
+    return;
+  }
+  bool relapse = be.back_at != 0 && now_ns - be.back_at < kStableNs;
+  be.hold_ns = relapse ? std::min(be.hold_ns * 2, kMaxDownNs) : kDownNs;
+  be.down_until = now_ns + be.hold_ns;
+  be.failures_while_out = 0;
   set_up(b, false);
-  spdlog::warn("backend {} out of rotation for {}s: {}", be.name, kDownNs / util::kNsPerSec, why);
+  spdlog::warn("backend {} out of rotation for {:g}s{}: {}", be.name, seconds(be.hold_ns),
+               relapse ? " (failed again soon after coming back)" : "", why);
 }
 
-void UpstreamPool::on_success(int b) {
-  if (upstreams_[b].up) return;
-  set_up(b, true);
-  spdlog::info("backend {} back in rotation: it answered", upstreams_[b].name);
+void UpstreamPool::on_success(int b, int64_t now_ns) {
+  Upstream& be = upstreams_[b];
+  if (be.up || now_ns < be.down_until) return;
+  bring_back(b, now_ns, "it answered");
 }
 
 void UpstreamPool::on_timer(int64_t now_ns) {
   for (size_t b = 0; b < upstreams_.size(); ++b) {
     Upstream& be = upstreams_[b];
     if (be.up || now_ns < be.down_until) continue;
-    set_up(static_cast<int>(b), true);
-    spdlog::info("backend {} back in rotation after {}s", be.name, kDownNs / util::kNsPerSec);
+    bring_back(static_cast<int>(b), now_ns, "hold over");
   }
+}
+
+void UpstreamPool::bring_back(int b, int64_t now_ns, const char* why) {
+  Upstream& be = upstreams_[b];
+  set_up(b, true);
+  be.back_at = now_ns;
+  spdlog::info(
+      "backend {} back in rotation: {} ({:g}s without a failure; {} more failed while out)",
+      be.name, why, seconds(be.hold_ns), be.failures_while_out);
 }
 
 }  // namespace percore::server

@@ -199,7 +199,7 @@ int HttpProxy::on_resp_headers(http_parser* p) {
   c->response_started = true;
   if (!keep) c->close_after = true;
   self->stats_.add(stats::status_class_counter(status));
-  self->pool_.on_success(up->upstream);
+  self->pool_.on_success(up->upstream, self->now_ns_);
   return up->skip_body ? 1 : 0;
 }
 
@@ -354,9 +354,7 @@ void HttpProxy::upstream_failed(UpstreamConn* up, Failure why, int err) {
     // A pooled connection the upstream had closed: send the request again on a fresh one.
     stats_.add(stats::kUpstreamRetries);
     c->to_up.clear();
-    scratch_.clear();
-    http::build_request_head(c->head, http_method_str(c->method), c->minor, c->ip, &scratch_);
-    c->to_up.append_copy(scratch_);
+    queue_request_head(c);  // the same head as the first time: its target was accepted then
     start_exchange(c, true);
   } else {
     if (why == Failure::kMalformed) spdlog::debug("malformed response from {}", pool_.name(b));

@@ -74,6 +74,11 @@ const Case kCases[] = {
     {"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
     {"ControlCharInValue", "GET / HTTP/1.1\r\nHost: t\r\nX-A: a\x01z\r\n\r\n"},
     {"ConnectMethod", "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"},
+    // Absolute-form targets the proxy cannot turn into origin-form plus Host.
+    {"AbsoluteFormNotHttp", "GET ftp://example.com/x HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+    {"AbsoluteFormUserinfo",
+     "GET http://user:pw@example.com/x HTTP/1.1\r\nHost: example.com\r\n\r\n"},
+    {"AbsoluteFormBadPort", "GET http://example.com:99999/x HTTP/1.1\r\nHost: e\r\n\r\n"},
 };
 
 class ServerProxySmuggling : public ::testing::TestWithParam<std::tuple<std::string, Case>> {

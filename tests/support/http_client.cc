@@ -104,6 +104,30 @@ std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool 
   return std::move(st.done);
 }
 
+std::string read_raw_head(int fd, int timeout_ms, int settle_ms) {
+  std::string got;
+  int64_t deadline = now_ms() + timeout_ms;
+  bool head_done = false;
+  char buf[4096];
+  while (true) {
+    int64_t left = deadline - now_ms();
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    int ready = poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) break;
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+    if (!head_done && got.find("\r\n\r\n") != std::string::npos) {
+      head_done = true;
+      deadline = now_ms() + settle_ms;  // then only wait for stray bytes
+    }
+  }
+  return head_done ? got : std::string();
+}
+
 bool wait_closed(int fd, int timeout_ms) {
   int64_t deadline = now_ms() + timeout_ms;
   char buf[4096];

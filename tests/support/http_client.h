@@ -23,6 +23,10 @@ bool send_all(int fd, std::string_view bytes);
 std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool head = false,
                                      bool* closed = nullptr);
 
+// The raw bytes of one response head, up to and including its empty line, plus whatever else
+// arrives within settle_ms after it (a body that should not be there); "" on timeout.
+std::string read_raw_head(int fd, int timeout_ms, int settle_ms = 100);
+
 // True when the peer closes (EOF or reset) within timeout_ms, discarding what it sends.
 bool wait_closed(int fd, int timeout_ms);
 

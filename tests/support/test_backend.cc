@@ -62,6 +62,17 @@ bool answer(int fd, const Request& r) {
     return false;
   }
   if (r.url == "/204") return send_all(fd, "HTTP/1.1 204 No Content\r\n" + conn + "\r\n");
+  // Framing headers on a 204 are a broken backend (RFC 9110 8.6, RFC 9112 6.1); no body follows.
+  if (r.url == "/204-length") {
+    return send_all(fd, "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\nX-Backend: test\r\n" +
+                            conn + "\r\n") &&
+           r.keep_alive;
+  }
+  if (r.url == "/204-chunked") {
+    return send_all(fd,
+                    "HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n" + conn + "\r\n") &&
+           r.keep_alive;
+  }
   if (r.url == "/304") {
     return send_all(fd, "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n" + conn + "\r\n") &&
            r.keep_alive;

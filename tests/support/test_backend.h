@@ -1,7 +1,9 @@
 // A tiny raw-socket HTTP backend for proxy tests, running on threads inside the test: it records
 // every byte it receives and answers by path (/echo echoes the body, /chunked, /close (read until
-// close), /204, /304, /drop (closes unanswered), /malformed, anything else a short 200). Kind
-// kSilent is a listener that never accepts: a backend that takes connections but never answers.
+// close), /204, /204-length and /204-chunked (a 204 with framing headers), /304 (with the
+// Content-Length of a representation), /drop (closes unanswered), /malformed, anything else a short
+// 200). Kind kSilent is a listener that never accepts: a backend that takes connections but never
+// answers.
 #pragma once
 
 #include <atomic>

@@ -146,6 +146,30 @@ TEST(MessageHead, ResponseHeadCarriesOurConnectionHeader) {
   EXPECT_NE(out.find("Connection: keep-alive\r\n"), std::string::npos);
 }
 
+// RFC 9110 8.6 and RFC 9112 6.1: a 204 (or 1xx) cannot have a body, so its framing headers go;
+// a 304 keeps its Content-Length, which describes the representation.
+TEST(MessageHead, ResponseHeadDropsFramingOnlyWhereNoBodyCanBe) {
+  MessageHead h;
+  h.reset();
+  for (auto [n, v] : {std::pair<std::string, std::string>{"Content-Length", "5"},
+                      {"transfer-encoding", "chunked"},
+                      {"ETag", "\"x\""}}) {
+    h.add_field(n.data(), n.size());
+    h.add_value(v.data(), v.size());
+  }
+  std::string out;
+  build_response_head(h, 204, 1, true, &out);
+  EXPECT_EQ(out, "HTTP/1.1 204 \r\nETag: \"x\"\r\n\r\n");
+  out.clear();
+  build_response_head(h, 103, 1, true, &out);
+  EXPECT_EQ(out, "HTTP/1.1 103 \r\nETag: \"x\"\r\n\r\n");
+  out.clear();
+  build_response_head(h, 304, 1, true, &out);
+  EXPECT_EQ(out,
+            "HTTP/1.1 304 \r\nContent-Length: 5\r\ntransfer-encoding: chunked\r\n"
+            "ETag: \"x\"\r\n\r\n");
+}
+
 }  // namespace
 }  // namespace percore::http
 

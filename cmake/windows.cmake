@@ -50,7 +50,8 @@ set(PERCORE_LINUX_ONLY
     core/io/epoll_backend.cc core/io/uring_backend.cc core/io/uring_probe.cc
     core/io/buffer_ring.cc core/io/udp_offload.cc core/io/datagram_send.cc core/io/factory.cc
     core/io/uring_options.cc
-    core/net/socket.cc core/proc/affinity.cc core/proc/kernel.cc core/proc/limits.cc
+    core/net/socket.cc core/net/udp_error_queue.cc core/proc/affinity.cc core/proc/kernel.cc
+    core/proc/limits.cc
     core/stats/worker_slots_mem.cc
     server/master.cc server/worker.cc server/modes.cc server/platform.cc
     server/preload_launcher.cc server/metrics_endpoint.cc server/stats_printer.cc

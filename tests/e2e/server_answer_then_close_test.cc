@@ -2,7 +2,6 @@
 // goes on reading the answer's buffers after the server is done with the connection, so the
 // connection's slot, send queue included, must serve no one else until the send is over.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,24 +16,6 @@ namespace {
 
 constexpr size_t kBigBody = 8u << 20;
 
-// A client whose receive buffer is small, so an 8 MiB answer waits in the server's kernel.
-int connect_small_window(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int small = 4096;
-  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
 class ServerAnswerThenClose : public BackendTest {};
 
 TEST_P(ServerAnswerThenClose, SlowReaderGetsItsWholeAnswerWhileOthersComeAndGo) {
@@ -43,7 +24,7 @@ TEST_P(ServerAnswerThenClose, SlowReaderGetsItsWholeAnswerWhileOthersComeAndGo) 
   ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
   const std::string big = "/?size=" + std::to_string(kBigBody) + "&headers=8";
 
-  int slow = connect_small_window(server_.port);
+  int slow = connect_loopback(server_.port, 4096);  // so the answer waits in the server's kernel
   ASSERT_GE(slow, 0);
   ASSERT_TRUE(send_all(slow, "GET " + big + " HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
   usleep(200 * 1000);  // answered, and handed to the backend to close once sent

@@ -63,17 +63,6 @@ int count_received(int fd) {
   return n;
 }
 
-long long await_metric(const ServerProcess& s, const std::string& name, long long want,
-                       const std::string& filter = "") {
-  long long v = -1;
-  for (int i = 0; i < 100; ++i) {
-    v = metric_sum(s.metrics(), name, filter);
-    if (v >= want) break;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return v;
-}
-
 // User plus system CPU time of a process, in clock ticks.
 long cpu_ticks(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

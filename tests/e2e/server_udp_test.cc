@@ -42,18 +42,6 @@ int exit_code(int status) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-// Polls /metrics until `name` (summed) reaches `want` or 5 s pass; returns the last value.
-long long await_metric(const ServerProcess& s, const std::string& name, long long want,
-                       const std::string& filter = "") {
-  long long v = -1;
-  for (int i = 0; i < 100; ++i) {
-    v = metric_sum(s.metrics(), name, filter);
-    if (v >= want) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return v;
-}
-
 class ServerUdp : public BackendTest {};
 
 TEST_P(ServerUdp, EchoReturnsEveryDatagramExactlyToItsSender) {

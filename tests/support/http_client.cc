@@ -43,10 +43,27 @@ int64_t now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+// One read of what arrives before deadline_ms: bytes (> 0), 0 when the peer closed or reset,
+// -1 when the deadline passed first. Interruptions are retried.
+ssize_t recv_by(int fd, char* buf, size_t len, int64_t deadline_ms) {
+  while (true) {
+    int64_t left = deadline_ms - now_ms();
+    if (left <= 0) return -1;
+    pollfd p{fd, POLLIN, 0};
+    int ready = poll(&p, 1, static_cast<int>(left));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return -1;
+    ssize_t n = recv(fd, buf, len, 0);
+    if (n < 0 && errno == EINTR) continue;
+    return n < 0 ? 0 : n;
+  }
+}
+
 }  // namespace
 
-int connect_loopback(int port) {
+int connect_loopback(int port, int rcvbuf) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -85,15 +102,9 @@ std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool 
   int64_t deadline = now_ms() + timeout_ms;
   char buf[16384];
   while (st.done.size() < count) {
-    int64_t left = deadline - now_ms();
-    if (left <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    int ready = poll(&p, 1, static_cast<int>(left));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) break;
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
+    ssize_t n = recv_by(fd, buf, sizeof(buf), deadline);
+    if (n < 0) break;
+    if (n == 0) {
       http_parser_execute(&parser, &settings, nullptr, 0);  // EOF ends a read-until-close body
       if (closed) *closed = true;
       break;
@@ -110,14 +121,7 @@ std::string read_raw_head(int fd, int timeout_ms, int settle_ms) {
   bool head_done = false;
   char buf[4096];
   while (true) {
-    int64_t left = deadline - now_ms();
-    if (left <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    int ready = poll(&p, 1, static_cast<int>(left));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) break;
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = recv_by(fd, buf, sizeof(buf), deadline);
     if (n <= 0) break;
     got.append(buf, static_cast<size_t>(n));
     if (!head_done && got.find("\r\n\r\n") != std::string::npos) {
@@ -131,17 +135,10 @@ std::string read_raw_head(int fd, int timeout_ms, int settle_ms) {
 bool wait_closed(int fd, int timeout_ms) {
   int64_t deadline = now_ms() + timeout_ms;
   char buf[4096];
-  while (true) {
-    int64_t left = deadline - now_ms();
-    if (left <= 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    int ready = poll(&p, 1, static_cast<int>(left));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) return false;
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return true;
+  ssize_t n;
+  while ((n = recv_by(fd, buf, sizeof(buf), deadline)) > 0) {
   }
+  return n == 0;
 }
 
 Response http_get(int port, const std::string& path) {

@@ -14,8 +14,9 @@ struct Response {
   bool keep_alive = false;
 };
 
-// A connected blocking TCP socket to 127.0.0.1:port (receive timeout 5 s), or -1.
-int connect_loopback(int port);
+// A connected blocking TCP socket to 127.0.0.1:port (receive timeout 5 s), or -1. rcvbuf > 0
+// sets SO_RCVBUF before the connect, so the window the server sees is that small from the start.
+int connect_loopback(int port, int rcvbuf = 0);
 bool send_all(int fd, std::string_view bytes);
 
 // Reads until `count` complete responses arrived, the peer closed, or timeout_ms passed.

@@ -5,7 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
+
+#include "tests/support/server_process.h"
 
 namespace percore::test {
 
@@ -50,6 +54,17 @@ long long metric_sum(const std::string& metrics_text, const std::string& name,
     sum += std::atoll(line.c_str() + space + 1);
   }
   return sum;
+}
+
+long long await_metric(const ServerProcess& s, const std::string& name, long long want,
+                       const std::string& label_filter) {
+  long long v = -1;
+  for (int i = 0; i < 100; ++i) {
+    v = metric_sum(s.metrics(), name, label_filter);
+    if (v >= want) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return v;
 }
 
 }  // namespace percore::test

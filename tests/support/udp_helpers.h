@@ -15,4 +15,10 @@ int udp_loopback_socket(int port, int timeout_ms, int* bound_port = nullptr);
 long long metric_sum(const std::string& metrics_text, const std::string& name,
                      const std::string& label_filter = "");
 
+struct ServerProcess;
+// Polls the server's /metrics until metric_sum(name, label_filter) reaches `want` or 5 s pass;
+// returns the last value.
+long long await_metric(const ServerProcess& s, const std::string& name, long long want,
+                       const std::string& label_filter = "");
+
 }  // namespace percore::test

@@ -46,9 +46,9 @@ struct ServerOptions {
   int backlog = 4096;
   std::optional<net::Address> metrics;
   // Proxy mode (-x).
-  int upstream_conns = 64;  // idle keep-alive connections kept per backend per worker
+  int upstream_conns = 64;  // idle keep-alive connections kept per upstream per worker
   int upstream_timeout_ms = 10'000;
-  int upstream_idle_ms = 15'000;  // pooled connections close first, before the backend does
+  int upstream_idle_ms = 15'000;  // pooled connections close first, before the upstream does
   Balance balance = Balance::kRoundRobin;
   ListenMode listen_mode = ListenMode::kReuseport;
   // HTTP mode with --programmable: answers chosen per request (server/programmable/).

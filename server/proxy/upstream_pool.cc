@@ -2,19 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "core/util/clock.h"
 
 namespace percore::server {
 namespace {
 
 // Long enough to stop hammering a dead upstream, short enough that a restarted one is back soon.
-constexpr int64_t kDownNs = 3 * util::kNsPerSec;
-// An upstream that fails again within this time of coming back is held out twice as long as the
-// last time, up to kMaxDownNs: one that keeps dying costs a log line pair per hold, not per try.
-constexpr int64_t kStableNs = 30 * util::kNsPerSec;
-constexpr int64_t kMaxDownNs = 30 * util::kNsPerSec;
+// Longer than udp-relay's 1 s: a wrong guess that an upstream is back costs a real request a
+// connect timeout or a 502 here, where the relay loses a datagram and reads one ICMP error.
+constexpr int64_t kFirstHoldNs = 3 * util::kNsPerSec;
 
 double seconds(int64_t ns) {
   return static_cast<double>(ns) / static_cast<double>(util::kNsPerSec);
@@ -25,6 +21,7 @@ double seconds(int64_t ns) {
 UpstreamPool::UpstreamPool(const ServerOptions& options, stats::WorkerSlot& slot)
     : slot_(slot),
       idle_timers_(int64_t{options.upstream_idle_ms} * util::kNsPerMs),
+      health_(options.upstreams.size(), kFirstHoldNs),
       balance_(options.balance),
       max_idle_(static_cast<size_t>(options.upstream_conns)) {
   for (const net::Address& addr : options.upstreams) {
@@ -47,8 +44,10 @@ int UpstreamPool::pick(uint64_t tried) {
     size_t b = (next_ + i) % n;
     if (tried & (uint64_t{1} << b)) continue;
     const Upstream& be = upstreams_[b];
-    if (!be.up) {
-      if (probe < 0 || be.down_until < upstreams_[probe].down_until) probe = static_cast<int>(b);
+    if (!health_.up(b)) {
+      if (probe < 0 || health_.until_ns(b) < health_.until_ns(static_cast<size_t>(probe))) {
+        probe = static_cast<int>(b);
+      }
       continue;
     }
     if (best < 0) {
@@ -99,52 +98,32 @@ UpstreamConn* UpstreamPool::pop_expired(int64_t now_ns) {
   return up;
 }
 
-void UpstreamPool::set_up(int b, bool up) {
-  upstreams_[b].up = up;
-  slot_.upstreams[b].up.store(up ? 1 : 0, std::memory_order_relaxed);
-}
-
-// Hysteresis: out at the first failure, back only after a whole hold without one. Each failure
-// while out restarts the hold, and an answer during it does not end it: a flapping upstream
-// (some connects refused, some answered) is one "out" line and, once it is steady, one "back",
-// not a line per request. Requests still reach it when nothing else is left (pick()).
+// Requests still reach an upstream out of rotation when nothing else is left (pick()); an
+// answer during the hold does not end it, so a flapping upstream (some connects refused, some
+// answered) is one "out" line and, once it is steady, one "back", not a line per request.
 void UpstreamPool::on_failure(int b, int64_t now_ns, const char* why) {
-  Upstream& be = upstreams_[b];
-  if (!be.up) {
-    ++be.failures_while_out;
-    be.down_until = now_ns + be.hold_ns;
-    return;
-  }
-  bool relapse = be.back_at != 0 && now_ns - be.back_at < kStableNs;
-  be.hold_ns = relapse ? std::min(be.hold_ns * 2, kMaxDownNs) : kDownNs;
-  be.down_until = now_ns + be.hold_ns;
-  be.failures_while_out = 0;
-  set_up(b, false);
-  spdlog::warn("backend {} out of rotation for {:g}s{}: {}", be.name, seconds(be.hold_ns),
-               relapse ? " (failed again soon after coming back)" : "", why);
+  int64_t hold = health_.fail(static_cast<size_t>(b), now_ns);
+  if (hold == 0) return;  // out already: the hold restarted
+  slot_.upstreams[b].up.store(0, std::memory_order_relaxed);
+  spdlog::warn("backend {} out of rotation for {:g}s{}: {}", upstreams_[b].name, seconds(hold),
+               hold > health_.first_hold_ns() ? " (failed again soon after coming back)" : "",
+               why);
 }
 
 void UpstreamPool::on_success(int b, int64_t now_ns) {
-  Upstream& be = upstreams_[b];
-  if (be.up || now_ns < be.down_until) return;
-  bring_back(b, now_ns, "it answered");
+  if (health_.try_back(static_cast<size_t>(b), now_ns)) bring_back(b, "it answered");
 }
 
 void UpstreamPool::on_timer(int64_t now_ns) {
-  for (size_t b = 0; b < upstreams_.size(); ++b) {
-    Upstream& be = upstreams_[b];
-    if (be.up || now_ns < be.down_until) continue;
-    bring_back(static_cast<int>(b), now_ns, "hold over");
-  }
+  health_.expire(now_ns, [&](size_t b) { bring_back(static_cast<int>(b), "hold over"); });
 }
 
-void UpstreamPool::bring_back(int b, int64_t now_ns, const char* why) {
-  Upstream& be = upstreams_[b];
-  set_up(b, true);
-  be.back_at = now_ns;
+void UpstreamPool::bring_back(int b, const char* why) {
+  size_t u = static_cast<size_t>(b);
+  slot_.upstreams[b].up.store(1, std::memory_order_relaxed);
   spdlog::info(
       "backend {} back in rotation: {} ({:g}s without a failure; {} more failed while out)",
-      be.name, why, seconds(be.hold_ns), be.failures_while_out);
+      upstreams_[b].name, why, seconds(health_.hold_ns(u)), health_.failures_while_out(u));
 }
 
 }  // namespace percore::server

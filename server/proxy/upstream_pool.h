@@ -12,6 +12,7 @@
 #include "core/util/deadline_list.h"
 #include "server/options.h"
 #include "server/proxy/proxy_conns.h"
+#include "server/upstream_holddown.h"
 
 namespace percore::server {
 
@@ -52,31 +53,26 @@ class UpstreamPool {
     }
   }
 
-  // Passive health: a failed connect or a timeout takes the upstream out of rotation for a hold
-  // of a few seconds (longer when it relapses soon after coming back); it is back once a whole
-  // hold passed without a failure. Each change is logged once.
+  // Passive health (UpstreamHoldDown): a failed connect or a timeout takes the upstream out of
+  // rotation for a hold of a few seconds (longer when it relapses soon after coming back); it is
+  // back once a whole hold passed without a failure. Each change is logged once.
   void on_failure(int b, int64_t now_ns, const char* why);
   void on_success(int b, int64_t now_ns);
   void on_timer(int64_t now_ns);
-  bool in_rotation(int b) const { return upstreams_[b].up; }
-  int64_t hold_ns(int b) const { return upstreams_[b].hold_ns; }
+  bool in_rotation(int b) const { return health_.up(static_cast<size_t>(b)); }
+  int64_t hold_ns(int b) const { return health_.hold_ns(static_cast<size_t>(b)); }
 
  private:
   struct Upstream {
     net::Address addr;
     std::string name;
-    bool up = true;
-    int64_t down_until = 0;  // out of rotation until then, while !up
-    int64_t hold_ns = 0;     // the current hold
-    int64_t back_at = 0;     // when it last came back (0: never went out)
-    uint32_t failures_while_out = 0;
     int32_t busy = 0;
     std::vector<UpstreamConn*> idle;
   };
-  void set_up(int b, bool up);
-  void bring_back(int b, int64_t now_ns, const char* why);
+  void bring_back(int b, const char* why);
 
   std::vector<Upstream> upstreams_;
+  UpstreamHoldDown health_;
   stats::WorkerSlot& slot_;
   util::DeadlineList idle_timers_;
   Balance balance_;

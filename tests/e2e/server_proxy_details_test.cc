@@ -10,7 +10,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
-#include "tests/support/test_backend.h"
+#include "tests/support/test_upstream.h"
 
 namespace percore::test {
 namespace {
@@ -57,7 +57,7 @@ class ServerProxyDetails : public ::testing::TestWithParam<std::string> {
 // the answer to HEAD) may keep the Content-Length of the representation it stands for. None of
 // them carries a body, and the connection stays in step for the next request.
 TEST_P(ServerProxyDetails, NoContentDropsFramingHeadersNotModifiedAndHeadKeepLength) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   std::string h = head_for(fd, "GET /204-length HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -84,7 +84,7 @@ TEST_P(ServerProxyDetails, NoContentDropsFramingHeadersNotModifiedAndHeadKeepLen
 // What a client configured for a forward proxy sends: the backend gets origin-form, the query
 // kept, the fragment-free path, and Host taken from the URI's authority (RFC 9112 3.2.2).
 TEST_P(ServerProxyDetails, AbsoluteFormTargetGoesOnInOriginFormWithItsAuthorityAsHost) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   Response r = roundtrip(fd,
@@ -116,7 +116,7 @@ TEST_P(ServerProxyDetails, AbsoluteFormTargetGoesOnInOriginFormWithItsAuthorityA
 // each answer right after it "back in rotation", dozens of lines in a second. Now it is held out
 // once, every request is still answered at once (502 or 200), and it comes back one hold later.
 TEST_P(ServerProxyDetails, FlappingBackendIsLoggedOutOfRotationOnceAndStillAnswered) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   auto t0 = std::chrono::steady_clock::now();

@@ -7,7 +7,7 @@
 #include "tests/support/http_client.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
-#include "tests/support/test_backend.h"
+#include "tests/support/test_upstream.h"
 
 namespace percore::test {
 namespace {
@@ -90,7 +90,7 @@ class ServerProxySmuggling : public ::testing::TestWithParam<std::tuple<std::str
 };
 
 TEST_P(ServerProxySmuggling, Gets400CloseAndNothingReachesBackend) {
-  TestBackend backend;
+  TestUpstream backend;
   ServerProcess proxy =
       start_proxy(std::get<0>(GetParam()), {backend.address()}, {"-k", "-w", "1"});
   ASSERT_TRUE(proxy.ok()) << proxy.process->stderr_text();
@@ -114,7 +114,7 @@ TEST_P(ServerProxySmuggling, Gets400CloseAndNothingReachesBackend) {
 
 // The proxy stays a working proxy: the same set-up forwards a valid request.
 TEST_P(ServerProxySmuggling, ValidRequestStillPassesAfterwards) {
-  TestBackend backend;
+  TestUpstream backend;
   ServerProcess proxy =
       start_proxy(std::get<0>(GetParam()), {backend.address()}, {"-k", "-w", "1"});
   ASSERT_TRUE(proxy.ok());

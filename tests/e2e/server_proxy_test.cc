@@ -12,7 +12,7 @@
 #include "tests/support/nginx_process.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
-#include "tests/support/test_backend.h"
+#include "tests/support/test_upstream.h"
 
 namespace percore::test {
 namespace {
@@ -49,7 +49,7 @@ class ServerProxy : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(ServerProxy, ForwardsStatusBodyAndKeepsBothSidesAlive) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   for (int i = 0; i < 5; ++i) {
@@ -67,7 +67,7 @@ TEST_P(ServerProxy, ForwardsStatusBodyAndKeepsBothSidesAlive) {
 }
 
 TEST_P(ServerProxy, ModeProxySelectsProxyModeLikeXAlone) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()}, {"-k", "--mode", "proxy"});
   int fd = connect();
   Response r = roundtrip(fd, "GET /m HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -78,7 +78,7 @@ TEST_P(ServerProxy, ModeProxySelectsProxyModeLikeXAlone) {
 }
 
 TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   Response r = roundtrip(fd,
@@ -101,7 +101,7 @@ TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
 // A 1.0 client stays 1.0 towards the backend (so it never gets chunked) and keeps its
 // connection only when it asks for keep-alive.
 TEST_P(ServerProxy, Http10ClientKeepAliveOnlyWhenAsked) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   Response r = roundtrip(fd, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
@@ -121,7 +121,7 @@ TEST_P(ServerProxy, Http10ClientKeepAliveOnlyWhenAsked) {
 }
 
 TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   std::string batch;
@@ -147,7 +147,7 @@ TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
 // Requests already received when the client half-closes are all answered, in order, before
 // the connection ends (nginx and HAProxy do the same); only the last answer says close.
 TEST_P(ServerProxy, PipelinedRequestsBeforeHalfCloseAllAnswered) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   std::string batch;
@@ -170,7 +170,7 @@ TEST_P(ServerProxy, PipelinedRequestsBeforeHalfCloseAllAnswered) {
 }
 
 TEST_P(ServerProxy, ChunkedRequestAndResponseBodies) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   Response r = roundtrip(fd, "GET /chunked HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -192,7 +192,7 @@ TEST_P(ServerProxy, ChunkedRequestAndResponseBodies) {
 // the client straight out of the upstream's receive buffers (lent), which must neither lose,
 // reorder nor reuse a byte before it is sent.
 TEST_P(ServerProxy, LargeBodiesArriveIntactOnAKeptAliveConnection) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   for (int i = 0; i < 4; ++i) {
@@ -210,7 +210,7 @@ TEST_P(ServerProxy, LargeBodiesArriveIntactOnAKeptAliveConnection) {
 }
 
 TEST_P(ServerProxy, HeadAnd204And304HaveNoBody) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   Response r = roundtrip(fd, "HEAD /echo HTTP/1.1\r\nHost: t\r\n\r\n", true);
@@ -228,7 +228,7 @@ TEST_P(ServerProxy, HeadAnd204And304HaveNoBody) {
 }
 
 TEST_P(ServerProxy, ReadUntilCloseResponseClosesClient) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   ASSERT_TRUE(send_all(fd, "GET /close HTTP/1.1\r\nHost: t\r\n\r\n"));
@@ -242,7 +242,7 @@ TEST_P(ServerProxy, ReadUntilCloseResponseClosesClient) {
 }
 
 TEST_P(ServerProxy, WithoutKeepAliveFlagClientIsClosedButBackendPooled) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()}, {});
   for (int i = 0; i < 3; ++i) {
     int fd = connect();
@@ -272,7 +272,7 @@ TEST_P(ServerProxy, NoBackendAnswers502AtOnceAndKeepsConnection) {
 }
 
 TEST_P(ServerProxy, SilentBackendAnswers504AfterTimeout) {
-  TestBackend silent(TestBackend::Kind::kSilent);
+  TestUpstream silent(TestUpstream::Kind::kSilent);
   start({silent.address()}, {"-k", "--backend-timeout", "1"});
   int fd = connect();
   auto t0 = std::chrono::steady_clock::now();
@@ -286,7 +286,7 @@ TEST_P(ServerProxy, SilentBackendAnswers504AfterTimeout) {
 }
 
 TEST_P(ServerProxy, MalformedBackendResponseIs502) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   Response r = roundtrip(fd, "GET /malformed HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -297,7 +297,7 @@ TEST_P(ServerProxy, MalformedBackendResponseIs502) {
 }
 
 TEST_P(ServerProxy, PooledConnectionClosedByBackendIsNeverA502) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   for (int i = 0; i < 5; ++i) {
@@ -313,7 +313,7 @@ TEST_P(ServerProxy, PooledConnectionClosedByBackendIsNeverA502) {
 // GET is retried once on a fresh connection when a pooled one dies without an answer; POST is
 // not: the backend sees it exactly once.
 TEST_P(ServerProxy, SentNonIdempotentRequestIsNotRetried) {
-  TestBackend backend;
+  TestUpstream backend;
   start({backend.address()});
   int fd = connect();
   ASSERT_EQ(roundtrip(fd, "GET /warm HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
@@ -334,7 +334,7 @@ TEST_P(ServerProxy, SentNonIdempotentRequestIsNotRetried) {
 }
 
 TEST_P(ServerProxy, TwoBackendsBothReceiveTraffic) {
-  TestBackend a, b;
+  TestUpstream a, b;
   start({a.address(), b.address()});
   int fd = connect();
   for (int i = 0; i < 20; ++i) {
@@ -346,7 +346,7 @@ TEST_P(ServerProxy, TwoBackendsBothReceiveTraffic) {
 }
 
 TEST_P(ServerProxy, LeastConnSpreadsLoad) {
-  TestBackend a, b;
+  TestUpstream a, b;
   start({a.address(), b.address()}, {"-k", "--balance", "least-conn"});
   int fd = connect();
   for (int i = 0; i < 20; ++i) {
@@ -358,7 +358,7 @@ TEST_P(ServerProxy, LeastConnSpreadsLoad) {
 }
 
 TEST_P(ServerProxy, DeadBackendSkippedThenUsedAgainWhenBack) {
-  TestBackend live;
+  TestUpstream live;
   int port = free_port();
   start({"127.0.0.1:" + std::to_string(port), live.address()});
   int fd = connect();
@@ -366,7 +366,7 @@ TEST_P(ServerProxy, DeadBackendSkippedThenUsedAgainWhenBack) {
     EXPECT_EQ(roundtrip(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n").status, 200) << i;
   }
   EXPECT_EQ(live.requests(), 10u);
-  TestBackend back(TestBackend::Kind::kAnswer, port);
+  TestUpstream back(TestUpstream::Kind::kAnswer, port);
   ASSERT_GT(back.port(), 0);
   usleep(4'500'000);  // past the out-of-rotation period
   for (int i = 0; i < 10; ++i) {

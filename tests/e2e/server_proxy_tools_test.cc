@@ -13,7 +13,7 @@
 #include "tests/support/nginx_process.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
-#include "tests/support/test_backend.h"
+#include "tests/support/test_upstream.h"
 
 namespace percore::test {
 namespace {
@@ -80,7 +80,7 @@ TEST_P(ServerProxyTools, CurlSeesNginxExactBodyAndStatus) {
 TEST_P(ServerProxyTools, TenMegabytesBothWaysByteForByteWithBoundedMemory) {
   auto nginx = nginx_with_files();
   ASSERT_TRUE(nginx->ok()) << nginx->error_log();
-  TestBackend echo;
+  TestUpstream echo;
   start({"127.0.0.1:" + std::to_string(nginx->port())});
   long rss_before = worker_peak_rss_kib(*proxy_.process);
   std::string got = nginx->dir() + "/got.bin";

@@ -1,9 +1,9 @@
-// A tiny raw-socket HTTP backend for proxy tests, running on threads inside the test: it records
+// A tiny raw-socket HTTP upstream for proxy tests, running on threads inside the test: it records
 // every byte it receives and answers by path (/echo echoes the body, /chunked, /close (read until
 // close), /204, /204-length and /204-chunked (a 204 with framing headers), /304 (with the
 // Content-Length of a representation), /drop (closes unanswered), /malformed, anything else a short
-// 200). Kind kSilent is a listener that never accepts: a backend that takes connections but never
-// answers.
+// 200). Kind kSilent is a listener that never accepts: an upstream that takes connections but never
+// answers. ("Backend" in this tree's code means the event loop: tests/support/backend_test.h.)
 #pragma once
 
 #include <atomic>
@@ -14,13 +14,13 @@
 
 namespace percore::test {
 
-class TestBackend {
+class TestUpstream {
  public:
   enum class Kind { kAnswer, kSilent };
-  explicit TestBackend(Kind kind = Kind::kAnswer, int port = 0);
-  ~TestBackend();
-  TestBackend(const TestBackend&) = delete;
-  TestBackend& operator=(const TestBackend&) = delete;
+  explicit TestUpstream(Kind kind = Kind::kAnswer, int port = 0);
+  ~TestUpstream();
+  TestUpstream(const TestUpstream&) = delete;
+  TestUpstream& operator=(const TestUpstream&) = delete;
 
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
@@ -28,7 +28,7 @@ class TestBackend {
   std::string received();
   size_t requests() const { return requests_.load(); }
   size_t connections() const { return connections_.load(); }
-  // Closes idle keep-alive connections (as a backend's own idle timeout would).
+  // Closes idle keep-alive connections (as an upstream's own idle timeout would).
   void close_idle_connections();
   void stop();
 

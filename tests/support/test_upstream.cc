@@ -1,4 +1,4 @@
-#include "tests/support/test_backend.h"
+#include "tests/support/test_upstream.h"
 
 #include <arpa/inet.h>
 #include <http_parser.h>
@@ -87,7 +87,7 @@ bool answer(int fd, const Request& r) {
 
 }  // namespace
 
-TestBackend::TestBackend(Kind kind, int port) : kind_(kind) {
+TestUpstream::TestUpstream(Kind kind, int port) : kind_(kind) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
   setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -105,11 +105,11 @@ TestBackend::TestBackend(Kind kind, int port) : kind_(kind) {
   if (kind_ == Kind::kAnswer) acceptor_ = std::thread([this] { accept_loop(); });
 }
 
-TestBackend::~TestBackend() {
+TestUpstream::~TestUpstream() {
   stop();
 }
 
-void TestBackend::stop() {
+void TestUpstream::stop() {
   if (stopping_.exchange(true)) return;
   if (listen_fd_ >= 0) shutdown(listen_fd_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
@@ -124,17 +124,17 @@ void TestBackend::stop() {
   listen_fd_ = -1;
 }
 
-std::string TestBackend::received() {
+std::string TestUpstream::received() {
   std::lock_guard<std::mutex> lock(mu_);
   return received_;
 }
 
-void TestBackend::close_idle_connections() {
+void TestUpstream::close_idle_connections() {
   std::lock_guard<std::mutex> lock(mu_);
   for (int fd : conn_fds_) shutdown(fd, SHUT_RDWR);
 }
 
-void TestBackend::accept_loop() {
+void TestUpstream::accept_loop() {
   while (!stopping_) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
@@ -148,7 +148,7 @@ void TestBackend::accept_loop() {
   }
 }
 
-void TestBackend::serve(int fd) {
+void TestUpstream::serve(int fd) {
   http_parser_settings settings;
   http_parser_settings_init(&settings);
   settings.on_url = on_url;

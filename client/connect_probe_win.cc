@@ -1,8 +1,8 @@
 #include <errno.h>
 
 #include "client/connect_probe.h"
-#include "core/io/iocp_backend.h"
 #include "core/net/sys.h"
+#include "core/net/winsock.h"
 
 namespace percore::client {
 

@@ -3,8 +3,8 @@
 #include <errno.h>
 
 #include "client/source_addresses.h"
-#include "core/io/iocp_backend.h"
 #include "core/net/sys.h"
+#include "core/net/winsock.h"
 
 namespace percore::client {
 

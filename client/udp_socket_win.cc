@@ -1,7 +1,7 @@
 #include "client/udp_socket.h"
 
-#include "core/io/iocp_backend.h"
 #include "core/net/sys.h"
+#include "core/net/winsock.h"
 
 namespace percore::client {
 

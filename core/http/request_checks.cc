@@ -37,30 +37,6 @@ bool parse_length(std::string_view v, uint64_t* out) {
 
 }  // namespace
 
-const char* request_problem_text(RequestProblem p) {
-  switch (p) {
-    case RequestProblem::kNone:
-      return "ok";
-    case RequestProblem::kContentLengthAndTransferEncoding:
-      return "both Content-Length and Transfer-Encoding";
-    case RequestProblem::kDuplicateContentLength:
-      return "more than one Content-Length";
-    case RequestProblem::kInvalidContentLength:
-      return "invalid Content-Length";
-    case RequestProblem::kBadTransferEncoding:
-      return "Transfer-Encoding other than exactly chunked";
-    case RequestProblem::kBadHeaderName:
-      return "invalid header name";
-    case RequestProblem::kBadHeaderValue:
-      return "control character in header value";
-    case RequestProblem::kMissingOrDuplicateHost:
-      return "missing or repeated Host";
-    case RequestProblem::kBadRequestTarget:
-      return "absolute-form target that is not http(s)://host[:port]/...";
-  }
-  return "?";
-}
-
 RequestProblem check_request(const MessageHead& head, int http_minor, RequestFraming* framing) {
   int lengths = 0, encodings = 0, hosts = 0;
   *framing = RequestFraming{};

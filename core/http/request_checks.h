@@ -6,22 +6,9 @@
 #include <cstdint>
 
 #include "core/http/message_head.h"
+#include "core/http/request_problem.h"
 
 namespace percore::http {
-
-enum class RequestProblem : uint8_t {
-  kNone,
-  kContentLengthAndTransferEncoding,
-  kDuplicateContentLength,
-  kInvalidContentLength,
-  kBadTransferEncoding,
-  kBadHeaderName,
-  kBadHeaderValue,
-  kMissingOrDuplicateHost,
-  kBadRequestTarget,
-};
-
-const char* request_problem_text(RequestProblem p);
 
 // Framing the request head declares, once it passed check_request().
 struct RequestFraming {

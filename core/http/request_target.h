@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/http/request_checks.h"
+#include "core/http/request_problem.h"
 
 namespace percore::http {
 

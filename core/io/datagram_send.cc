@@ -2,16 +2,12 @@
 
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/udp.h>
 #include <sys/mman.h>
 
 #include <cstring>
 
 #include "core/io/udp_offload.h"
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
+#include "core/net/udp_offload_opts.h"
 
 namespace percore::io {
 namespace {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/io/backend.h"
+#include "core/io/traffic.h"
 
 namespace percore::io {
 
@@ -28,11 +29,6 @@ std::string uring_unavailable_reason();
 // falls back to epoll, *note receives the reason. For an explicit kUring that cannot work,
 // returns kAuto and *error receives the reason.
 BackendKind resolve_backend_kind(BackendKind requested, std::string* note, std::string* error);
-
-// What a worker's sockets mostly carry. io_uring shapes its receive ring by it: many small
-// buffers suit many connections of small requests, fewer large ones suit bulk streams (each
-// completion then brings up to 64 KiB; docs/tuning.md has the measurements).
-enum class Traffic { kRequests, kStreams };
 
 // Builds a backend of a concrete kind (after pinning, in the thread that will use it).
 // Returns nullptr and sets *error on failure.

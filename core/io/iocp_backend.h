@@ -14,7 +14,4 @@ namespace percore::io {
 // Returns nullptr and sets *error when Winsock or the completion port cannot be set up.
 std::unique_ptr<Backend> make_iocp_backend(std::string* error);
 
-// Maps a Winsock / Win32 error code to the errno value the contract reports (-errno).
-int errno_from_wsa(int wsa_error);
-
 }  // namespace percore::io

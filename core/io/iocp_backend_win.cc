@@ -869,59 +869,6 @@ class IocpBackend final : public Backend {
 
 }  // namespace
 
-int errno_from_wsa(int e) {
-  switch (e) {
-    case WSAECONNRESET:
-    case WSAECONNABORTED:
-    case ERROR_NETNAME_DELETED:
-    case ERROR_CONNECTION_ABORTED:
-      return ECONNRESET;
-    case WSAECONNREFUSED:
-    case ERROR_CONNECTION_REFUSED:
-      return ECONNREFUSED;
-    case WSAETIMEDOUT:
-    case ERROR_SEM_TIMEOUT:
-      return ETIMEDOUT;
-    case WSAEMFILE:
-    case ERROR_TOO_MANY_OPEN_FILES:
-      return EMFILE;
-    case WSAENOBUFS:
-    case ERROR_NOT_ENOUGH_MEMORY:
-      return ENOBUFS;
-    case WSAEHOSTUNREACH:
-    case ERROR_HOST_UNREACHABLE:
-      return EHOSTUNREACH;
-    case WSAENETUNREACH:
-    case ERROR_NETWORK_UNREACHABLE:
-      return ENETUNREACH;
-    case ERROR_OPERATION_ABORTED:
-      return ECANCELED;
-    case WSAEMSGSIZE:
-    case ERROR_MORE_DATA:
-      return EMSGSIZE;
-    case WSAEADDRINUSE:
-      return EADDRINUSE;
-    case WSAEADDRNOTAVAIL:
-      return EADDRNOTAVAIL;
-    case WSAENOTCONN:
-      return ENOTCONN;
-    case WSAESHUTDOWN:
-      return EPIPE;
-    case WSAENOTSOCK:
-    case ERROR_INVALID_HANDLE:
-      return EBADF;
-    case WSAEINVAL:
-    case ERROR_INVALID_PARAMETER:
-      return EINVAL;
-    case WSAEACCES:
-      return EACCES;
-    case WSAEAFNOSUPPORT:
-      return EAFNOSUPPORT;
-    default:
-      return EIO;
-  }
-}
-
 std::unique_ptr<Backend> make_iocp_backend(std::string* error) {
   if (int rc = net::ensure_winsock(); rc != 0) {
     *error = "WSAStartup failed: " + std::to_string(rc);

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "core/io/backend.h"
-#include "core/io/factory.h"
+#include "core/io/traffic.h"
 
 namespace percore::io {
 

@@ -5,7 +5,6 @@
 // where the system has it.
 #include <errno.h>
 
-#include "core/io/iocp_backend.h"
 #include "core/net/socket.h"
 #include "core/net/winsock.h"
 
@@ -17,7 +16,7 @@ namespace percore::net {
 namespace {
 
 int last_error() {
-  return -io::errno_from_wsa(WSAGetLastError());
+  return -errno_from_wsa(WSAGetLastError());
 }
 
 SOCKET new_socket(int family, int type, int protocol) {

@@ -1,4 +1,4 @@
-// Winsock set-up shared by the Windows backend and socket helpers.
+// Winsock set-up and error mapping shared by the Windows backend, socket helpers and client.
 #pragma once
 
 #include "core/net/sys.h"
@@ -12,4 +12,12 @@ int ensure_winsock();
 int load_accept_ex(SOCKET any, LPFN_ACCEPTEX* out);
 int load_connect_ex(SOCKET any, LPFN_CONNECTEX* out);
 
+// Maps a Winsock / Win32 error code to the errno value the I/O contract reports (-errno).
+int errno_from_wsa(int wsa_error);
+
 }  // namespace percore::net
+
+namespace percore::io {
+// The IOCP backend and the client's Windows files call it io::errno_from_wsa.
+using net::errno_from_wsa;
+}  // namespace percore::io

@@ -4,8 +4,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <algorithm>
-
 namespace percore::proc {
 
 std::vector<int> allowed_cpus() {
@@ -24,14 +22,6 @@ std::vector<int> allowed_cpus() {
 int online_cpus() {
   long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<int>(n) : 1;
-}
-
-int core_for_worker(const std::vector<int>& allowed, int start, int index, bool* wrapped) {
-  int want = start + index;
-  *wrapped = false;
-  if (std::find(allowed.begin(), allowed.end(), want) != allowed.end()) return want;
-  *wrapped = true;
-  return allowed[static_cast<size_t>(want) % allowed.size()];
 }
 
 int pin_to_cpu(int cpu) {

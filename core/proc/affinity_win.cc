@@ -1,8 +1,6 @@
 #include <errno.h>
 #include <windows.h>
 
-#include <algorithm>
-
 #include "core/proc/affinity.h"
 
 namespace percore::proc {
@@ -22,14 +20,6 @@ std::vector<int> allowed_cpus() {
 int online_cpus() {
   DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
   return n > 0 ? static_cast<int>(n) : 1;
-}
-
-int core_for_worker(const std::vector<int>& allowed, int start, int index, bool* wrapped) {
-  int want = start + index;
-  *wrapped = false;
-  if (std::find(allowed.begin(), allowed.end(), want) != allowed.end()) return want;
-  *wrapped = true;
-  return allowed[static_cast<size_t>(want) % allowed.size()];
 }
 
 // SetThreadAffinityMask: always available (the seed's per-core worker pinning); CPUs beyond the

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/io/backend.h"
+#include "core/util/token_layout.h"
 
 namespace percore::util {
 
@@ -20,8 +20,8 @@ struct SlabEntry {
 template <class T>
 class Slab {
   static constexpr uint32_t kChunk = 256;
-  // Generation and index as core/io/backend.h lays the token out.
-  static constexpr uint32_t kGenMask = (1u << io::kGenerationBits) - 1;
+  // Generation and index as core/util/token_layout.h lays the token out.
+  static constexpr uint32_t kGenMask = (1u << kGenerationBits) - 1;
 
  public:
   // A free object, or a fresh one (the table grows a chunk at a time: allocation happens only
@@ -42,13 +42,13 @@ class Slab {
   }
 
   static uint64_t token(const T* t) {
-    return (uint64_t{t->slab_gen} << io::kGenerationShift) | t->slab_index;
+    return (uint64_t{t->slab_gen} << kGenerationShift) | t->slab_index;
   }
 
   // The live object the token names, or nullptr when the token is stale.
   T* lookup(uint64_t token) const {
     uint32_t index = static_cast<uint32_t>(token);
-    uint32_t gen = static_cast<uint32_t>(token >> io::kGenerationShift) & kGenMask;
+    uint32_t gen = static_cast<uint32_t>(token >> kGenerationShift) & kGenMask;
     if (index >= chunks_.size() * kChunk) return nullptr;
     T* t = &chunks_[index / kChunk][index % kChunk];
     return (t->slab_gen == gen && (gen & 1) == 1) ? t : nullptr;

@@ -21,14 +21,8 @@
 #include <sstream>
 
 #include "core/io/factory.h"
+#include "core/net/udp_offload_opts.h"
 #include "server/doctor/proc_values.h"
-
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
 
 namespace percore::server::doctor {
 namespace {

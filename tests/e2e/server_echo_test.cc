@@ -25,28 +25,20 @@ namespace {
 
 // Every backend; io_uring as it starts (echo sends out of lent receive buffers, receives come in
 // bundles, each limited to a share of the ring), and with every newer kernel's technique off
-// (PERCORE_URING_OFF: the echo copies, receives come one buffer each, close is not linked), and
-// with a ring of few large buffers (PERCORE_URING_BUFFERS=16x64k: far fewer buffers than
+// (kUringFallback: the echo copies, receives come one buffer each, close is not linked), and
+// with a ring of few large buffers (kUringFewBuffers, 16x64k: far fewer buffers than
 // connections, so receives run the ring dry and wait for buffers to come back).
 class ServerEcho : public ::testing::TestWithParam<std::string> {
  protected:
-  bool fallback() const { return GetParam() == "uring_fallback"; }
-  bool few_buffers() const { return GetParam() == "uring_16x64k"; }
-  std::string io() const { return GetParam() == "epoll" ? "epoll" : "uring"; }
+  const BackendVariant& variant() const { return backend_variant(GetParam()); }
+  bool few_buffers() const { return !variant().uring_buffers.empty(); }
+  std::string io() const { return variant().io; }
   void SetUp() override {
     std::string why = backend_skip_reason(io());
     if (!why.empty()) GTEST_SKIP() << why;
   }
-  void TearDown() override {
-    unsetenv("PERCORE_URING_OFF");
-    unsetenv("PERCORE_URING_ON");
-    unsetenv("PERCORE_URING_BUFFERS");
-  }
   void start(int workers) {
-    // The server inherits the variables; set only for this test.
-    if (fallback()) setenv("PERCORE_URING_OFF", "lend,bundle,link-close,recv-limit", 1);
-    if (few_buffers()) setenv("PERCORE_URING_BUFFERS", "16x64k", 1);
-    server_ = start_server(io(), {"--mode", "echo", "-w", std::to_string(workers)});
+    server_ = start_variant_server(variant(), {"--mode", "echo", "-w", std::to_string(workers)});
     ASSERT_TRUE(server_.ok()) << server_.process->stderr_text();
   }
   ServerProcess server_;
@@ -217,9 +209,7 @@ TEST(UringRingShape, EchoTakesFewerLargerBuffersThanHttpUnlessTheEnvironmentSays
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerEcho,
-                         ::testing::Values("epoll", "uring", std::string("uring_fallback"),
-                                           std::string("uring_16x64k")),
+INSTANTIATE_TEST_SUITE_P(Backends, ServerEcho, every_backend_and({kUringFallback, kUringFewBuffers}),
                          backend_name);
 
 }  // namespace

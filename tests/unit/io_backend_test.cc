@@ -1,4 +1,5 @@
-// Contract tests run against every event-loop backend (kEveryBackend) over loopback sockets.
+// Contract tests run against every event-loop backend (kEveryBackend, plus the io_uring fallback
+// variant) over loopback sockets.
 #include <errno.h>
 #include <gtest/gtest.h>
 
@@ -42,14 +43,12 @@ int64_t now_ns() {
       .count();
 }
 
-// Every backend, plus io_uring with the techniques of newer kernels turned off (lending, receive
-// bundles, linked close), so that the paths an older kernel takes are tested on this one too.
-const char kUringFallback[] = "uring_fallback";
-
-class BackendTest : public ::testing::TestWithParam<std::string> {
+// The I/O contract, on every backend plus io_uring with the techniques of newer kernels turned
+// off (test::kUringFallback), so that the paths an older kernel takes are tested on this one too.
+class BackendContract : public ::testing::TestWithParam<std::string> {
  protected:
-  std::string base() const { return is_uring() ? "uring" : GetParam(); }
-  bool fallback() const { return GetParam() == kUringFallback; }
+  const test::BackendVariant& variant() const { return test::backend_variant(GetParam()); }
+  std::string base() const { return variant().io; }
 
   void SetUp() override {
     std::string why = test::backend_skip_reason(base());
@@ -66,25 +65,17 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
     if (listen_fd_ >= 0) ::close(listen_fd_);
   }
 
-  bool is_uring() const { return GetParam().rfind("uring", 0) == 0; }
+  bool is_uring() const { return base() == "uring"; }
 
   // `small`: a uring backend with few, small receive buffers, to run it out of them.
   std::unique_ptr<Backend> make(bool small) {
     std::string error;
-    std::unique_ptr<Backend> b;
-    if (is_uring()) {
-      UringOptions o;
-      if (small) {
-        o.buffer_count = 16;
-        o.buffer_size = 4096;
-      }
-      if (fallback()) o.lend = o.bundle = o.link_close = o.recv_limit = false;
-      b = make_uring_backend(o, &error);
-    } else {
-      BackendKind kind = BackendKind::kAuto;
-      EXPECT_TRUE(parse_backend_kind(GetParam(), &kind)) << GetParam();
-      b = make_backend(kind, &error);
+    UringOptions o;
+    if (small) {
+      o.buffer_count = 16;
+      o.buffer_size = 4096;
     }
+    std::unique_ptr<Backend> b = test::make_variant_backend(variant(), o, &error);
     EXPECT_NE(b, nullptr) << error;
     return b;
   }
@@ -109,11 +100,11 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   std::vector<int> peers_;
 };
 
-TEST_P(BackendTest, NameMatches) {
+TEST_P(BackendContract, NameMatches) {
   EXPECT_EQ(backend_->name(), base());
 }
 
-TEST_P(BackendTest, AcceptStopAndResume) {
+TEST_P(BackendContract, AcceptStopAndResume) {
   constexpr uint64_t kListen = 7;
   ASSERT_EQ(backend_->start_accept(listen_fd_, kListen, AcceptWake::kEvery), 0);
   Pump pump(backend_.get());
@@ -151,7 +142,7 @@ TEST_P(BackendTest, AcceptStopAndResume) {
   listen_fd_ = -1;
 }
 
-TEST_P(BackendTest, ReceiveInOrderThenEof) {
+TEST_P(BackendContract, ReceiveInOrderThenEof) {
   constexpr uint64_t kTok = 11;
   int peer = open_pair(backend_.get(), kTok, nullptr, true);
   const std::string payload = pattern(1 << 20, 3);
@@ -177,7 +168,7 @@ TEST_P(BackendTest, ReceiveInOrderThenEof) {
   EXPECT_EQ(pump.errors, 0);
 }
 
-TEST_P(BackendTest, PeerResetGivesNegativeResult) {
+TEST_P(BackendContract, PeerResetGivesNegativeResult) {
   constexpr uint64_t kTok = 12;
   int peer = open_pair(backend_.get(), kTok);
   ASSERT_EQ(::send(peer, "abc", 3, 0), 3);
@@ -191,7 +182,7 @@ TEST_P(BackendTest, PeerResetGivesNegativeResult) {
   EXPECT_EQ(pump.end[kTok], -ECONNRESET);
 }
 
-TEST_P(BackendTest, LargeSendCompletesOnceWithTotal) {
+TEST_P(BackendContract, LargeSendCompletesOnceWithTotal) {
   constexpr uint64_t kTok = 13;
   int server_fd = -1;
   int peer = open_pair(backend_.get(), kTok, &server_fd, true);
@@ -226,7 +217,7 @@ TEST_P(BackendTest, LargeSendCompletesOnceWithTotal) {
 }
 
 // Answer-then-close: the peer gets every byte, then EOF, and the backend reports nothing more.
-TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
+TEST_P(BackendContract, CloseWhenSentDeliversEverythingThenEof) {
   constexpr uint64_t kTok = 17;
   int server_fd = -1;
   int peer = open_pair(backend_.get(), kTok, &server_fd, true);
@@ -272,7 +263,7 @@ TEST_P(BackendTest, CloseWhenSentDeliversEverythingThenEof) {
 // Zero-copy echo: a lent receive buffer keeps its bytes through later wait()s (while other
 // receives recycle the rest of the ring) and can be sent from; lend_end() gives it back, so
 // lending never runs the ring dry. Backends that do not lend say so, and the caller copies.
-TEST_P(BackendTest, LentReceiveBuffersStayValidAndComeBack) {
+TEST_P(BackendContract, LentReceiveBuffersStayValidAndComeBack) {
   auto backend = make(true);  // uring: 16 buffers of 4 KiB, so a leaked buffer shows at once
   ASSERT_NE(backend, nullptr);
   constexpr uint64_t kTok = 31;
@@ -318,7 +309,7 @@ TEST_P(BackendTest, LentReceiveBuffersStayValidAndComeBack) {
   step();
   EXPECT_FALSE(mismatch) << "a lent buffer was reused before lend_end()";
   EXPECT_TRUE(pump.data[kTok] == payload);
-  if (GetParam() == "uring") {
+  if (is_uring() && !variant().uring_fallback) {
     // 2 MiB through 16 buffers: every receive can be lent only if lend_end() recycles them.
     EXPECT_EQ(lends, received);
   } else {
@@ -349,7 +340,7 @@ TEST_P(BackendTest, LentReceiveBuffersStayValidAndComeBack) {
 
 // A receive bundle (several buffers in one kernel completion) reaches the caller as buffer-sized
 // completions in stream order; the same holds with bundles off.
-TEST_P(BackendTest, BacklogArrivesInBufferSizedPiecesInOrder) {
+TEST_P(BackendContract, BacklogArrivesInBufferSizedPiecesInOrder) {
   auto backend = make(true);
   ASSERT_NE(backend, nullptr);
   constexpr uint64_t kTok = 32;
@@ -375,7 +366,7 @@ TEST_P(BackendTest, BacklogArrivesInBufferSizedPiecesInOrder) {
 
 // A socket whose first read (inside a sleeping wait()) finds nothing must still wake that wait
 // when data comes: epoll registers sockets lazily, and the registration must precede the sleep.
-TEST_P(BackendTest, DataAfterAnEmptyFirstReadWakesTheWait) {
+TEST_P(BackendContract, DataAfterAnEmptyFirstReadWakesTheWait) {
   constexpr uint64_t kTok = 19;
   int peer = open_pair(backend_.get(), kTok);
   Completion out[8];
@@ -397,7 +388,7 @@ TEST_P(BackendTest, DataAfterAnEmptyFirstReadWakesTheWait) {
   EXPECT_LT(took, std::chrono::milliseconds(1000)) << "the data waited for a timeout";
 }
 
-TEST_P(BackendTest, EmptySendCompletesWithZero) {
+TEST_P(BackendContract, EmptySendCompletesWithZero) {
   constexpr uint64_t kTok = 14;
   int server_fd = -1;
   open_pair(backend_.get(), kTok, &server_fd);
@@ -410,7 +401,7 @@ TEST_P(BackendTest, EmptySendCompletesWithZero) {
 
 // Many connections stream more than the receive buffers hold (uring: 16 buffers of 4 KiB; epoll:
 // its 2 MiB arena per turn) while each wait() takes few completions.
-TEST_P(BackendTest, BufferExhaustionLosesNothing) {
+TEST_P(BackendContract, BufferExhaustionLosesNothing) {
   auto backend = make(true);
   ASSERT_NE(backend, nullptr);
   constexpr int kConns = 16;
@@ -466,7 +457,7 @@ TEST_P(BackendTest, BufferExhaustionLosesNothing) {
 // must not take the receive ring from everyone else: io_uring caps what a socket may lend and
 // moves a paused socket's received bytes out of the ring, so a fresh connection is still served,
 // and resuming delivers every stalled byte in order.
-TEST_P(BackendTest, StalledReadersLeaveTheRingToOthers) {
+TEST_P(BackendContract, StalledReadersLeaveTheRingToOthers) {
   auto backend = make(true);  // uring: 16 buffers of 4 KiB
   ASSERT_NE(backend, nullptr);
   constexpr int kStalled = 4;
@@ -522,7 +513,7 @@ TEST_P(BackendTest, StalledReadersLeaveTheRingToOthers) {
   EXPECT_EQ(pump.errors, 0);
 }
 
-TEST_P(BackendTest, ClosedSlotReusedGetsNoStaleCompletion) {
+TEST_P(BackendContract, ClosedSlotReusedGetsNoStaleCompletion) {
   constexpr uint64_t kOld = 21;
   constexpr uint64_t kNew = 22;
   int old_fd = -1;
@@ -553,7 +544,7 @@ TEST_P(BackendTest, ClosedSlotReusedGetsNoStaleCompletion) {
   EXPECT_EQ(pump.data[kNew], "hello");
 }
 
-TEST_P(BackendTest, CloseWithSendAndRecvInFlight) {
+TEST_P(BackendContract, CloseWithSendAndRecvInFlight) {
   constexpr uint64_t kTok = 31;
   int server_fd = -1;
   open_pair(backend_.get(), kTok, &server_fd);
@@ -575,7 +566,7 @@ TEST_P(BackendTest, CloseWithSendAndRecvInFlight) {
   EXPECT_EQ(pump.count(kTok, Op::kRecv), 0);
 }
 
-TEST_P(BackendTest, ConnectThenReceive) {
+TEST_P(BackendContract, ConnectThenReceive) {
   constexpr uint64_t kTok = 41;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   ASSERT_GE(fd, 0);
@@ -602,7 +593,7 @@ TEST_P(BackendTest, ConnectThenReceive) {
   EXPECT_EQ(backend_->close(fd), 0);
 }
 
-TEST_P(BackendTest, ConnectToClosedPortIsRefused) {
+TEST_P(BackendContract, ConnectToClosedPortIsRefused) {
   constexpr uint64_t kTok = 42;
   uint16_t dead_port = 0;
   int tmp = make_listener(&dead_port);
@@ -625,7 +616,7 @@ TEST_P(BackendTest, ConnectToClosedPortIsRefused) {
   }
 }
 
-TEST_P(BackendTest, PauseHoldsReceivesUntilResume) {
+TEST_P(BackendContract, PauseHoldsReceivesUntilResume) {
   constexpr uint64_t kTok = 51;
   int server_fd = -1;
   int peer = open_pair(backend_.get(), kTok, &server_fd, true);
@@ -664,7 +655,7 @@ TEST_P(BackendTest, PauseHoldsReceivesUntilResume) {
 }
 
 // Sub-millisecond timeouts are honoured, not rounded to zero (a busy poll) or to whole ms.
-TEST_P(BackendTest, MicrosecondTimeoutSleepsThatLong) {
+TEST_P(BackendContract, MicrosecondTimeoutSleepsThatLong) {
   Completion out[4];
   std::vector<double> took_us;
   for (int i = 0; i < 20; ++i) {
@@ -681,7 +672,7 @@ TEST_P(BackendTest, MicrosecondTimeoutSleepsThatLong) {
 
 // A timeout of a few microseconds runs out while wait() is working out what is left of it: that
 // must end the wait, never turn into "no timeout". A watchdog interrupts a wait that hangs.
-TEST_P(BackendTest, TimeoutThatRunsOutDuringTheCallNeverBlocksForever) {
+TEST_P(BackendContract, TimeoutThatRunsOutDuringTheCallNeverBlocksForever) {
   struct sigaction sa {};
   struct sigaction old {};
   sa.sa_handler = on_usr1;
@@ -717,7 +708,7 @@ TEST_P(BackendTest, TimeoutThatRunsOutDuringTheCallNeverBlocksForever) {
                                << calls << " calls";
 }
 
-TEST_P(BackendTest, ZeroTimeoutDoesNotBlock) {
+TEST_P(BackendContract, ZeroTimeoutDoesNotBlock) {
   Completion out[4];
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 20; ++i) EXPECT_EQ(backend_->wait(out, 4, 0), 0);
@@ -735,7 +726,7 @@ TEST_P(BackendTest, ZeroTimeoutDoesNotBlock) {
   EXPECT_GE(took, std::chrono::milliseconds(45));
 }
 
-TEST_P(BackendTest, CompletionsBoundedByMax) {
+TEST_P(BackendContract, CompletionsBoundedByMax) {
   constexpr int kConns = 6;
   std::vector<int> peers;
   for (int i = 0; i < kConns; ++i) peers.push_back(open_pair(backend_.get(), 60 + i));
@@ -752,7 +743,7 @@ TEST_P(BackendTest, CompletionsBoundedByMax) {
   EXPECT_EQ(total, kConns);
 }
 
-TEST_P(BackendTest, SignalInterruptsWait) {
+TEST_P(BackendContract, SignalInterruptsWait) {
   struct sigaction sa {};
   struct sigaction old {};
   sa.sa_handler = on_usr1;
@@ -776,9 +767,8 @@ TEST_P(BackendTest, SignalInterruptsWait) {
   EXPECT_LT(took, std::chrono::milliseconds(2000));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BackendTest,
-                         ::testing::Values("epoll", "uring", std::string(kUringFallback)),
-                         test::backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, BackendContract,
+                         test::every_backend_and({test::kUringFallback}), test::backend_name);
 
 }  // namespace
 }  // namespace percore::io

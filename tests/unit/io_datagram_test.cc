@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "core/io/backend.h"
-#include "core/io/epoll_backend.h"
 #include "core/io/factory.h"
 #include "core/io/udp_offload.h"
 #include "core/io/uring_backend.h"
+#include "tests/support/backend_test.h"
 #include "tests/unit/io_test_util.h"
 
 namespace percore::io {
@@ -47,13 +47,11 @@ struct Received {
   PeerAddress from;
 };
 
-class DatagramTest : public ::testing::TestWithParam<const char*> {
+class DatagramTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (is_uring()) {
-      std::string why = uring_unavailable_reason();
-      if (!why.empty()) GTEST_SKIP() << "io_uring unavailable: " << why;
-    }
+    std::string why = test::backend_skip_reason(variant().io);
+    if (!why.empty()) GTEST_SKIP() << why;
     backend_ = make();
     ASSERT_NE(backend_, nullptr);
   }
@@ -62,12 +60,11 @@ class DatagramTest : public ::testing::TestWithParam<const char*> {
     for (int fd : fds_) ::close(fd);
   }
 
-  bool is_uring() const { return std::string(GetParam()) == "uring"; }
+  const test::BackendVariant& variant() const { return test::backend_variant(GetParam()); }
 
   std::unique_ptr<Backend> make() {
     std::string error;
-    std::unique_ptr<Backend> b =
-        is_uring() ? make_uring_backend(&error) : make_epoll_backend(&error);
+    std::unique_ptr<Backend> b = test::make_variant_backend(variant(), UringOptions{}, &error);
     EXPECT_NE(b, nullptr) << error;
     return b;
   }
@@ -272,8 +269,7 @@ TEST_P(DatagramTest, FullSendQueueTakesFewerAndCloseDropsTheRest) {
   EXPECT_EQ(backend_->send_datagrams(fd, out.data(), 10), 10);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DatagramTest, ::testing::Values("epoll", "uring"),
-                         [](const auto& info) { return std::string(info.param); });
+INSTANTIATE_TEST_SUITE_P(Backends, DatagramTest, test::every_backend(), test::backend_name);
 
 }  // namespace
 }  // namespace percore::io

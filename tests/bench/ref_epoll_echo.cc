@@ -69,22 +69,11 @@ int main(int argc, char** argv) {
   if (ep < 0) return 1;
   std::vector<Conn> conns(1024);
   std::vector<char> buf(64 << 10);
-  epoll_event events[512];
-  std::printf("ready\n");
-  std::fflush(stdout);
-  for (;;) {
-    int n = epoll_wait(ep, events, 512, -1);
-    for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == lfd) {
-        percore::bench::accept_all(ep, lfd, conns);
-        continue;
-      }
-      if (events[i].events & EPOLLOUT) {
-        drain(ep, fd, conns[fd]);
-      } else {
-        echo(ep, fd, conns[fd], buf.data(), buf.size());
-      }
+  percore::bench::serve_epoll(ep, lfd, conns, [&](int fd, uint32_t events) {
+    if (events & EPOLLOUT) {
+      drain(ep, fd, conns[fd]);
+    } else {
+      echo(ep, fd, conns[fd], buf.data(), buf.size());
     }
-  }
+  });
 }

@@ -89,65 +89,54 @@ int main(int argc, char** argv) {
   std::vector<Conn> conns(1024);
   std::vector<char> buf(64 << 10);
   std::string out;
-  epoll_event events[512];
-  std::printf("ready\n");
-  std::fflush(stdout);
-  for (;;) {
-    int n = epoll_wait(ep, events, 512, -1);
-    for (int i = 0; i < n; ++i) {
-      int fd = events[i].data.fd;
-      if (fd == lfd) {
-        percore::bench::accept_all(ep, lfd, conns);
-        continue;
-      }
-      Conn& c = conns[fd];
-      if (events[i].events & EPOLLOUT) {  // a backlog from a full send buffer
-        ssize_t w = send(fd, c.unsent.data(), c.unsent.size(), 0);
-        if (w < 0 && errno != EAGAIN) {
-          close(fd);
-          continue;
-        }
-        if (w > 0) c.unsent.erase(0, static_cast<size_t>(w));
-        if (c.unsent.empty()) {
-          if (close_each) {
-            close(fd);
-            continue;
-          }
-          epoll_event ev{EPOLLIN, {.fd = fd}};
-          epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-        }
-        continue;
-      }
-      ssize_t r = recv(fd, buf.data(), buf.size(), 0);
-      if (r == 0 || (r < 0 && errno != EAGAIN)) {
-        close(fd);
-        continue;
-      }
-      if (r < 0) continue;
-      size_t requests = count_requests(c, buf.data(), static_cast<size_t>(r));
-      if (requests == 0) continue;
-      if (close_each) requests = 1;
-      const char* data = response;
-      size_t len = response_len;
-      if (requests > 1) {
-        out.clear();
-        for (size_t k = 0; k < requests; ++k) out.append(response, response_len);
-        data = out.data();
-        len = out.size();
-      }
-      ssize_t w = send(fd, data, len, 0);
+  percore::bench::serve_epoll(ep, lfd, conns, [&](int fd, uint32_t events) {
+    Conn& c = conns[fd];
+    if (events & EPOLLOUT) {  // a backlog from a full send buffer
+      ssize_t w = send(fd, c.unsent.data(), c.unsent.size(), 0);
       if (w < 0 && errno != EAGAIN) {
         close(fd);
-        continue;
+        return;
       }
-      size_t sent = w > 0 ? static_cast<size_t>(w) : 0;
-      if (sent < len) {
-        c.unsent.assign(data + sent, len - sent);
-        epoll_event ev{EPOLLOUT, {.fd = fd}};  // stop reading until the backlog drains
+      if (w > 0) c.unsent.erase(0, static_cast<size_t>(w));
+      if (c.unsent.empty()) {
+        if (close_each) {
+          close(fd);
+          return;
+        }
+        epoll_event ev{EPOLLIN, {.fd = fd}};
         epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-        continue;
       }
-      if (close_each) close(fd);
+      return;
     }
-  }
+    ssize_t r = recv(fd, buf.data(), buf.size(), 0);
+    if (r == 0 || (r < 0 && errno != EAGAIN)) {
+      close(fd);
+      return;
+    }
+    if (r < 0) return;
+    size_t requests = count_requests(c, buf.data(), static_cast<size_t>(r));
+    if (requests == 0) return;
+    if (close_each) requests = 1;
+    const char* data = response;
+    size_t len = response_len;
+    if (requests > 1) {
+      out.clear();
+      for (size_t k = 0; k < requests; ++k) out.append(response, response_len);
+      data = out.data();
+      len = out.size();
+    }
+    ssize_t w = send(fd, data, len, 0);
+    if (w < 0 && errno != EAGAIN) {
+      close(fd);
+      return;
+    }
+    size_t sent = w > 0 ? static_cast<size_t>(w) : 0;
+    if (sent < len) {
+      c.unsent.assign(data + sent, len - sent);
+      epoll_event ev{EPOLLOUT, {.fd = fd}};  // stop reading until the backlog drains
+      epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+      return;
+    }
+    if (close_each) close(fd);
+  });
 }

@@ -2,7 +2,6 @@
 // watching it, set up the same way in each so that only their loops differ.
 #pragma once
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -12,19 +11,15 @@
 #include <cstdio>
 #include <vector>
 
+#include "../support/loopback_listener.h"
+
 namespace percore::bench {
 
 // A non-blocking listener on 127.0.0.1:port added to a new epoll set (data.fd = the listener);
 // returns the epoll fd and sets *listener, or prints why and returns -1.
 inline int listen_loopback_epoll(int port, int* listener) {
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  int one = 1;
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(lfd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(lfd, 4096) != 0) {
+  int lfd = test::listen_loopback_tcp(port, 4096, SOCK_NONBLOCK);
+  if (lfd < 0) {
     std::perror("listen");
     return -1;
   }
@@ -47,6 +42,26 @@ void accept_all(int ep, int lfd, std::vector<Conn>& conns) {
     conns[c] = Conn{};
     epoll_event ev{EPOLLIN, {.fd = c}};
     epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
+  }
+}
+
+// Says "ready" and serves for ever: new connections are accepted (accept_all), every other event
+// goes to on_event(fd, events) with the fd's epoll events.
+template <typename Conn, typename OnEvent>
+[[noreturn]] void serve_epoll(int ep, int lfd, std::vector<Conn>& conns, OnEvent&& on_event) {
+  epoll_event events[512];
+  std::printf("ready\n");
+  std::fflush(stdout);
+  for (;;) {
+    int n = epoll_wait(ep, events, 512, -1);
+    for (int i = 0; i < n; ++i) {
+      int fd = events[i].data.fd;
+      if (fd == lfd) {
+        accept_all(ep, lfd, conns);
+      } else {
+        on_event(fd, events[i].events);
+      }
+    }
   }
 }
 

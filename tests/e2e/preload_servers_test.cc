@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/proc_info.h"
 #include "tests/support/netns.h"
 #include "tests/support/process.h"
 
@@ -38,14 +39,6 @@ int count_of(const std::string& text, const std::string& needle) {
   int n = 0;
   for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
-}
-
-std::vector<int> child_pids(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<int> pids;
-  int p;
-  while (in >> p) pids.push_back(p);
-  return pids;
 }
 
 struct WrkResult {
@@ -230,7 +223,7 @@ TEST_F(PreloadServers, NginxCpuSteeringKeepsEachConnectionOnItsCpu) {
   Process* nginx = start_nginx(env(true, {"PERCORE_STEER=cpu"}), "", 2);
   ASSERT_NE(nginx, nullptr) << read_file(dir_ + "/error.log");
   std::map<int, int> cpu_of;  // worker pid -> the one CPU it may run on
-  for (int pid : child_pids(nginx->pid())) {
+  for (int pid : children_of(nginx->pid())) {
     std::string status = read_file("/proc/" + std::to_string(pid) + "/status");
     size_t at = status.find("Cpus_allowed_list:");
     ASSERT_NE(at, std::string::npos);
@@ -282,7 +275,7 @@ TEST_F(PreloadServers, NginxReloadKillAndQuitUnderLoadLoseNothing) {
   // gets a listener of its own. Only connections the dead worker itself held can fail.
   w = spawn(load);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  std::vector<int> workers = child_pids(nginx->pid());
+  std::vector<int> workers = children_of(nginx->pid());
   ASSERT_FALSE(workers.empty());
   kill(workers.front(), SIGKILL);
   ASSERT_GE(w->wait_exit(20000), 0);
@@ -322,12 +315,12 @@ TEST_F(PreloadServers, DaemonisedNginxReleasesAKilledWorkersListener) {
   struct Cleanup {
     int pid;
     ~Cleanup() {
-      for (int child : child_pids(pid)) kill(child, SIGKILL);
+      for (int child : children_of(pid)) kill(child, SIGKILL);
       kill(pid, SIGKILL);
     }
   } cleanup{master};
   EXPECT_EQ(listeners(kPort), 4);
-  std::vector<int> workers = child_pids(master);
+  std::vector<int> workers = children_of(master);
   ASSERT_EQ(workers.size(), 4u);
   kill(workers.front(), SIGKILL);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -384,7 +377,7 @@ TEST_F(PreloadServers, LighttpdWorkersGetOwnListenersAfterDroppingPrivileges) {
     w = spawn({"wrk", "-t2", "-c8", "-d3s", "-H", "Connection: close",
                "http://127.0.0.1:18090/index.html"});
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-    std::vector<int> workers = child_pids(lighttpd->pid());
+    std::vector<int> workers = children_of(lighttpd->pid());
     ASSERT_FALSE(workers.empty());
     kill(workers.front(), SIGKILL);
     ASSERT_GE(w->wait_exit(20000), 0);

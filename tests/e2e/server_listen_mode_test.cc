@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/proc/kernel.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/process.h"
@@ -25,14 +26,6 @@ int count_listeners(int port) {
   std::string out =
       run_command("ss -Hltn 'sport = :" + std::to_string(port) + "' | grep -c LISTEN", 10, &status);
   return std::atoi(out.c_str());
-}
-
-std::vector<int> child_pids(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<int> pids;
-  int p;
-  while (in >> p) pids.push_back(p);
-  return pids;
 }
 
 // True when some epoll instance of the process watches an fd with EPOLLEXCLUSIVE (fdinfo shows
@@ -104,7 +97,7 @@ TEST_P(ServerListenMode, SharedModesHaveOneListenerAndServeEveryConnection) {
     EXPECT_EQ(requests_from_cpu(server_.port, 200, -1), 200);
     EXPECT_EQ(metric_sum(server_.metrics(), "percore_accepted_total"), 200);
     // A worker that dies is replaced and accepts from the same inherited listener.
-    std::vector<int> workers = child_pids(server_.process->pid());
+    std::vector<int> workers = children_of(server_.process->pid());
     ASSERT_EQ(workers.size(), 2u);
     kill(workers[0], SIGKILL);
     // Wait until the replacement is listening and the dead worker's io_uring instance is gone:
@@ -120,12 +113,12 @@ TEST_P(ServerListenMode, SharedModesHaveOneListenerAndServeEveryConnection) {
 TEST_P(ServerListenMode, SharedExclusiveRegistersWithEpollExclusive) {
   if (GetParam() != "epoll") GTEST_SKIP() << "io_uring arms accept's poll exclusively by itself";
   start({"--listen-mode", "shared-exclusive"});
-  std::vector<int> workers = child_pids(server_.process->pid());
+  std::vector<int> workers = children_of(server_.process->pid());
   ASSERT_EQ(workers.size(), 2u);
   for (int pid : workers) EXPECT_TRUE(has_exclusive_registration(pid)) << pid;
   server_.process->kill_all();
   start({"--listen-mode", "shared"});
-  for (int pid : child_pids(server_.process->pid())) {
+  for (int pid : children_of(server_.process->pid())) {
     EXPECT_FALSE(has_exclusive_registration(pid)) << pid;
   }
 }
@@ -149,7 +142,7 @@ TEST_P(ServerListenMode, CpuModeSendsConnectionsToTheWorkerOnTheClientsCpu) {
   EXPECT_NE(m.find("percore_accept_balance_ratio 1.0000"), std::string::npos) << m;
 
   // Restarted worker: its new listener carries its CPU again, nothing else to redo.
-  std::vector<int> workers = child_pids(server_.process->pid());
+  std::vector<int> workers = children_of(server_.process->pid());
   ASSERT_EQ(workers.size(), 2u);
   kill(workers[1], SIGKILL);
   wait_for_restart(server_);

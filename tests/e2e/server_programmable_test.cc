@@ -12,17 +12,12 @@
 #include "tests/support/backend_test.h"
 #include "tests/support/client_run.h"
 #include "tests/support/http_client.h"
+#include "tests/support/process.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
 
 namespace percore::test {
 namespace {
-
-int64_t ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               t0)
-      .count();
-}
 
 // True when nothing arrives on fd within ms (and the peer did not close).
 bool silent_for(int fd, int ms) {

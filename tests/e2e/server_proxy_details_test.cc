@@ -8,6 +8,7 @@
 
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
+#include "tests/support/proxy_fixture.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_upstream.h"
@@ -21,26 +22,8 @@ size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-class ServerProxyDetails : public ::testing::TestWithParam<std::string> {
+class ServerProxyDetails : public ProxyTest {
  protected:
-  void SetUp() override {
-    std::string why = backend_skip_reason(GetParam());
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-  void start(const std::vector<std::string>& backends) {
-    proxy_ = start_proxy(GetParam(), backends, {"-k", "-w", "1"});
-    ASSERT_TRUE(proxy_.ok()) << proxy_.process->stderr_text();
-  }
-  int connect() {
-    int fd = connect_loopback(proxy_.port);
-    EXPECT_GE(fd, 0);
-    return fd;
-  }
-  Response roundtrip(int fd, const std::string& request) {
-    if (!send_all(fd, request)) return {};
-    auto r = read_responses(fd, 1, 8000);
-    return r.empty() ? Response{} : r[0];
-  }
   // The raw head the client gets for `request`; fails the test if a body follows it.
   std::string head_for(int fd, const std::string& request) {
     if (!send_all(fd, request)) return {};
@@ -50,7 +33,6 @@ class ServerProxyDetails : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(end + 4, got.size()) << "bytes after the head: " << got;
     return got;
   }
-  ServerProcess proxy_;
 };
 
 // RFC 9110 8.6 and RFC 9112 6.1: no Content-Length or Transfer-Encoding on a 204, while a 304 (and
@@ -58,8 +40,7 @@ class ServerProxyDetails : public ::testing::TestWithParam<std::string> {
 // them carries a body, and the connection stays in step for the next request.
 TEST_P(ServerProxyDetails, NoContentDropsFramingHeadersNotModifiedAndHeadKeepLength) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   std::string h = head_for(fd, "GET /204-length HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(h.rfind("HTTP/1.1 204 ", 0), 0u) << h;
   EXPECT_EQ(h.find("Content-Length"), std::string::npos) << h;
@@ -85,8 +66,7 @@ TEST_P(ServerProxyDetails, NoContentDropsFramingHeadersNotModifiedAndHeadKeepLen
 // kept, the fragment-free path, and Host taken from the URI's authority (RFC 9112 3.2.2).
 TEST_P(ServerProxyDetails, AbsoluteFormTargetGoesOnInOriginFormWithItsAuthorityAsHost) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   Response r = roundtrip(fd,
                          "GET http://example.com:8080/a/b?x=1&y=%20 HTTP/1.1\r\n"
                          "Host: stale.example\r\nX-Keep: yes\r\n\r\n");
@@ -117,8 +97,7 @@ TEST_P(ServerProxyDetails, AbsoluteFormTargetGoesOnInOriginFormWithItsAuthorityA
 // once, every request is still answered at once (502 or 200), and it comes back one hold later.
 TEST_P(ServerProxyDetails, FlappingBackendIsLoggedOutOfRotationOnceAndStillAnswered) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 10; ++i) {
     EXPECT_EQ(roundtrip(fd, "GET /drop HTTP/1.1\r\nHost: t\r\n\r\n").status, 502) << i;

@@ -10,6 +10,8 @@
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nginx_process.h"
+#include "tests/support/process.h"
+#include "tests/support/proxy_fixture.h"
 #include "tests/support/proxy_helpers.h"
 #include "tests/support/server_process.h"
 #include "tests/support/test_upstream.h"
@@ -17,41 +19,11 @@
 namespace percore::test {
 namespace {
 
-int64_t ms_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               t0)
-      .count();
-}
-
-class ServerProxy : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    std::string why = backend_skip_reason(GetParam());
-    if (!why.empty()) GTEST_SKIP() << why;
-  }
-  void start(const std::vector<std::string>& backends, std::vector<std::string> extra = {"-k"}) {
-    extra.insert(extra.end(), {"-w", "1"});
-    proxy_ = start_proxy(GetParam(), backends, extra);
-    ASSERT_TRUE(proxy_.ok()) << proxy_.process->stderr_text();
-  }
-  int connect() {
-    int fd = connect_loopback(proxy_.port);
-    EXPECT_GE(fd, 0);
-    return fd;
-  }
-  // One request on a kept-alive connection; returns the response (status 0 if none).
-  Response roundtrip(int fd, const std::string& request, bool head = false) {
-    if (!send_all(fd, request)) return {};
-    auto r = read_responses(fd, 1, 8000, head);
-    return r.empty() ? Response{} : r[0];
-  }
-  ServerProcess proxy_;
-};
+class ServerProxy : public ProxyTest {};
 
 TEST_P(ServerProxy, ForwardsStatusBodyAndKeepsBothSidesAlive) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   for (int i = 0; i < 5; ++i) {
     Response r = roundtrip(fd, "GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_EQ(r.status, 200);
@@ -79,8 +51,7 @@ TEST_P(ServerProxy, ModeProxySelectsProxyModeLikeXAlone) {
 
 TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   Response r = roundtrip(fd,
                          "GET /h HTTP/1.1\r\nHost: t\r\nConnection: keep-alive, X-Hop\r\n"
                          "X-Hop: secret\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
@@ -102,8 +73,7 @@ TEST_P(ServerProxy, RemovesHopByHopHeadersAndAppendsForwardedFor) {
 // connection only when it asks for keep-alive.
 TEST_P(ServerProxy, Http10ClientKeepAliveOnlyWhenAsked) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   Response r = roundtrip(fd, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.keep_alive);
@@ -122,8 +92,7 @@ TEST_P(ServerProxy, Http10ClientKeepAliveOnlyWhenAsked) {
 
 TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   std::string batch;
   for (int i = 0; i < 30; ++i) {
     std::string body = "body-" + std::to_string(i);
@@ -148,8 +117,7 @@ TEST_P(ServerProxy, PipelinedRequestsAnsweredInOrder) {
 // the connection ends (nginx and HAProxy do the same); only the last answer says close.
 TEST_P(ServerProxy, PipelinedRequestsBeforeHalfCloseAllAnswered) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   std::string batch;
   for (int i = 0; i < 3; ++i) batch += "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   batch += "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nlast";
@@ -171,8 +139,7 @@ TEST_P(ServerProxy, PipelinedRequestsBeforeHalfCloseAllAnswered) {
 
 TEST_P(ServerProxy, ChunkedRequestAndResponseBodies) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   Response r = roundtrip(fd, "GET /chunked HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "hello chunked world\n");
@@ -193,8 +160,7 @@ TEST_P(ServerProxy, ChunkedRequestAndResponseBodies) {
 // reorder nor reuse a byte before it is sent.
 TEST_P(ServerProxy, LargeBodiesArriveIntactOnAKeptAliveConnection) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   for (int i = 0; i < 4; ++i) {
     std::string body((1 << 20) + i * 4099, '\0');
     for (size_t j = 0; j < body.size(); ++j) body[j] = static_cast<char>('a' + (j * 7 + i) % 26);
@@ -211,8 +177,7 @@ TEST_P(ServerProxy, LargeBodiesArriveIntactOnAKeptAliveConnection) {
 
 TEST_P(ServerProxy, HeadAnd204And304HaveNoBody) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   Response r = roundtrip(fd, "HEAD /echo HTTP/1.1\r\nHost: t\r\n\r\n", true);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "");
@@ -229,8 +194,7 @@ TEST_P(ServerProxy, HeadAnd204And304HaveNoBody) {
 
 TEST_P(ServerProxy, ReadUntilCloseResponseClosesClient) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   ASSERT_TRUE(send_all(fd, "GET /close HTTP/1.1\r\nHost: t\r\n\r\n"));
   bool closed = false;
   auto rs = read_responses(fd, 1, 5000, false, &closed);
@@ -287,8 +251,7 @@ TEST_P(ServerProxy, SilentBackendAnswers504AfterTimeout) {
 
 TEST_P(ServerProxy, MalformedBackendResponseIs502) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   Response r = roundtrip(fd, "GET /malformed HTTP/1.1\r\nHost: t\r\n\r\n");
   EXPECT_EQ(r.status, 502);
   r = roundtrip(fd, "GET /fine HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -298,8 +261,7 @@ TEST_P(ServerProxy, MalformedBackendResponseIs502) {
 
 TEST_P(ServerProxy, PooledConnectionClosedByBackendIsNeverA502) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   for (int i = 0; i < 5; ++i) {
     Response r = roundtrip(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n");
     EXPECT_EQ(r.status, 200) << i;
@@ -314,8 +276,7 @@ TEST_P(ServerProxy, PooledConnectionClosedByBackendIsNeverA502) {
 // not: the backend sees it exactly once.
 TEST_P(ServerProxy, SentNonIdempotentRequestIsNotRetried) {
   TestUpstream backend;
-  start({backend.address()});
-  int fd = connect();
+  int fd = start_and_connect(backend);
   ASSERT_EQ(roundtrip(fd, "GET /warm HTTP/1.1\r\nHost: t\r\n\r\n").status, 200);
   Response r = roundtrip(fd, "POST /drop HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nx");
   EXPECT_EQ(r.status, 502);

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "tests/support/process.h"
+
 namespace percore::test {
 namespace {
 
@@ -37,11 +39,6 @@ int on_complete(http_parser* p) {
 int on_headers_head(http_parser*) {
   return 1;
 }  // a response to HEAD has no body
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
 
 // One read of what arrives before deadline_ms: bytes (> 0), 0 when the peer closed or reset,
 // -1 when the deadline passed first. Interruptions are retried.

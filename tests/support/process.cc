@@ -14,14 +14,11 @@
 #include <sstream>
 
 namespace percore::test {
-namespace {
 
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
-
-}  // namespace
 
 Process::Process(std::vector<std::string> argv) {
   // Workers orphaned by a killed master come to us, so they can be reaped, not left as zombies.

@@ -4,10 +4,22 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
+
 #include <string>
 #include <vector>
 
 namespace percore::test {
+
+// Milliseconds on the monotonic clock, for the harness's deadlines.
+int64_t now_ms();
+// Milliseconds since t0 on the same clock.
+inline int64_t ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               t0)
+      .count();
+}
 
 class Process {
  public:

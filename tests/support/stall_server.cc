@@ -11,29 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/loopback_listener.h"
+#include "tests/support/process.h"
+
 namespace percore::test {
-namespace {
-
-int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
-}  // namespace
 
 StallServer::StallServer(int stall_ms, std::string before_response)
     : stall_ms_(stall_ms), before_response_(std::move(before_response)) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(a);
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
-      listen(listen_fd_, 128) != 0 ||
-      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    return;
-  }
-  port_ = ntohs(a.sin_port);
+  listen_fd_ = listen_loopback_tcp(0, 128, SOCK_CLOEXEC, &port_);
+  if (listen_fd_ < 0) return;
   thread_ = std::thread([this] { serve(); });
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "tests/support/http_client.h"
+#include "tests/support/loopback_listener.h"
 
 namespace percore::test {
 namespace {
@@ -88,20 +89,8 @@ bool answer(int fd, const Request& r) {
 }  // namespace
 
 TestUpstream::TestUpstream(Kind kind, int port) : kind_(kind) {
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int one = 1;
-  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(listen_fd_, 128) != 0 ||
-      getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return;
-  }
-  port_ = ntohs(addr.sin_port);
+  listen_fd_ = listen_loopback_tcp(port, 128, SOCK_CLOEXEC, &port_);
+  if (listen_fd_ < 0) return;
   if (kind_ == Kind::kAnswer) acceptor_ = std::thread([this] { accept_loop(); });
 }
 

@@ -32,10 +32,9 @@ TEST_P(ServerHttp, RequestSentByteByByte) {
     ASSERT_TRUE(send_all(fd, std::string(1, ch)));
     usleep(500);
   }
-  auto r = read_responses(fd, 1, 5000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].status, 200);
-  EXPECT_EQ(r[0].body, "Hello from percore\n");
+  Response r = read_one(fd, 5000);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Hello from percore\n");
   close(fd);
 }
 
@@ -108,9 +107,8 @@ TEST_P(ServerHttp, OversizedHeadersGet431AndClose) {
   int fd = connect();
   std::string big(9000, 'a');
   ASSERT_TRUE(send_all(fd, "GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + big + "\r\n\r\n"));
-  auto r = read_responses(fd, 1, 5000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].status, 431);
+  Response r = read_one(fd, 5000);
+  EXPECT_EQ(r.status, 431);
   EXPECT_TRUE(wait_closed(fd, 3000));
   close(fd);
 }
@@ -119,9 +117,8 @@ TEST_P(ServerHttp, UnsupportedVersionGets505) {
   start({"-k"});
   int fd = connect();
   ASSERT_TRUE(send_all(fd, "GET / HTTP/2.0\r\nHost: t\r\n\r\n"));
-  auto r = read_responses(fd, 1, 5000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].status, 505);
+  Response r = read_one(fd, 5000);
+  EXPECT_EQ(r.status, 505);
   close(fd);
 }
 
@@ -130,10 +127,9 @@ TEST_P(ServerHttp, WithoutKeepAliveFlagAnswersThenCloses) {
   int fd = connect();
   ASSERT_TRUE(send_all(fd, "GET / HTTP/1.1\r\nHost: t\r\n\r\n"));
   bool closed = false;
-  auto r = read_responses(fd, 1, 5000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].status, 200);
-  EXPECT_FALSE(r[0].keep_alive);
+  Response r = read_one(fd, 5000);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_FALSE(r.keep_alive);
   EXPECT_TRUE(wait_closed(fd, 3000));
   (void)closed;
   close(fd);
@@ -143,13 +139,11 @@ TEST_P(ServerHttp, Http10KeepsAliveOnlyWhenAsked) {
   start({"-k"});
   int fd = connect();
   ASSERT_TRUE(send_all(fd, "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
-  auto r = read_responses(fd, 1, 5000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_TRUE(r[0].keep_alive);
+  Response r = read_one(fd, 5000);
+  EXPECT_TRUE(r.keep_alive);
   ASSERT_TRUE(send_all(fd, "GET / HTTP/1.0\r\n\r\n"));
-  r = read_responses(fd, 1, 5000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_FALSE(r[0].keep_alive);
+  r = read_one(fd, 5000);
+  EXPECT_FALSE(r.keep_alive);
   EXPECT_TRUE(wait_closed(fd, 3000));
   close(fd);
 }
@@ -175,9 +169,8 @@ TEST_P(ServerHttp, SlowHeaderIsCutOffWith408) {
     if (!send_all(fd, "X")) break;
     usleep(200000);
   }
-  auto r = read_responses(fd, 1, 3000);
-  ASSERT_EQ(r.size(), 1u);
-  EXPECT_EQ(r[0].status, 408);
+  Response r = read_one(fd, 3000);
+  EXPECT_EQ(r.status, 408);
   EXPECT_TRUE(wait_closed(fd, 3000));
   close(fd);
 }

@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "tests/support/netns.h"
 #include "tests/support/backend_test.h"
 #include "tests/support/process.h"
 #include "tests/support/server_process.h"
@@ -99,11 +100,7 @@ class ServerProxyNetns : public ::testing::TestWithParam<std::string> {
 
 TEST_P(ServerProxyNetns, ClientProxyBackendOnThreeHosts) {
   ThreeHosts hosts;
-  if (!hosts.created()) {
-    GTEST_SKIP() << "cannot create network namespaces here (needs root or CAP_NET_ADMIN): "
-                 << hosts.error();
-  }
-  ASSERT_TRUE(hosts.ok()) << hosts.error();
+  PERCORE_REQUIRE_NETNS(hosts);
   std::string tag = std::to_string(getpid());
   Process backend(hosts.in(hosts.backend_,
                            {PERCORE_SERVER_BIN, "-a", "198.18.0.6:8080", "-w", "1", "-k", "--io",

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/netns.h"
 #include "tests/support/backend_test.h"
 #include "tests/support/process.h"
 #include "tests/support/udp_helpers.h"
@@ -96,11 +97,7 @@ class UdpRelayNetns : public BackendTest {
 
 TEST_P(UdpRelayNetns, FanoutReachesEverySinkAndAnUnroutableDestinationFailsAlone) {
   RelayHosts hosts;
-  if (!hosts.created()) {
-    GTEST_SKIP() << "cannot create network namespaces here (needs root or CAP_NET_ADMIN): "
-                 << hosts.error();
-  }
-  ASSERT_TRUE(hosts.ok()) << hosts.error();
+  PERCORE_REQUIRE_NETNS(hosts);
   std::string tag = "/tmp/percore-udp-netns-" + std::to_string(getpid()) + "-" + GetParam();
   std::vector<std::unique_ptr<Process>> sinks;
   for (int k = 0; k < 3; ++k) {

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/netns.h"
 #include "tests/support/netns_pair.h"
 #include "tests/support/process.h"
 
@@ -105,11 +106,7 @@ class TuningScripts : public ::testing::Test {
   void SetUp() override {
     if (!have_program("ip")) GTEST_SKIP() << "needs iproute2";
     pair_ = std::make_unique<NetnsPair>(4, 3);
-    if (!pair_->created()) {
-      GTEST_SKIP() << "cannot create network namespaces here (needs root or CAP_NET_ADMIN): "
-                   << pair_->error();
-    }
-    ASSERT_TRUE(pair_->ok()) << pair_->error();
+    PERCORE_REQUIRE_NETNS(*pair_);
   }
   std::string in_a(const std::string& command, int* status) {
     return pair_->in_a(command, 60, status);

@@ -1,6 +1,7 @@
 #include "tests/support/http_client.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <http_parser.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -110,6 +111,12 @@ std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool 
     if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) break;
   }
   return std::move(st.done);
+}
+
+Response read_one(int fd, int timeout_ms) {
+  std::vector<Response> r = read_responses(fd, 1, timeout_ms);
+  EXPECT_EQ(r.size(), 1u) << "responses within " << timeout_ms << " ms";
+  return r.size() == 1 ? r[0] : Response{};
 }
 
 std::string read_raw_head(int fd, int timeout_ms, int settle_ms) {

@@ -24,6 +24,10 @@ bool send_all(int fd, std::string_view bytes);
 std::vector<Response> read_responses(int fd, size_t count, int timeout_ms, bool head = false,
                                      bool* closed = nullptr);
 
+// Reads exactly one response within timeout_ms. Anything else (none, or more than one) fails the
+// calling test and gives status 0.
+Response read_one(int fd, int timeout_ms);
+
 // The raw bytes of one response head, up to and including its empty line, plus whatever else
 // arrives within settle_ms after it (a body that should not be there); "" on timeout.
 std::string read_raw_head(int fd, int timeout_ms, int settle_ms = 100);

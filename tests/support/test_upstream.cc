@@ -39,6 +39,15 @@ int on_done(http_parser* p) {
   return 0;
 }
 
+http_parser_settings request_callbacks() {
+  http_parser_settings settings;
+  http_parser_settings_init(&settings);
+  settings.on_url = on_url;
+  settings.on_body = on_body;
+  settings.on_message_complete = on_done;
+  return settings;
+}
+
 // The answer for a request, and whether the connection closes after it.
 bool answer(int fd, const Request& r) {
   std::string conn = r.keep_alive ? "" : "Connection: close\r\n";
@@ -138,15 +147,15 @@ void TestUpstream::accept_loop() {
 }
 
 void TestUpstream::serve(int fd) {
-  http_parser_settings settings;
-  http_parser_settings_init(&settings);
-  settings.on_url = on_url;
-  settings.on_body = on_body;
-  settings.on_message_complete = on_done;
+  static const http_parser_settings settings = request_callbacks();
   http_parser parser;
-  http_parser_init(&parser, HTTP_REQUEST);
   Request req;
-  parser.data = &req;
+  auto next_request = [&] {
+    req = Request{};
+    http_parser_init(&parser, HTTP_REQUEST);
+    parser.data = &req;
+  };
+  next_request();
   char buf[65536];
   bool open = true;
   while (open && !stopping_) {
@@ -164,9 +173,7 @@ void TestUpstream::serve(int fd) {
       if (HTTP_PARSER_ERRNO(&parser) == HPE_PAUSED) {
         ++requests_;
         open = answer(fd, req);
-        req = Request{};
-        http_parser_init(&parser, HTTP_REQUEST);
-        parser.data = &req;
+        next_request();
       } else if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) {
         open = false;
       } else {

@@ -14,6 +14,7 @@
 
 #include "core/io/backend.h"
 #include "server/mode.h"
+#include "tests/support/quiet_backend.h"
 
 namespace percore::server {
 
@@ -37,7 +38,7 @@ int open_fd_count() {
 
 // A backend that refuses every open() and, like the real ones, answers close() with -EBADF for
 // an fd it never registered.
-class RefusingBackend final : public io::Backend {
+class RefusingBackend final : public test::QuietBackend {
  public:
   const char* name() const override { return "refusing"; }
   int start_accept(int, uint64_t, io::AcceptWake) override { return -ENOSYS; }
@@ -51,12 +52,6 @@ class RefusingBackend final : public io::Backend {
   int resume_recv(int) override { return -EBADF; }
   int send(int, iovec*, int) override { return -EBADF; }
   int close(int fd) override { return registered.count(fd) != 0 ? ::close(fd) : -EBADF; }
-  int close_when_sent(int fd) override { return close(fd); }
-  void settle(int64_t) override {}
-  int wait(io::Completion*, int, int64_t) override { return 0; }
-  int open_datagram(int, uint64_t) override { return -ENOSYS; }
-  int send_datagrams(int, const io::OutDatagram*, int) override { return -EBADF; }
-  io::DatagramStats datagram_stats() const override { return {}; }
 
   std::set<int> registered;  // stays empty: open() never succeeds
   int opens = 0;

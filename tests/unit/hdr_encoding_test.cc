@@ -50,6 +50,13 @@ std::unique_ptr<Histogram> through_json(const Histogram& h) {
   return back;
 }
 
+// through_json(), checking that what came back answers as h does (when it came back).
+std::unique_ptr<Histogram> same_through_json(const Histogram& h) {
+  auto back = through_json(h);
+  if (back != nullptr) expect_same_answers(h, *back);
+  return back;
+}
+
 TEST(Base64, Rfc4648Vectors) {
   const std::pair<const char*, const char*> vectors[] = {{"", ""},
                                                          {"f", "Zg=="},
@@ -111,9 +118,8 @@ TEST(HdrEncoding, HugeCountsUseTheNinthByte) {
 
 TEST(HdrEncoding, EmptyHistogramRoundTrips) {
   Histogram h;
-  auto back = through_json(h);
+  auto back = same_through_json(h);
   ASSERT_NE(back, nullptr);
-  expect_same_answers(h, *back);
   EXPECT_EQ(back->count(), 0u);
 }
 
@@ -140,9 +146,8 @@ TEST(HistogramJson, RoundTripIsExact) {
   Histogram h;
   for (int64_t v : latency_like_samples(20'000, 2)) h.record(v);
   h.record(70'000'000'000);  // clamped to 60 s
-  auto back = through_json(h);
+  auto back = same_through_json(h);
   ASSERT_NE(back, nullptr);
-  expect_same_answers(h, *back);
   EXPECT_EQ(back->clamped(), 1u);
 }
 

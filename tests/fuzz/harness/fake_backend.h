@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/io/backend.h"
+#include "tests/support/quiet_backend.h"
 
 namespace percore::fuzz {
 
@@ -22,7 +23,7 @@ struct FakeSocket {
   std::string sent;  // every byte the mode sent on this socket
 };
 
-class FakeBackend final : public io::Backend {
+class FakeBackend final : public test::QuietBackend {
  public:
   ~FakeBackend() override;
   const char* name() const override { return "fake"; }
@@ -34,13 +35,6 @@ class FakeBackend final : public io::Backend {
   int resume_recv(int fd) override;
   int send(int fd, iovec* iov, int iovcnt) override;
   int close(int fd) override;
-  int close_when_sent(int fd) override { return close(fd); }
-  void settle(int64_t) override {}
-  int wait(io::Completion*, int, int64_t) override { return 0; }
-  // The fuzzed modes are stream modes: no datagram socket is ever opened.
-  int open_datagram(int, uint64_t) override { return -ENOSYS; }
-  int send_datagrams(int, const io::OutDatagram*, int) override { return -EBADF; }
-  io::DatagramStats datagram_stats() const override { return {}; }
 
   std::map<int, FakeSocket>& sockets() { return sockets_; }
   // What each socket already closed had been sent, in closing order, with whether it was one

@@ -72,9 +72,9 @@ class UpstreamPool {
   void bring_back(int b, const char* why);
 
   std::vector<Upstream> upstreams_;
-  UpstreamHoldDown health_;
   stats::WorkerSlot& slot_;
   util::DeadlineList idle_timers_;
+  UpstreamHoldDown health_;
   Balance balance_;
   size_t max_idle_;
   size_t next_ = 0;  // round-robin cursor

@@ -1,4 +1,5 @@
 #include "core/util/slab.h"
+#include "core/util/token_layout.h"
 
 #include <gtest/gtest.h>
 
@@ -21,8 +22,8 @@ TEST(Slab, TokensOfReleasedSlotsGoStale) {
   Item* b = slab.acquire();  // likely the same slot, a new generation
   EXPECT_EQ(slab.lookup(token), nullptr);
   EXPECT_EQ(slab.lookup(Slab<Item>::token(b)), b);
-  EXPECT_EQ(Slab<Item>::token(b) & ~io::kTokenMask, 0u);
-  EXPECT_EQ(Slab<Item>::token(b) >> (io::kTokenBits - 1), 0u) << "top token bit is the workers'";
+  EXPECT_EQ(Slab<Item>::token(b) & ~kTokenMask, 0u);
+  EXPECT_EQ(Slab<Item>::token(b) >> (kTokenBits - 1), 0u) << "top token bit is the workers'";
 }
 
 TEST(Slab, GrowsWithStableAddressesAndVisitsLiveOnes) {

@@ -37,7 +37,8 @@ bool icmp_errno(int err) {
 
 }  // namespace
 
-UdpRelay::UdpRelay(WorkerContext& ctx) : UdpMode(ctx), health_(ctx.options->upstreams.size(), kFirstHoldNs) {
+UdpRelay::UdpRelay(WorkerContext& ctx)
+    : UdpMode(ctx), health_(ctx.options->upstreams.size(), kFirstHoldNs) {
   for (int fd : ctx.datagram_fds) {
     if (int rc = add_socket(fd); rc < 0 && startup_error_.empty()) {
       startup_error_ = std::string("udp-relay: cannot register socket: ") + strerror(-rc);

@@ -10,8 +10,8 @@
 
 #include <vector>
 
-#include "server/upstream_holddown.h"
 #include "server/udp_mode.h"
+#include "server/upstream_holddown.h"
 
 namespace percore::server {
 

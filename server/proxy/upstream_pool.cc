@@ -106,8 +106,7 @@ void UpstreamPool::on_failure(int b, int64_t now_ns, const char* why) {
   if (hold == 0) return;  // out already: the hold restarted
   slot_.upstreams[b].up.store(0, std::memory_order_relaxed);
   spdlog::warn("backend {} out of rotation for {:g}s{}: {}", upstreams_[b].name, seconds(hold),
-               hold > health_.first_hold_ns() ? " (failed again soon after coming back)" : "",
-               why);
+               hold > health_.first_hold_ns() ? " (failed again soon after coming back)" : "", why);
 }
 
 void UpstreamPool::on_success(int b, int64_t now_ns) {

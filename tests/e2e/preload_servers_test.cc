@@ -19,8 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/proc_info.h"
 #include "tests/support/netns.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/process.h"
 
 namespace percore::test {

@@ -209,8 +209,8 @@ TEST(UringRingShape, EchoTakesFewerLargerBuffersThanHttpUnlessTheEnvironmentSays
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, ServerEcho, every_backend_and({kUringFallback, kUringFewBuffers}),
-                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, ServerEcho,
+                         every_backend_and({kUringFallback, kUringFewBuffers}), backend_name);
 
 }  // namespace
 }  // namespace percore::test

@@ -12,9 +12,9 @@
 #include <thread>
 
 #include "core/proc/kernel.h"
-#include "tests/support/proc_info.h"
 #include "tests/support/backend_test.h"
 #include "tests/support/http_client.h"
+#include "tests/support/proc_info.h"
 #include "tests/support/process.h"
 
 namespace percore::test {

@@ -6,8 +6,8 @@
 
 #include <memory>
 
-#include "tests/support/netns.h"
 #include "tests/support/backend_test.h"
+#include "tests/support/netns.h"
 #include "tests/support/process.h"
 #include "tests/support/server_process.h"
 

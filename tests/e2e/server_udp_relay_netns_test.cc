@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/netns.h"
 #include "tests/support/backend_test.h"
+#include "tests/support/netns.h"
 #include "tests/support/process.h"
 #include "tests/support/udp_helpers.h"
 

@@ -11,13 +11,13 @@
 // In a test body or SetUp(): skips the test where this machine cannot make network namespaces
 // (not root, no CAP_NET_ADMIN), fails it where it could but setting `hosts` up went wrong.
 // `hosts` is any set of namespaces with created(), ok() and error().
-#define PERCORE_REQUIRE_NETNS(hosts)                                                         \
-  do {                                                                                      \
-    if (!(hosts).created()) {                                                               \
+#define PERCORE_REQUIRE_NETNS(hosts)                                                          \
+  do {                                                                                        \
+    if (!(hosts).created()) {                                                                 \
       GTEST_SKIP() << "cannot create network namespaces here (needs root or CAP_NET_ADMIN): " \
-                   << (hosts).error();                                                      \
-    }                                                                                       \
-    ASSERT_TRUE((hosts).ok()) << (hosts).error();                                           \
+                   << (hosts).error();                                                        \
+    }                                                                                         \
+    ASSERT_TRUE((hosts).ok()) << (hosts).error();                                             \
   } while (0)
 
 namespace percore::test {

@@ -767,8 +767,8 @@ TEST_P(BackendContract, SignalInterruptsWait) {
   EXPECT_LT(took, std::chrono::milliseconds(2000));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, BackendContract,
-                         test::every_backend_and({test::kUringFallback}), test::backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, BackendContract, test::every_backend_and({test::kUringFallback}),
+                         test::backend_name);
 
 }  // namespace
 }  // namespace percore::io

@@ -63,17 +63,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: ref_epoll_echo PORT\n");
     return 2;
   }
-  signal(SIGPIPE, SIG_IGN);
-  int lfd = -1;
-  int ep = percore::bench::listen_loopback_epoll(std::atoi(argv[1]), &lfd);
-  if (ep < 0) return 1;
-  std::vector<Conn> conns(1024);
   std::vector<char> buf(64 << 10);
-  percore::bench::serve_epoll(ep, lfd, conns, [&](int fd, uint32_t events) {
-    if (events & EPOLLOUT) {
-      drain(ep, fd, conns[fd]);
-    } else {
-      echo(ep, fd, conns[fd], buf.data(), buf.size());
-    }
-  });
+  return percore::bench::serve_loopback<Conn>(std::atoi(argv[1]),
+                                              [&](int ep, int fd, uint32_t events, Conn& c) {
+                                                if (events & EPOLLOUT) {
+                                                  drain(ep, fd, c);
+                                                } else {
+                                                  echo(ep, fd, c, buf.data(), buf.size());
+                                                }
+                                              });
 }

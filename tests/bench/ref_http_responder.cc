@@ -82,61 +82,56 @@ int main(int argc, char** argv) {
   const bool close_each = argc == 3;
   const char* response = close_each ? kClose : kKeepAlive;
   const size_t response_len = std::strlen(response);
-  signal(SIGPIPE, SIG_IGN);
-  int lfd = -1;
-  int ep = percore::bench::listen_loopback_epoll(std::atoi(argv[1]), &lfd);
-  if (ep < 0) return 1;
-  std::vector<Conn> conns(1024);
   std::vector<char> buf(64 << 10);
   std::string out;
-  percore::bench::serve_epoll(ep, lfd, conns, [&](int fd, uint32_t events) {
-    Conn& c = conns[fd];
-    if (events & EPOLLOUT) {  // a backlog from a full send buffer
-      ssize_t w = send(fd, c.unsent.data(), c.unsent.size(), 0);
-      if (w < 0 && errno != EAGAIN) {
-        close(fd);
-        return;
-      }
-      if (w > 0) c.unsent.erase(0, static_cast<size_t>(w));
-      if (c.unsent.empty()) {
-        if (close_each) {
+  return percore::bench::serve_loopback<Conn>(
+      std::atoi(argv[1]), [&](int ep, int fd, uint32_t events, Conn& c) {
+        if (events & EPOLLOUT) {  // a backlog from a full send buffer
+          ssize_t w = send(fd, c.unsent.data(), c.unsent.size(), 0);
+          if (w < 0 && errno != EAGAIN) {
+            close(fd);
+            return;
+          }
+          if (w > 0) c.unsent.erase(0, static_cast<size_t>(w));
+          if (c.unsent.empty()) {
+            if (close_each) {
+              close(fd);
+              return;
+            }
+            epoll_event ev{EPOLLIN, {.fd = fd}};
+            epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+          }
+          return;
+        }
+        ssize_t r = recv(fd, buf.data(), buf.size(), 0);
+        if (r == 0 || (r < 0 && errno != EAGAIN)) {
           close(fd);
           return;
         }
-        epoll_event ev{EPOLLIN, {.fd = fd}};
-        epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-      }
-      return;
-    }
-    ssize_t r = recv(fd, buf.data(), buf.size(), 0);
-    if (r == 0 || (r < 0 && errno != EAGAIN)) {
-      close(fd);
-      return;
-    }
-    if (r < 0) return;
-    size_t requests = count_requests(c, buf.data(), static_cast<size_t>(r));
-    if (requests == 0) return;
-    if (close_each) requests = 1;
-    const char* data = response;
-    size_t len = response_len;
-    if (requests > 1) {
-      out.clear();
-      for (size_t k = 0; k < requests; ++k) out.append(response, response_len);
-      data = out.data();
-      len = out.size();
-    }
-    ssize_t w = send(fd, data, len, 0);
-    if (w < 0 && errno != EAGAIN) {
-      close(fd);
-      return;
-    }
-    size_t sent = w > 0 ? static_cast<size_t>(w) : 0;
-    if (sent < len) {
-      c.unsent.assign(data + sent, len - sent);
-      epoll_event ev{EPOLLOUT, {.fd = fd}};  // stop reading until the backlog drains
-      epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
-      return;
-    }
-    if (close_each) close(fd);
-  });
+        if (r < 0) return;
+        size_t requests = count_requests(c, buf.data(), static_cast<size_t>(r));
+        if (requests == 0) return;
+        if (close_each) requests = 1;
+        const char* data = response;
+        size_t len = response_len;
+        if (requests > 1) {
+          out.clear();
+          for (size_t k = 0; k < requests; ++k) out.append(response, response_len);
+          data = out.data();
+          len = out.size();
+        }
+        ssize_t w = send(fd, data, len, 0);
+        if (w < 0 && errno != EAGAIN) {
+          close(fd);
+          return;
+        }
+        size_t sent = w > 0 ? static_cast<size_t>(w) : 0;
+        if (sent < len) {
+          c.unsent.assign(data + sent, len - sent);
+          epoll_event ev{EPOLLOUT, {.fd = fd}};  // stop reading until the backlog drains
+          epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
+          return;
+        }
+        if (close_each) close(fd);
+      });
 }

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
@@ -45,10 +46,16 @@ void accept_all(int ep, int lfd, std::vector<Conn>& conns) {
   }
 }
 
-// Says "ready" and serves for ever: new connections are accepted (accept_all), every other event
-// goes to on_event(fd, events) with the fd's epoll events.
+// Listens on 127.0.0.1:port, says "ready" and serves for ever: new connections are accepted
+// (accept_all), every other event goes to on_event(ep, fd, events, conn) with the fd's epoll
+// events and its Conn. Returns 1 only when it cannot listen.
 template <typename Conn, typename OnEvent>
-[[noreturn]] void serve_epoll(int ep, int lfd, std::vector<Conn>& conns, OnEvent&& on_event) {
+int serve_loopback(int port, OnEvent&& on_event) {
+  signal(SIGPIPE, SIG_IGN);
+  int lfd = -1;
+  int ep = listen_loopback_epoll(port, &lfd);
+  if (ep < 0) return 1;
+  std::vector<Conn> conns(1024);
   epoll_event events[512];
   std::printf("ready\n");
   std::fflush(stdout);
@@ -59,7 +66,7 @@ template <typename Conn, typename OnEvent>
       if (fd == lfd) {
         accept_all(ep, lfd, conns);
       } else {
-        on_event(fd, events[i].events);
+        on_event(ep, fd, events[i].events, conns[fd]);
       }
     }
   }

@@ -40,8 +40,8 @@ int on_done(http_parser* p) {
 }
 
 http_parser_settings request_callbacks() {
-  http_parser_settings settings;
-  http_parser_settings_init(&settings);
+  // Every other callback null, as http_parser_settings_init() leaves them.
+  http_parser_settings settings{};
   settings.on_url = on_url;
   settings.on_body = on_body;
   settings.on_message_complete = on_done;

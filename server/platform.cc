@@ -7,23 +7,19 @@ const char* help_note() {
 }
 
 const char* io_help() {
-  return "event loop: epoll, uring or auto; sockmap (echo only): echo inside the kernel with BPF";
+  return "event loop: epoll, uring or auto";
 }
 
 const char* io_default() {
   return "epoll";
 }
 
-bool offers_sockmap() {
-  return true;
-}
-
 const char* io_usage_error() {
   return "--io must be epoll, uring, auto or sockmap";
 }
 
-std::string mode_unavailable(ServerMode) {
-  return "";
+const char* system_name() {
+  return "Linux";
 }
 
 }  // namespace percore::server::platform

@@ -1,10 +1,7 @@
-// What the server's flags say differently per system: the event loops there are, the modes
-// built there and a line about the process model. platform.cc is Linux, platform_win.cc Windows.
+// What the server's flags say differently per system: the event loops there are and a line
+// about the process model. platform.cc is Linux, platform_win.cc Windows; which modes each
+// system builds is a column of mode_table.h.
 #pragma once
-
-#include <string>
-
-#include "server/options.h"
 
 namespace percore::server::platform {
 
@@ -14,9 +11,7 @@ const char* help_note();
 const char* io_help();
 const char* io_default();
 const char* io_usage_error();
-// Whether `--io sockmap` (the BPF in-kernel echo) exists on this system.
-bool offers_sockmap();
-// Empty when `mode` is built here; else the one-line usage error.
-std::string mode_unavailable(ServerMode mode);
+// The name --help and messages use for this system ("Windows").
+const char* system_name();
 
 }  // namespace percore::server::platform

@@ -4,8 +4,7 @@ namespace percore::server::platform {
 
 const char* help_note() {
   return ". On Windows the workers are pinned threads of one process, each with its own I/O "
-         "completion port, sharing one listener per address (Windows has no SO_REUSEPORT); "
-         "modes http, echo and udp-echo are built here, proxy and udp-relay may come later.";
+         "completion port, sharing one listener per address (Windows has no SO_REUSEPORT)";
 }
 
 const char* io_help() {
@@ -16,19 +15,12 @@ const char* io_default() {
   return "iocp";
 }
 
-bool offers_sockmap() {
-  return false;
-}
-
 const char* io_usage_error() {
   return "--io must be iocp on Windows (epoll, uring and sockmap are Linux event loops)";
 }
 
-std::string mode_unavailable(ServerMode mode) {
-  if (mode == ServerMode::kProxy || mode == ServerMode::kUdpRelay) {
-    return std::string("--mode ") + mode_name(mode) + " is not built on Windows yet";
-  }
-  return "";
+const char* system_name() {
+  return "Windows";
 }
 
 }  // namespace percore::server::platform

@@ -84,7 +84,7 @@ class Master {
   std::unique_ptr<stats::WorkerSlots> slots_;
   std::vector<WorkerState> workers_;
   std::vector<int> reservations_;
-  io::BackendKind backend_ = io::BackendKind::kEpoll;
+  io::BackendKind backend_ = io::BackendKind::kAuto;  // resolved in prepare()
   MetricsEndpoint metrics_;
   int sigfd_ = -1;
   int ready_rd_ = -1;

@@ -172,11 +172,9 @@ TEST(ServerOptions, ModeMessagesAndHelpComeFromTheModeTable) {
   ServerOptions o;
   std::string msg;
   ASSERT_EQ(parse({"--help"}, &o, &msg), ParseOutcome::kHelp);
-  for (const char* text :
-       {"http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else "
-        "http)",
-        "proxy or udp-relay: backend ip:port", "udp-echo returns every datagram to its sender",
-        "sockmap (echo only)"}) {
+  // cxxopts wraps a flag's help at spaces: these pieces stay on one line.
+  for (const char* text : {"http, proxy, echo, udp-echo or udp-relay", "proxy or udp-relay:",
+                           "udp-echo returns every datagram to its sender", "(echo only)"}) {
     EXPECT_NE(msg.find(text), std::string::npos) << text;
   }
 }

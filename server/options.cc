@@ -48,13 +48,13 @@ std::string modes_note() {
   std::string missing =
       mode_names([](const ModeRow& row) { return !name_built_here(row.name); }, "and");
   if (!missing.empty()) {
-    note += "; " + missing + " may come to " + platform::system_name() + " later";
+    note += "; " + missing + " may come to " + platform::kSystemText.name + " later";
   }
   return note + ".";
 }
 
 std::string io_help() {
-  std::string help = platform::io_help();
+  std::string help = platform::kSystemText.io_help;
   std::string sockmap =
       mode_names([](const ModeRow& row) { return built_here(row) && (row.io & kSockmapIo); }, "or");
   if (!sockmap.empty()) {
@@ -71,7 +71,7 @@ cxxopts::Options make_spec() {
       std::string("percore server: one pinned worker per core, each with its own "
                   "SO_REUSEPORT listener and event loop. `server doctor --help`: check this "
                   "machine") +
-          platform::help_note() + modes_note());
+          platform::kSystemText.help_note + modes_note());
   std::string mode_help = modes + " (default: " + mode_name(default_mode(true)) +
                           " with -x, else " + mode_name(default_mode(false)) + ")";
   std::string backend_help = forwarding + ": backend ip:port, repeatable";
@@ -88,7 +88,7 @@ cxxopts::Options make_spec() {
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
     ("mode", mode_help, cxxopts::value<std::string>())
-    ("io", io_text, cxxopts::value<std::string>()->default_value(platform::io_default()))
+    ("io", io_text, cxxopts::value<std::string>()->default_value(platform::kSystemText.io_default))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<std::string>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<std::string>()->default_value("60"))
     ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<std::string>()->default_value("10"))
@@ -288,7 +288,7 @@ bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* me
   }
   o->mode = row->mode;
   if (!name_built_here(row->name)) {
-    *message = "--mode " + mode + " is not built on " + platform::system_name() + " yet";
+    *message = "--mode " + mode + " is not built on " + platform::kSystemText.name + " yet";
     return false;
   }
   if (r.count("mode") == 0) return true;
@@ -315,7 +315,7 @@ bool parse_io(const cxxopts::ParseResult& r, ServerOptions* o, std::string* mess
     o->sockmap = true;
     o->io = io::BackendKind::kEpoll;  // the worker's loop: accepts and hang-ups only
   } else if (!io::parse_backend_kind(io, &o->io)) {
-    *message = platform::io_usage_error();
+    *message = platform::kSystemText.io_mistaken;
     return false;
   }
   IoKinds kinds = o->sockmap ? kSockmapIo : io_kinds_of(o->io);

@@ -5,13 +5,14 @@
 
 namespace percore::server::platform {
 
-// Added to --help's description.
-const char* help_note();
-// --io: its help text, default and the one-line error for a name this system does not have.
-const char* io_help();
-const char* io_default();
-const char* io_usage_error();
-// The name --help and messages use for this system ("Windows").
-const char* system_name();
+struct SystemText {
+  const char* name;         // "Windows", for messages
+  const char* help_note;    // added to --help's description
+  const char* io_help;      // --io's help text
+  const char* io_default;   // --io's default
+  const char* io_mistaken;  // the one-line error for an --io this system does not have
+};
+
+extern const SystemText kSystemText;
 
 }  // namespace percore::server::platform

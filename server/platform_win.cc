@@ -2,25 +2,15 @@
 
 namespace percore::server::platform {
 
-const char* help_note() {
-  return ". On Windows the workers are pinned threads of one process, each with its own I/O "
-         "completion port, sharing one listener per address (Windows has no SO_REUSEPORT)";
-}
-
-const char* io_help() {
-  return "event loop: iocp (the only one on Windows; auto means iocp)";
-}
-
-const char* io_default() {
-  return "iocp";
-}
-
-const char* io_usage_error() {
-  return "--io must be iocp on Windows (epoll, uring and sockmap are Linux event loops)";
-}
-
-const char* system_name() {
-  return "Windows";
-}
+const SystemText kSystemText = {
+    .name = "Windows",
+    .help_note =
+        ". On Windows the workers are pinned threads of one process, each with its own "
+        "I/O completion port, sharing one listener per address (Windows has no "
+        "SO_REUSEPORT)",
+    .io_help = "event loop: iocp (the only one on Windows; auto means iocp)",
+    .io_default = "iocp",
+    .io_mistaken = "--io must be iocp on Windows (epoll, uring and sockmap are Linux event loops)",
+};
 
 }  // namespace percore::server::platform

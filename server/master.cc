@@ -23,9 +23,8 @@
 #include "core/proc/limits.h"
 #include "core/util/clock.h"
 #include "server/metrics_endpoint.h"
-#include "server/sockmap_mode.h"
 #include "server/stats_printer.h"
-#include "server/worker.h"
+#include "server/worker_process.h"
 
 namespace percore::server {
 namespace {
@@ -53,7 +52,7 @@ std::string describe_exit(int status) {
 
 class Master {
  public:
-  explicit Master(ServerOptions options) : o_(std::move(options)) {}
+  explicit Master(ServerOptions options) : o_(std::move(options)), row_(mode_row(o_)) {}
   ~Master() {
     for (int fd : {sigfd_, ready_rd_, ready_wr_}) {
       if (fd >= 0) close(fd);
@@ -78,11 +77,14 @@ class Master {
   bool all_exited() const;
   void fail(const std::string& message);
 
+  bool datagrams() const { return row_.transport == Transport::kDatagram; }
+
   ServerOptions o_;
+  const ModeRow& row_;
   std::unique_ptr<stats::WorkerSlots> slots_;
   std::vector<WorkerState> workers_;
   std::vector<int> reservations_;
-  io::BackendKind backend_ = io::BackendKind::kEpoll;
+  io::BackendKind backend_ = io::BackendKind::kAuto;  // resolved in prepare()
   MetricsEndpoint metrics_;
   int sigfd_ = -1;
   int ready_rd_ = -1;
@@ -110,16 +112,16 @@ bool Master::reserve_ports() {
     // SO_REUSEPORT would let this server quietly join one already listening here and take half
     // its connections. That is what a hitless restart wants (--join-running), and an accident
     // otherwise: refuse unless asked.
-    if (!o_.join_running && addr.port() != 0 && net::address_taken(addr, is_udp_mode(o_.mode))) {
+    if (!o_.join_running && addr.port() != 0 && net::address_taken(addr, datagrams())) {
       fail(fmt::format(
           "cannot listen on {}: Address already in use by another server (--join-running "
           "shares it, as a hitless restart does)",
           addr.to_string()));
       return false;
     }
-    int fd = is_udp_mode(o_.mode) ? net::bind_udp_reuseport(addr)
-             : shared             ? net::bind_exclusive(addr, o_.backlog)
-                                  : net::bind_reuseport(addr, 0);
+    int fd = datagrams() ? net::bind_udp_reuseport(addr)
+             : shared    ? net::bind_exclusive(addr, o_.backlog)
+                         : net::bind_reuseport(addr, 0);
     if (fd < 0) {
       fail(fmt::format("cannot listen on {}: {}", addr.to_string(), strerror(-fd)));
       return false;
@@ -139,7 +141,7 @@ bool Master::prepare() {
   }
   uint64_t fds = proc::raise_fd_limit();
   spdlog::info("starting: {} workers from core {}, mode {}, {} listeners, fd limit {}", o_.workers,
-               o_.start_core, mode_name(o_.mode), listen_mode_name(o_.listen_mode), fds);
+               o_.start_core, row_.name, listen_mode_name(o_.listen_mode), fds);
 
   std::string note;
   backend_ = io::resolve_backend_kind(o_.io, &note, &error);
@@ -148,9 +150,9 @@ bool Master::prepare() {
     return false;
   }
   if (!note.empty()) spdlog::warn("{}", note);
-  if (o_.sockmap) {
-    if (std::string why = sockmap_unavailable_reason(); !why.empty()) {
-      fail("--io sockmap: " + why);
+  if (row_.unavailable != nullptr) {
+    if (std::string why = row_.unavailable(); !why.empty()) {
+      fail(why);
       return false;
     }
   }
@@ -217,12 +219,19 @@ void Master::spawn(int index) {
     metrics_.close_listener();
     // The reservations are the master's, unless they are the shared listeners: a UDP one held
     // open here would take datagrams.
-    if (is_udp_mode(o_.mode) || !is_shared_listener(o_.listen_mode)) {
+    if (datagrams() || !is_shared_listener(o_.listen_mode)) {
       for (int fd : reservations_) close(fd);
       reservations_.clear();
     }
-    WorkerLaunch launch{index, w.core, backend_, ready_wr_, master_pid, &reservations_};
-    int code = run_worker(o_, launch, &slots_->slot(index));
+    WorkerLaunch launch;
+    launch.index = index;
+    launch.core = w.core;
+    launch.backend = backend_;
+    // Shared modes use the inherited descriptor itself (closing it closes only this worker's
+    // reference): a preloaded libpercore_preload.so recognises it by its number.
+    launch.sockets = reservations_;
+    int code =
+        run_worker_process(o_, std::move(launch), ready_wr_, master_pid, &slots_->slot(index));
     spdlog::shutdown();
     _exit(code);
   }
@@ -277,9 +286,8 @@ bool Master::wait_until_ready() {
 
 void Master::print_ready_lines() {
   for (const net::Address& addr : o_.listen) {
-    fmt::print("percore: ready {} {} workers={} io={} listen-mode={}\n", mode_name(o_.mode),
-               addr.to_string(), o_.workers,
-               o_.sockmap ? "sockmap" : io::backend_kind_name(backend_),
+    fmt::print("percore: ready {} {} workers={} io={} listen-mode={}\n", row_.name,
+               addr.to_string(), o_.workers, io_name(o_, backend_),
                listen_mode_name(o_.listen_mode));
   }
   if (o_.metrics) fmt::print("percore: metrics http://{}/metrics\n", o_.metrics->to_string());
@@ -360,7 +368,7 @@ void Master::handle_signals() {
 }
 
 void Master::loop() {
-  StatsPrinter printer(*slots_, upstream_names(o_), is_udp_mode(o_.mode));
+  StatsPrinter printer(*slots_, upstream_names(o_), row_.transport);
   int64_t next_tick = util::now_ns() + util::kNsPerSec;
   while (true) {
     int64_t now = util::now_ns();
@@ -408,14 +416,14 @@ int Master::run() {
   if (!prepare()) return 1;
   for (int i = 0; i < o_.workers; ++i) spawn(i);
   if (!wait_until_ready()) return 1;
-  if (is_udp_mode(o_.mode)) {
+  if (datagrams()) {
     for (int fd : reservations_) close(fd);
     reservations_.clear();
   }
   print_ready_lines();
   loop();
   double elapsed = static_cast<double>(util::now_ns() - start_ns_) / 1e9;
-  StatsPrinter(*slots_, upstream_names(o_), is_udp_mode(o_.mode)).print_summary(stdout, elapsed);
+  StatsPrinter(*slots_, upstream_names(o_), row_.transport).print_summary(stdout, elapsed);
   spdlog::info("stopped");
   return 0;
 }

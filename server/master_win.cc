@@ -2,9 +2,10 @@
 // core (as seed 000 runs its IOCP echo server). Each thread has its own completion port (its
 // backend), its own mode and its own statistics slot; the listening sockets are opened once here
 // and shared (Windows has no SO_REUSEPORT; the IOCP backend hands each accepted connection to the
-// next accepting worker). UDP modes bind one socket per worker (SO_REUSEADDR, SIO_CPU_AFFINITY
+// next accepting worker). Datagram modes bind one socket per worker (SO_REUSEADDR, SIO_CPU_AFFINITY
 // where the system has it). Ctrl-C / Ctrl-Break / console close start the same bounded drain as
-// SIGTERM on Linux. Not here (yet): worker restarts, -v lines and --metrics.
+// SIGTERM on Linux. The threads run the same worker body as Linux's processes (worker.h). Not
+// here (yet): worker restarts, -v lines and --metrics.
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <windows.h>
@@ -23,7 +24,7 @@
 #include "core/proc/affinity.h"
 #include "server/event_loop.h"
 #include "server/master.h"
-#include "server/mode.h"
+#include "server/worker.h"
 
 namespace percore::server {
 namespace {
@@ -54,52 +55,6 @@ struct Startup {
   }
 };
 
-struct WorkerPlan {
-  int index;
-  int core;
-  std::vector<int> datagram_fds;  // UDP modes: this worker's sockets
-};
-
-void run_worker_thread(const ServerOptions& o, WorkerPlan plan, const std::vector<int>& listeners,
-                       stats::WorkerSlot* slot, Startup* startup) {
-  if (int rc = proc::pin_to_cpu(plan.core); rc < 0) {
-    startup->report(fmt::format("cannot pin worker {} to CPU {}", plan.index, plan.core));
-    return;
-  }
-  slot->pid.store(static_cast<int32_t>(GetCurrentThreadId()), std::memory_order_relaxed);
-  slot->core.store(plan.core, std::memory_order_relaxed);
-  slot->starts.fetch_add(1, std::memory_order_relaxed);
-  std::string error;
-  std::unique_ptr<io::Backend> backend = io::make_backend(io::BackendKind::kIocp, &error);
-  if (!backend) {
-    startup->report(error);
-    return;
-  }
-  auto accept = std::make_unique<Listeners>(*backend, io::AcceptWake::kEvery);
-  for (size_t i = 0; i < listeners.size(); ++i) {
-    if (int rc = accept->add(listeners[i]); rc < 0) {
-      startup->report(fmt::format("cannot accept on {}: {}", o.listen[i].to_string(), -rc));
-      return;
-    }
-  }
-  WorkerContext ctx;
-  ctx.index = plan.index;
-  ctx.core = plan.core;
-  ctx.backend = backend.get();
-  ctx.slot = slot;
-  ctx.options = &o;
-  ctx.datagram_fds = plan.datagram_fds;
-  std::unique_ptr<Mode> mode = make_mode(ctx);
-  spdlog::info("worker {} started: thread {}, cpu {}, {} backend, {} mode", plan.index,
-               GetCurrentThreadId(), plan.core, backend->name(), mode_name(o.mode));
-  startup->report("");
-  run_event_loop(*backend, *accept, *mode, *slot, g_signals, o.drain_timeout_ms);
-  mode.reset();
-  accept.reset();
-  slot->active.store(0, std::memory_order_relaxed);
-  spdlog::info("worker {} exits", plan.index);
-}
-
 int fail(const std::string& message) {
   fmt::print(stderr, "server: {}\n", message);
   spdlog::error("{}", message);
@@ -118,25 +73,41 @@ int run_master(ServerOptions o) {
   if (int rc = net::ensure_winsock(); rc != 0) return fail(fmt::format("WSAStartup: {}", rc));
   SetConsoleCtrlHandler(on_console_event, TRUE);
 
+  std::string note;
+  io::BackendKind backend = io::resolve_backend_kind(o.io, &note, &error);
+  if (!error.empty()) return fail(error);
+  // No SO_REUSEPORT here: one listener per address, opened below, is shared by every worker.
+  o.listen_mode = ListenMode::kShared;
+  bool datagrams = mode_row(o).transport == Transport::kDatagram;
+
+  Startup startup;
   std::vector<int> allowed = proc::allowed_cpus();
-  std::vector<WorkerPlan> plans;
+  std::vector<WorkerLaunch> launches(static_cast<size_t>(o.workers));
   for (int i = 0; i < o.workers; ++i) {
     bool wrapped = false;
-    plans.push_back({i, proc::core_for_worker(allowed, o.start_core, i, &wrapped), {}});
+    WorkerLaunch& launch = launches[i];
+    launch.index = i;
+    launch.core = proc::core_for_worker(allowed, o.start_core, i, &wrapped);
+    launch.backend = backend;
+    launch.signals = &g_signals;
+    launch.report_ready = [&startup](int error, const std::string& text) {
+      startup.report(error == 0 || !text.empty() ? text : "a worker failed to start");
+    };
   }
   // Every address is bound here, once: errors surface in one place and port 0 becomes the real
-  // port every worker uses.
+  // port every worker uses. A datagram socket is one per worker (SO_REUSEADDR), a listener one
+  // for all.
   std::vector<int> listeners;
   for (net::Address& addr : o.listen) {
-    if (is_udp_mode(o.mode)) {
-      for (WorkerPlan& plan : plans) {
+    if (datagrams) {
+      for (WorkerLaunch& launch : launches) {
         int fd = net::bind_udp_reuseport(addr);
         int rc = fd < 0 ? fd : net::set_udp_buffers(fd, o.rcvbuf, o.sndbuf);
         if (rc < 0) return fail(fmt::format("cannot bind UDP {}: {}", addr.to_string(), -rc));
-        net::set_cpu_affinity(fd, plan.core);  // best effort: absent under Wine and old Windows
+        net::set_cpu_affinity(fd, launch.core);  // best effort: absent under Wine and old Windows
         net::Address bound;
         if (net::local_address(fd, &bound)) addr.set_port(bound.port());
-        plan.datagram_fds.push_back(fd);
+        launch.sockets.push_back(fd);
       }
       continue;
     }
@@ -145,14 +116,14 @@ int run_master(ServerOptions o) {
     net::Address bound;
     if (net::local_address(fd, &bound)) addr.set_port(bound.port());
     listeners.push_back(fd);
+    for (WorkerLaunch& launch : launches) launch.sockets.push_back(fd);
   }
 
   std::unique_ptr<stats::WorkerSlots> slots(stats::WorkerSlots::create(o.workers));
-  Startup startup;
   std::vector<std::thread> threads;
-  for (WorkerPlan& plan : plans) {
-    threads.emplace_back(run_worker_thread, std::cref(o), plan, std::cref(listeners),
-                         &slots->slot(plan.index), &startup);
+  for (WorkerLaunch& launch : launches) {
+    threads.emplace_back(
+        [&o, &launch, slot = &slots->slot(launch.index)] { run_worker(o, launch, slot); });
   }
   {
     std::unique_lock<std::mutex> lock(startup.mu);
@@ -165,8 +136,8 @@ int run_master(ServerOptions o) {
     rc = 1;
   } else {
     for (const net::Address& addr : o.listen) {
-      fmt::print("percore: ready {} {} workers={} io=iocp listen-mode=shared\n", mode_name(o.mode),
-                 addr.to_string(), o.workers);
+      fmt::print("percore: ready {} {} workers={} io={} listen-mode={}\n", mode_row(o).name,
+                 addr.to_string(), o.workers, io_name(o, backend), listen_mode_name(o.listen_mode));
     }
     fflush(stdout);
     spdlog::info("ready: {} worker threads", o.workers);

@@ -19,7 +19,7 @@ struct WorkerContext {
   io::Backend* backend = nullptr;
   stats::WorkerSlot* slot = nullptr;
   const ServerOptions* options = nullptr;
-  // UDP modes: the worker's bound SO_REUSEPORT datagram sockets, one per -a address.
+  // Datagram modes: the worker's bound datagram sockets, one per -a address.
   std::vector<int> datagram_fds;
 };
 
@@ -45,7 +45,8 @@ class Mode {
   virtual std::string startup_error() const { return {}; }
 };
 
-// Builds the mode the options ask for.
-std::unique_ptr<Mode> make_mode(WorkerContext& ctx);
+// Builds the mode the options ask for (their row of mode_table.h), or returns nullptr with
+// *error set (when error is not null).
+std::unique_ptr<Mode> make_mode(WorkerContext& ctx, std::string* error = nullptr);
 
 }  // namespace percore::server

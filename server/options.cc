@@ -16,28 +16,79 @@
 namespace percore::server {
 namespace {
 
+bool built_here(const ModeRow& row) {
+  return (row.systems & kThisSystem) != 0;
+}
+
+bool name_built_here(const char* name) {
+  for (const ModeRow& row : mode_rows()) {
+    if (built_here(row) && std::string_view(name) == row.name) return true;
+  }
+  return false;
+}
+
+// The row for `mode` on the I/O `io` among those built on this system, or nullptr.
+const ModeRow* row_here(ServerMode mode, IoKinds io) {
+  for (const ModeRow& row : mode_rows()) {
+    if (built_here(row) && row.mode == mode && (row.io & io) != 0) return &row;
+  }
+  return nullptr;
+}
+
+// What the rows of mode_table.h add to --help's description: what the modes are and, where
+// some are not built, which.
+std::string modes_note() {
+  std::string note = ". Modes (--mode):";
+  const char* separator = " ";
+  for (const ModeRow& row : mode_rows()) {
+    if (!built_here(row) || *row.about == '\0') continue;
+    note += separator + std::string(row.name) + " " + row.about;
+    separator = "; ";
+  }
+  std::string missing =
+      mode_names([](const ModeRow& row) { return !name_built_here(row.name); }, "and");
+  if (!missing.empty()) {
+    note += "; " + missing + " may come to " + platform::kSystemText.name + " later";
+  }
+  return note + ".";
+}
+
+std::string io_help() {
+  std::string help = platform::kSystemText.io_help;
+  std::string sockmap =
+      mode_names([](const ModeRow& row) { return built_here(row) && (row.io & kSockmapIo); }, "or");
+  if (!sockmap.empty()) {
+    help += "; sockmap (" + sockmap + " only): the kernel moves the bytes itself, with BPF";
+  }
+  return help;
+}
+
 cxxopts::Options make_spec() {
+  std::string modes = mode_names(built_here, "or");
+  std::string forwarding = mode_names([](const ModeRow& row) { return row.forwards; }, "or");
   cxxopts::Options spec(
       "server",
       std::string("percore server: one pinned worker per core, each with its own "
-                  "SO_REUSEPORT listener and event loop. udp-echo returns every datagram "
-                  "to its sender; udp-relay forwards every datagram to the -x backends and "
-                  "does not route their replies back (a relay, not a NAT). "
-                  "`server doctor --help`: check this machine") +
-          platform::help_note());
+                  "SO_REUSEPORT listener and event loop. `server doctor --help`: check this "
+                  "machine") +
+          platform::kSystemText.help_note + modes_note());
+  std::string mode_help = modes + " (default: " + mode_name(default_mode(true)) +
+                          " with -x, else " + mode_name(default_mode(false)) + ")";
+  std::string backend_help = forwarding + ": backend ip:port, repeatable";
+  std::string io_text = io_help();
   // clang-format off
   spec.add_options()
     ("w,workers", "worker processes (default: online CPUs)", cxxopts::value<std::string>())
     ("c,start-core", "core of the first worker; worker i goes on core K+i", cxxopts::value<std::string>()->default_value("0"))
     ("a,listen", "listen address ip:port or [v6]:port, repeatable (default 0.0.0.0:8080)", cxxopts::value<std::vector<std::string>>())
-    ("x,backend", "proxy or udp-relay: backend ip:port, repeatable", cxxopts::value<std::vector<std::string>>())
+    ("x,backend", backend_help, cxxopts::value<std::vector<std::string>>())
     ("o,log", "log file (its directory must exist)", cxxopts::value<std::string>()->default_value("./percore.log"))
     ("join-running", "share the listen addresses with a server already listening there (hitless restart, docs/operations.md); without it such an address is an error")
     ("v,verbose", "print per-worker statistics every second")
     ("d,debug", "debug logging")
     ("k,keepalive", "HTTP keep-alive")
-    ("mode", "http, proxy, echo, udp-echo or udp-relay (default: proxy with -x, else http)", cxxopts::value<std::string>())
-    ("io", platform::io_help(), cxxopts::value<std::string>()->default_value(platform::io_default()))
+    ("mode", mode_help, cxxopts::value<std::string>())
+    ("io", io_text, cxxopts::value<std::string>()->default_value(platform::kSystemText.io_default))
     ("body-size", "bytes in the 200 response body (default: a short greeting)", cxxopts::value<std::string>())
     ("idle-timeout", "seconds an idle keep-alive connection is kept", cxxopts::value<std::string>()->default_value("60"))
     ("header-timeout", "seconds a client has to send a request's headers", cxxopts::value<std::string>()->default_value("10"))
@@ -144,20 +195,28 @@ bool log_directory_exists(const std::string& path, std::string* message) {
   return false;
 }
 
-// The UDP modes' flags; they are usage errors with any other mode.
+bool datagram(const ModeRow& row) {
+  return row.transport == Transport::kDatagram;
+}
+
+// The datagram modes' flags; they are usage errors with any other mode.
 ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
-  bool relay = o->mode == ServerMode::kUdpRelay;
-  if (!is_udp_mode(o->mode)) {
+  const ModeRow& row = mode_row(*o);
+  bool relay = datagram(row) && row.forwards;
+  if (!datagram(row)) {
     for (const char* flag : {"fanout", "bind-source", "rcvbuf", "sndbuf"}) {
       if (r.count(flag)) {
-        *message = std::string("--") + flag + " applies to the udp-echo and udp-relay modes only";
+        *message = std::string("--") + flag + " applies to the " + mode_names(datagram, "and") +
+                   " modes only";
         return ParseOutcome::kUsageError;
       }
     }
     return ParseOutcome::kRun;
   }
   if (!relay && (r.count("fanout") || r.count("bind-source"))) {
-    *message = "--fanout and --bind-source apply to --mode udp-relay only";
+    *message = "--fanout and --bind-source apply to --mode " +
+               mode_names([](const ModeRow& m) { return datagram(m) && m.forwards; }, "or") +
+               " only";
     return ParseOutcome::kUsageError;
   }
   for (const char* flag : {"rcvbuf", "sndbuf"}) {
@@ -172,12 +231,13 @@ ParseOutcome fill_udp(const cxxopts::ParseResult& r, ServerOptions* o, std::stri
   if (relay) {
     o->fanout = r.count("fanout") > 0;
     if (r["balance"].as<std::string>() != "rr") {
-      *message = "--balance: udp-relay balances rr only (or use --fanout)";
+      *message = std::string("--balance: ") + row.name + " balances rr only (or use --fanout)";
       return ParseOutcome::kUsageError;
     }
     for (const net::Address& b : o->upstreams) {
       if (b.family() != o->upstreams.front().family() || b.port() == 0) {
-        *message = "-x/--backend: udp-relay backends need one address family and a port";
+        *message = std::string("-x/--backend: ") + row.name +
+                   " backends need one address family and a port";
         return ParseOutcome::kUsageError;
       }
     }
@@ -214,45 +274,61 @@ bool parse_listen_mode(const std::string& text, ListenMode* out) {
   return false;
 }
 
-// Every mode is chosen with --mode; -x without --mode also means proxy, as it always has. An
-// explicit mode that contradicts -x (http or echo with upstreams, proxy without) is a usage
-// error rather than a guess.
+// Every mode is chosen with --mode; -x without --mode also means proxy, as it always has
+// (default_mode). An explicit mode that contradicts -x (http or echo with upstreams, proxy
+// without) is a usage error rather than a guess.
 bool parse_mode(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
   bool has_upstreams = !o->upstreams.empty();
-  if (r.count("mode") == 0) {
-    o->mode = has_upstreams ? ServerMode::kProxy : ServerMode::kHttp;
-    *message = platform::mode_unavailable(o->mode);
-    return message->empty();
-  }
-  std::string mode = r["mode"].as<std::string>();
-  if (mode == "http") {
-    o->mode = ServerMode::kHttp;
-  } else if (mode == "proxy") {
-    o->mode = ServerMode::kProxy;
-  } else if (mode == "echo") {
-    o->mode = ServerMode::kEcho;
-  } else if (mode == "udp-echo") {
-    o->mode = ServerMode::kUdpEcho;
-  } else if (mode == "udp-relay") {
-    o->mode = ServerMode::kUdpRelay;
-  } else {
-    *message = "--mode must be http, proxy, echo, udp-echo or udp-relay (got '" + mode + "')";
+  std::string mode =
+      r.count("mode") ? r["mode"].as<std::string>() : mode_name(default_mode(has_upstreams));
+  const ModeRow* row = find_mode_row(mode);
+  if (row == nullptr) {
+    *message = "--mode must be " + mode_names(built_here, "or") + " (got '" + mode + "')";
     return false;
   }
-  if (std::string why = platform::mode_unavailable(o->mode); !why.empty()) {
-    *message = why;
+  o->mode = row->mode;
+  if (!name_built_here(row->name)) {
+    *message = "--mode " + mode + " is not built on " + platform::kSystemText.name + " yet";
     return false;
   }
-  bool forwards = o->mode == ServerMode::kProxy || o->mode == ServerMode::kUdpRelay;
-  if (forwards && !has_upstreams) {
+  if (r.count("mode") == 0) return true;
+  if (row->forwards && !has_upstreams) {
     *message = "--mode " + mode + " needs at least one -x/--backend ip:port";
     return false;
   }
-  if (!forwards && has_upstreams) {
-    *message = "--mode " + mode + " does not take -x/--backend (that is --mode proxy)";
+  if (!row->forwards && has_upstreams) {
+    Transport transport = row->transport;
+    std::string instead = mode_names(
+        [transport](const ModeRow& m) { return m.forwards && m.transport == transport; }, "or");
+    *message = "--mode " + mode + " does not take -x/--backend (that is --mode " + instead + ")";
     return false;
   }
   return true;
+}
+
+// --io: an event loop of this system, or sockmap where a mode built here runs on it.
+bool parse_io(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
+  std::string io = r["io"].as<std::string>();
+  bool sockmap_here = false;
+  for (const ModeRow& row : mode_rows()) sockmap_here |= built_here(row) && (row.io & kSockmapIo);
+  if (io == "sockmap" && sockmap_here) {
+    o->sockmap = true;
+    o->io = io::BackendKind::kEpoll;  // the worker's loop: accepts and hang-ups only
+  } else if (!io::parse_backend_kind(io, &o->io)) {
+    *message = platform::kSystemText.io_mistaken;
+    return false;
+  }
+  IoKinds kinds = o->sockmap ? kSockmapIo : io_kinds_of(o->io);
+  if (row_here(o->mode, kinds) != nullptr) return true;
+  if (o->sockmap) {
+    *message =
+        "--io sockmap is only for --mode " +
+        mode_names([](const ModeRow& m) { return built_here(m) && (m.io & kSockmapIo); }, "or") +
+        " (the kernel moves the bytes; it cannot answer HTTP or forward)";
+  } else {
+    *message = "--mode " + std::string(mode_name(o->mode)) + " does not run on --io " + io;
+  }
+  return false;
 }
 
 ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* message) {
@@ -286,7 +362,7 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   o->debug = r.count("debug") > 0;
   o->keepalive = r.count("keepalive") > 0;
 
-  if (!parse_mode(r, o, message)) return ParseOutcome::kUsageError;
+  if (!parse_mode(r, o, message) || !parse_io(r, o, message)) return ParseOutcome::kUsageError;
   if (ParseOutcome rc = fill_udp(r, o, message); rc != ParseOutcome::kRun) return rc;
   if (o->upstreams.size() > stats::kMaxUpstreams) {
     *message = "-x/--backend: at most " + std::to_string(stats::kMaxUpstreams) + " backends";
@@ -306,20 +382,6 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
     o->balance = Balance::kLeastConn;
   } else {
     *message = "--balance must be rr or least-conn (got '" + balance + "')";
-    return ParseOutcome::kUsageError;
-  }
-  std::string io = r["io"].as<std::string>();
-  if (io == "sockmap" && platform::offers_sockmap()) {
-    if (o->mode != ServerMode::kEcho) {
-      *message =
-          "--io sockmap is only for --mode echo (the kernel echoes bytes; it cannot answer "
-          "HTTP or forward)";
-      return ParseOutcome::kUsageError;
-    }
-    o->sockmap = true;
-    o->io = io::BackendKind::kEpoll;  // the worker's loop: accepts and hang-ups only
-  } else if (!io::parse_backend_kind(io, &o->io)) {
-    *message = platform::io_usage_error();
     return ParseOutcome::kUsageError;
   }
   if (r.count("body-size")) {
@@ -363,8 +425,9 @@ ParseOutcome fill(const cxxopts::ParseResult& r, ServerOptions* o, std::string* 
   if (!programmable::fill_target_options(r, &o->target, message)) {
     return ParseOutcome::kUsageError;
   }
-  if (o->target.enabled && o->mode != ServerMode::kHttp) {
-    *message = "--programmable is for HTTP mode (not with a proxy or --mode echo)";
+  if (o->target.enabled && !mode_row(*o).programmable) {
+    *message = "--programmable is for --mode " +
+               mode_names([](const ModeRow& m) { return m.programmable; }, "or") + " only";
     return ParseOutcome::kUsageError;
   }
   return ParseOutcome::kRun;
@@ -376,22 +439,6 @@ std::vector<std::string> upstream_names(const ServerOptions& o) {
   std::vector<std::string> names;
   for (const net::Address& a : o.upstreams) names.push_back(a.to_string());
   return names;
-}
-
-const char* mode_name(ServerMode mode) {
-  switch (mode) {
-    case ServerMode::kHttp:
-      return "http";
-    case ServerMode::kProxy:
-      return "proxy";
-    case ServerMode::kEcho:
-      return "echo";
-    case ServerMode::kUdpEcho:
-      return "udp-echo";
-    case ServerMode::kUdpRelay:
-      return "udp-relay";
-  }
-  return "?";
 }
 
 const char* listen_mode_name(ListenMode mode) {

@@ -7,11 +7,11 @@
 
 #include "core/io/factory.h"
 #include "core/net/address.h"
+#include "server/mode_table.h"
 #include "server/programmable/target_options.h"
 
 namespace percore::server {
 
-enum class ServerMode { kHttp, kProxy, kEcho, kUdpEcho, kUdpRelay };
 enum class Balance { kRoundRobin, kLeastConn };
 // How workers get their listening sockets (see docs/preload.md for the comparison):
 // - kReuseport: each worker opens its own SO_REUSEPORT listener; the kernel hashes connections.
@@ -25,7 +25,7 @@ struct ServerOptions {
   int workers = 0;  // 0: one per online CPU
   int start_core = 0;
   std::vector<net::Address> listen;
-  std::vector<net::Address> upstreams;  // -x/--backend: proxy mode
+  std::vector<net::Address> upstreams;  // -x/--backend: the modes that forward
   std::string log_file = "./percore.log";
   bool verbose = false;
   bool debug = false;
@@ -33,10 +33,10 @@ struct ServerOptions {
   // --join-running: a listen address another server already listens on is shared with it
   // (SO_REUSEPORT, the hitless restart); without it that is an error.
   bool join_running = false;
-  ServerMode mode = ServerMode::kHttp;
+  ServerMode mode = ServerMode::kHttp;  // with `sockmap` and `io`, picks a row of mode_table.h
   io::BackendKind io = io::BackendKind::kEpoll;
-  // --io sockmap (echo only): bytes are echoed inside the kernel by a BPF sockmap program; the
-  // worker's own loop (epoll) only accepts and watches for closes. server/sockmap_mode.h.
+  // --io sockmap: the bytes move inside the kernel (a BPF sockmap program, the mode_table.h rows
+  // on kSockmapIo); `io` is then the worker's own loop, which only accepts and watches closes.
   bool sockmap = false;
   long body_size = -1;  // -1: the default small body
   int idle_timeout_ms = 60'000;
@@ -60,10 +60,6 @@ struct ServerOptions {
   std::optional<net::Address> bind_source;  // udp-relay: egress source address
 };
 
-inline bool is_udp_mode(ServerMode m) {
-  return m == ServerMode::kUdpEcho || m == ServerMode::kUdpRelay;
-}
-
 // "ip:port" of each -x backend, for labels and log lines.
 std::vector<std::string> upstream_names(const ServerOptions& o);
 
@@ -72,7 +68,6 @@ enum class ParseOutcome { kRun, kHelp, kUsageError };
 // Parses argv; on kHelp *message holds the help text, on kUsageError a one-line reason.
 ParseOutcome parse_server_options(int argc, char** argv, ServerOptions* out, std::string* message);
 
-const char* mode_name(ServerMode mode);
 const char* listen_mode_name(ListenMode mode);
 bool is_shared_listener(ListenMode mode);
 

@@ -1,22 +1,18 @@
-// What the server's flags say differently per system: the event loops there are, the modes
-// built there and a line about the process model. platform.cc is Linux, platform_win.cc Windows.
+// What the server's flags say differently per system: the event loops there are and a line
+// about the process model. platform.cc is Linux, platform_win.cc Windows; which modes each
+// system builds is a column of mode_table.h.
 #pragma once
-
-#include <string>
-
-#include "server/options.h"
 
 namespace percore::server::platform {
 
-// Added to --help's description.
-const char* help_note();
-// --io: its help text, default and the one-line error for a name this system does not have.
-const char* io_help();
-const char* io_default();
-const char* io_usage_error();
-// Whether `--io sockmap` (the BPF in-kernel echo) exists on this system.
-bool offers_sockmap();
-// Empty when `mode` is built here; else the one-line usage error.
-std::string mode_unavailable(ServerMode mode);
+struct SystemText {
+  const char* name;         // "Windows", for messages
+  const char* help_note;    // added to --help's description
+  const char* io_help;      // --io's help text
+  const char* io_default;   // --io's default
+  const char* io_mistaken;  // the one-line error for an --io this system does not have
+};
+
+extern const SystemText kSystemText;
 
 }  // namespace percore::server::platform

@@ -120,9 +120,9 @@ void StatsPrinter::print_udp_totals(FILE* out) const {
 }
 
 StatsPrinter::StatsPrinter(const stats::WorkerSlots& slots, std::vector<std::string> upstream_names,
-                           bool udp)
+                           Transport transport)
     : slots_(slots),
-      udp_(udp),
+      udp_(transport == Transport::kDatagram),
       upstream_names_(std::move(upstream_names)),
       previous_(static_cast<size_t>(slots.count())),
       previous_ns_(util::now_ns()),

@@ -7,16 +7,18 @@
 #include <vector>
 
 #include "core/stats/worker_slots.h"
+#include "server/mode_table.h"
 
 namespace percore::server {
 
 class StatsPrinter {
  public:
-  // upstream_names: the proxy's -x backends (empty outside proxy mode: no proxy lines).
-  // udp: the UDP modes' lines (packets, Mbps, kernel drops, errors by errno) replace the HTTP
-  // ones, and upstream_names are udp-relay destinations.
+  // upstream_names: the -x upstreams (empty outside the forwarding modes: no proxy lines).
+  // kDatagram: the datagram lines (packets, Mbps, kernel drops, errors by errno) replace the
+  // connection ones, and upstream_names are the relay's destinations.
   explicit StatsPrinter(const stats::WorkerSlots& slots,
-                        std::vector<std::string> upstream_names = {}, bool udp = false);
+                        std::vector<std::string> upstream_names = {},
+                        Transport transport = Transport::kStream);
   // Prints one line per worker and a total, as rates since the previous call.
   void print_rates(FILE* out, int64_t now_ns);
   void print_summary(FILE* out, double elapsed_s) const;

@@ -1,6 +1,7 @@
 // Proxy mode (-x): forwards each HTTP request to an upstream over a per-worker pool of keep-alive
 // connections and streams the answer back, in order, with bounded memory per connection. The
-// client side lives in http_proxy.cc, the upstream side in upstream_side.cc.
+// client side lives in http_proxy.cc (connections, replies, timers) and proxy_request.cc
+// (parsing requests and queueing them for an upstream), the upstream side in upstream_side.cc.
 #pragma once
 
 #include <http_parser.h>
@@ -42,7 +43,8 @@ class HttpProxy final : public Mode {
   static constexpr size_t kLendMinBytes = 512;
   enum class Failure : uint8_t { kConnect, kIo, kMalformed, kTimeout };
 
-  // Client side (http_proxy.cc).
+  // Client side: the parser callbacks and request handling are in proxy_request.cc, the
+  // connection's replies, timers and closing in http_proxy.cc.
   static int on_req_begin(http_parser* p);
   static int on_req_url(http_parser* p, const char* at, size_t len);
   static int on_req_field(http_parser* p, const char* at, size_t len);

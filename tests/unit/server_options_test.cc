@@ -141,6 +141,44 @@ TEST(ServerOptions, ModeThatContradictsXIsAUsageError) {
   }
 }
 
+// The modes' names in messages and --help come from server/mode_table.h.
+TEST(ServerOptions, ModeMessagesAndHelpComeFromTheModeTable) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& k : std::vector<Case>{
+           {{"--mode", "gopher"},
+            "--mode must be http, proxy, echo, udp-echo or udp-relay (got 'gopher')"},
+           {{"--mode", "http", "-x", "127.0.0.1:1"},
+            "--mode http does not take -x/--backend (that is --mode proxy)"},
+           {{"--mode", "udp-echo", "-x", "127.0.0.1:1"},
+            "--mode udp-echo does not take -x/--backend (that is --mode udp-relay)"},
+           {{"--mode", "udp-relay"}, "--mode udp-relay needs at least one -x/--backend ip:port"},
+           {{"--rcvbuf", "4096"}, "--rcvbuf applies to the udp-echo and udp-relay modes only"},
+           {{"--mode", "udp-echo", "--fanout"},
+            "--fanout and --bind-source apply to --mode udp-relay only"},
+           {{"--mode", "udp-relay", "-x", "127.0.0.1:1", "--balance", "least-conn"},
+            "--balance: udp-relay balances rr only (or use --fanout)"},
+           {{"--mode", "echo", "--programmable"}, "--programmable is for --mode http only"},
+           {{"--mode", "udp-echo", "--io", "sockmap"},
+            "--io sockmap is only for --mode echo (the kernel moves the bytes; it cannot answer "
+            "HTTP or forward)"}}) {
+    ServerOptions o;
+    std::string msg;
+    EXPECT_EQ(parse(k.args, &o, &msg), ParseOutcome::kUsageError) << k.args[0];
+    EXPECT_EQ(msg, k.message);
+  }
+  ServerOptions o;
+  std::string msg;
+  ASSERT_EQ(parse({"--help"}, &o, &msg), ParseOutcome::kHelp);
+  // cxxopts wraps a flag's help at spaces: these pieces stay on one line.
+  for (const char* text : {"http, proxy, echo, udp-echo or udp-relay", "proxy or udp-relay:",
+                           "udp-echo returns every datagram to its sender", "(echo only)"}) {
+    EXPECT_NE(msg.find(text), std::string::npos) << text;
+  }
+}
+
 TEST(ServerOptions, SockmapIsAnEchoOnlyDataPathOverTheEpollLoop) {
   ServerOptions o;
   std::string msg;

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "client/protocol.h"
-#include "client/run_identity.h"
-#include "client/segment.h"
-#include "client/url.h"
+#include "client/result/run_identity.h"
+#include "client/multi_host/segment.h"
+#include "client/http/url.h"
 #include "core/io/factory.h"
 
 namespace percore::client {

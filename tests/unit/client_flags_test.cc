@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "client/duration.h"
-#include "client/fail_if.h"
-#include "client/flag_value_error.h"
-#include "client/flags.h"
-#include "client/url.h"
+#include "client/flags/duration.h"
+#include "client/result/fail_if.h"
+#include "client/flags/flag_value_error.h"
+#include "client/flags/flags.h"
+#include "client/http/url.h"
 #include "tests/unit/client_flags_util.h"
 
 namespace percore::client {

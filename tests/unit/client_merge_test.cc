@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/merge.h"
-#include "client/report_json.h"
-#include "client/report_text.h"
-#include "client/run_json_read.h"
+#include "client/multi_host/merge.h"
+#include "client/result/report_json.h"
+#include "client/result/report_text.h"
+#include "client/result/run_json_read.h"
 
 namespace percore::client {
 namespace {

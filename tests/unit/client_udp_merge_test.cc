@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/flags_udp.h"
-#include "client/segment.h"
-#include "client/udp_merge.h"
-#include "client/udp_result.h"
+#include "client/udp/flags_udp.h"
+#include "client/multi_host/segment.h"
+#include "client/udp/udp_merge.h"
+#include "client/udp/udp_result.h"
 
 namespace percore::client {
 namespace {

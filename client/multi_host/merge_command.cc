@@ -62,55 +62,57 @@ bool parse_thresholds(const std::vector<std::string>& texts, Parse parse,
   return true;
 }
 
-int merge_udp(const std::vector<Input>& inputs, const std::string& json_path,
-              const std::vector<std::string>& fail_if) {
-  std::vector<Threshold> thresholds;
-  if (!parse_thresholds(fail_if, parse_udp_threshold, &thresholds)) return kExitUsage;
-  std::vector<UdpResult> hosts(inputs.size());
-  std::vector<std::string> paths;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    std::string error;
-    if (!read_udp_json(inputs[i].text, &hosts[i], &error)) {
-      fmt::print(stderr, "client: {}: {}\n", inputs[i].path, error);
-      return kExitFailed;
-    }
-    paths.push_back(inputs[i].path);
-  }
-  MergedUdp merged = merge_udp_runs(std::move(hosts), paths);
-  std::string json;
-  if (!json_path.empty()) {
-    nlohmann::json j = udp_json(merged.total);
-    j["hosts"] = udp_hosts_json(merged);
-    json = j.dump(2) + "\n";
-  }
-  return report(merged.total.warnings,
-                render_udp_text(merged.total) + render_udp_hosts_text(merged), json_path, json,
-                crossed_udp_thresholds(merged.total, thresholds));
-}
+// What `client merge` needs of one kind of result (connections: http and echo; udp).
+template <class Result>
+struct MergeKind {
+  bool (*parse_threshold)(std::string_view text, Threshold* out, std::string* error);
+  bool (*read)(const std::string& text, Result* out, std::string* error);
+  MergedHosts<Result> (*merge)(std::vector<Result> hosts, std::vector<std::string> sources);
+  std::string (*text)(const Result& total);
+  std::string (*hosts_text)(const MergedHosts<Result>& merged);
+  nlohmann::json (*json)(const Result& total);
+  nlohmann::json (*hosts_json)(const MergedHosts<Result>& merged);
+  std::vector<std::string> (*crossed)(const Result& total, const std::vector<Threshold>& fail_if);
+};
 
-int merge_connections(const std::vector<Input>& inputs, const std::string& json_path,
-                      const std::vector<std::string>& fail_if) {
+constexpr MergeKind<UdpResult> kUdpKind{
+    parse_udp_threshold, read_udp_json,  merge_udp_runs, render_udp_text, render_udp_hosts_text,
+    udp_json,            udp_hosts_json, crossed_udp_thresholds};
+
+constexpr MergeKind<RunResult> kConnectionKind{
+    parse_threshold,
+    read_run_json,
+    merge_runs,
+    render_text,
+    render_hosts_text,
+    [](const RunResult& total) { return nlohmann::json::parse(render_json(total)); },
+    hosts_json,
+    crossed_thresholds};
+
+template <class Result>
+int merge_kind(const MergeKind<Result>& kind, const std::vector<Input>& inputs,
+               const std::string& json_path, const std::vector<std::string>& fail_if) {
   std::vector<Threshold> thresholds;
-  if (!parse_thresholds(fail_if, parse_threshold, &thresholds)) return kExitUsage;
-  std::vector<RunResult> hosts(inputs.size());
+  if (!parse_thresholds(fail_if, kind.parse_threshold, &thresholds)) return kExitUsage;
+  std::vector<Result> hosts(inputs.size());
   std::vector<std::string> paths;
   for (size_t i = 0; i < inputs.size(); ++i) {
     std::string error;
-    if (!read_run_json(inputs[i].text, &hosts[i], &error)) {
+    if (!kind.read(inputs[i].text, &hosts[i], &error)) {
       fmt::print(stderr, "client: {}: {}\n", inputs[i].path, error);
       return kExitFailed;
     }
     paths.push_back(inputs[i].path);
   }
-  MergedRun merged = merge_runs(std::move(hosts), paths);
+  MergedHosts<Result> merged = kind.merge(std::move(hosts), paths);
   std::string json;
   if (!json_path.empty()) {
-    nlohmann::json j = nlohmann::json::parse(render_json(merged.total));
-    j["hosts"] = hosts_json(merged);
+    nlohmann::json j = kind.json(merged.total);
+    j["hosts"] = kind.hosts_json(merged);
     json = j.dump(2) + "\n";
   }
-  return report(merged.total.warnings, render_text(merged.total) + render_hosts_text(merged),
-                json_path, json, crossed_thresholds(merged.total, thresholds));
+  return report(merged.total.warnings, kind.text(merged.total) + kind.hosts_text(merged),
+                json_path, json, kind.crossed(merged.total, thresholds));
 }
 
 }  // namespace
@@ -165,8 +167,8 @@ int merge_main(int argc, const char* const* argv) {
                                      inputs[i].mode));
     }
   }
-  if (is_udp_mode(inputs[0].mode)) return merge_udp(inputs, json_path, fail_if);
-  return merge_connections(inputs, json_path, fail_if);
+  if (is_udp_mode(inputs[0].mode)) return merge_kind(kUdpKind, inputs, json_path, fail_if);
+  return merge_kind(kConnectionKind, inputs, json_path, fail_if);
 }
 
 }  // namespace percore::client

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "client/flags/duration.h"
-#include "client/os/utc_time.h"
+#include "client/multi_host/utc_time.h"
 
 namespace percore::client {
 namespace {

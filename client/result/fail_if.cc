@@ -2,7 +2,9 @@
 #include "client/result/fail_if.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -11,18 +13,6 @@
 
 namespace percore::client {
 namespace {
-
-bool is_latency(const std::string& m) {
-  return m == "p50" || m == "p90" || m == "p99" || m == "p999" || m == "p9999" || m == "max" ||
-         m == "mean";
-}
-bool is_count(const std::string& m) {
-  return m == "errors" || m == "non2xx" || m == "timeouts" || m == "in_flight" || m == "lost" ||
-         m == "requests";
-}
-bool is_rate(const std::string& m) {
-  return m == "rps" || m == "achieved_rate";
-}
 
 const char* op_text(Threshold::Op op) {
   switch (op) {
@@ -38,6 +28,10 @@ const char* op_text(Threshold::Op op) {
   return "?";
 }
 
+const ThresholdMetrics kConnectionMetrics{
+    {"errors", "non2xx", "timeouts", "in_flight", "lost", "requests", "rps", "achieved_rate"},
+    "p99>5ms"};
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -46,11 +40,35 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+bool is_latency_metric(const std::string& m) {
+  return m == "p50" || m == "p90" || m == "p99" || m == "p999" || m == "p9999" || m == "max" ||
+         m == "mean";
+}
+
+bool crosses(const Threshold& t, double v) {
+  switch (t.op) {
+    case Threshold::Op::kGreater:
+      return v > t.value;
+    case Threshold::Op::kGreaterEqual:
+      return v >= t.value;
+    case Threshold::Op::kLess:
+      return v < t.value;
+    case Threshold::Op::kLessEqual:
+      return v <= t.value;
+  }
+  return false;
+}
+
 bool parse_threshold(std::string_view text, Threshold* out, std::string* error) {
+  return parse_threshold_of(kConnectionMetrics, text, out, error);
+}
+
+bool parse_threshold_of(const ThresholdMetrics& metrics, std::string_view text, Threshold* out,
+                        std::string* error) {
   size_t op_pos = text.find_first_of("<>");
   if (op_pos == std::string_view::npos || trim(text.substr(0, op_pos)).empty()) {
-    *error = fmt::format("bad --fail-if '{}': expected METRIC>VALUE or METRIC<VALUE, e.g. p99>5ms",
-                         text);
+    *error = fmt::format("bad --fail-if '{}': expected METRIC>VALUE or METRIC<VALUE, e.g. {}",
+                         text, metrics.example);
     return false;
   }
   out->text = std::string(text);
@@ -69,7 +87,7 @@ bool parse_threshold(std::string_view text, Threshold* out, std::string* error) 
     out->op = equal ? Threshold::Op::kLessEqual : Threshold::Op::kLess;
   }
   std::string value(rest);
-  if (is_latency(out->metric)) {
+  if (is_latency_metric(out->metric)) {
     bool has_unit = !value.empty() && std::isalpha(static_cast<unsigned char>(value.back()));
     int64_t ns = 0;
     std::string why;
@@ -80,11 +98,9 @@ bool parse_threshold(std::string_view text, Threshold* out, std::string* error) 
     out->value = static_cast<double>(ns) / 1e3;
     return true;
   }
-  if (!is_count(out->metric) && !is_rate(out->metric)) {
-    *error = fmt::format(
-        "bad --fail-if '{}': unknown metric '{}' (p50 p90 p99 p999 p9999 max mean errors non2xx "
-        "timeouts in_flight lost requests rps achieved_rate)",
-        text, out->metric);
+  if (std::find(metrics.plain.begin(), metrics.plain.end(), out->metric) == metrics.plain.end()) {
+    *error = fmt::format("bad --fail-if '{}': unknown metric '{}' (p50 p90 p99 p999 p9999 max mean {})",
+                         text, out->metric, fmt::join(metrics.plain, " "));
     return false;
   }
   char* end = nullptr;
@@ -128,27 +144,12 @@ std::vector<std::string> crossed_thresholds(const RunResult& r,
   std::vector<std::string> crossed;
   for (const Threshold& t : thresholds) {
     double v = metric_value(r, t.metric);
-    bool hit = false;
-    switch (t.op) {
-      case Threshold::Op::kGreater:
-        hit = v > t.value;
-        break;
-      case Threshold::Op::kGreaterEqual:
-        hit = v >= t.value;
-        break;
-      case Threshold::Op::kLess:
-        hit = v < t.value;
-        break;
-      case Threshold::Op::kLessEqual:
-        hit = v <= t.value;
-        break;
-    }
-    if (hit) {
+    if (crosses(t, v)) {
       std::string shown =
-          is_latency(t.metric) ? fmt::format("{:.1f}us", v) : fmt::format("{:g}", v);
+          is_latency_metric(t.metric) ? fmt::format("{:.1f}us", v) : fmt::format("{:g}", v);
       crossed.push_back(fmt::format("--fail-if {}: {} is {} ({} {} {:g}{})", t.text, t.metric,
                                     shown, t.metric, op_text(t.op), t.value,
-                                    is_latency(t.metric) ? "us" : ""));
+                                    is_latency_metric(t.metric) ? "us" : ""));
     }
   }
   return crossed;

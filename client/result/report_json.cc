@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/result/run_json_fields.h"
 #include "core/stats/histogram_json.h"
 
 namespace percore::client {
@@ -39,50 +40,22 @@ std::string render_json(const RunResult& r) {
   for (size_t code = 0; code < s.status.size(); ++code) {
     if (s.status[code] > 0) status[std::to_string(code)] = s.status[code];
   }
-  nlohmann::json j = {
-      {"url", r.url},
-      {"method", r.method},
-      {"backend", r.backend},
-      {"threads", r.threads},
-      {"pipeline", r.pipeline},
-      {"keepalive", r.keepalive},
-      {"warmup_s", r.warmup_s},
-      {"interrupted", r.interrupted},
-      {"requests", s.completed},
-      {"sent", s.sent},
-      {"lost", s.lost},
-      {"in_flight_at_end", s.in_flight_at_end},
-      {"not_sent", s.not_sent},
-      {"not_sent_connecting", s.not_sent_connecting},
-      {"pace_delay_ms", static_cast<double>(s.pace_delay_ns) / 1e6},
-      {"duration_s", r.duration_s},
-      {"rps", r.rps},
-      {"target_rate", r.target_rate},
-      {"achieved_rate", r.achieved_rate},
-      {"errors", errors},
-      {"status", status},
-      {"non2xx", s.non2xx()},
-      {"latency_us", latency_json(r.latency())},
-      {"latency_uncorrected_us", latency_json(s.uncorrected)},
-      {"send_lag_us", latency_json(s.send_lag)},
-      {"connections",
-       {{"configured", r.connections},
-        {"requested", s.connects_requested},
-        {"established", s.connects_established},
-        {"closed_by_server", s.closed_by_server}}},
-      {"bytes", {{"in", s.bytes_in}, {"out", s.bytes_out}}},
-      {"client_cpu_s", r.cpu_s},
-      {"warnings", r.warnings},
-  };
+  nlohmann::json j;
+  run_fields(r, JsonWriter(&j));
+  j["rps"] = r.rps;
+  j["achieved_rate"] = r.achieved_rate;
+  j["errors"] = errors;
+  j["status"] = status;
+  j["non2xx"] = s.non2xx();
+  j["latency_us"] = latency_json(r.latency());
+  j["latency_uncorrected_us"] = latency_json(s.uncorrected);
+  j["send_lag_us"] = latency_json(s.send_lag);
   if (r.mode == Protocol::kEcho) {
-    // "requests" and "rps" above count fully echoed messages, so --fail-if and scripts read
-    // both commands alike.
+    // "requests" and "rps" count fully echoed messages, so --fail-if and scripts read both
+    // commands alike.
     j["target"] = r.url;
-    j["echo"] = {{"pattern", r.pattern},
-                 {"payload", r.payload},
-                 {"window", r.window},
-                 {"messages_per_s", r.rps},
-                 {"echoed_mb_per_s", r.rps * r.payload / 1e6}};
+    j["echo"]["messages_per_s"] = r.rps;
+    j["echo"]["echoed_mb_per_s"] = r.rps * r.payload / 1e6;
   }
   // The whole histograms, so that `client merge` computes percentiles of several hosts exactly.
   j["histograms"] = {{"corrected", stats::histogram_to_json(s.corrected)},

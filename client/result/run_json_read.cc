@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/result/run_json_fields.h"
 #include "core/stats/histogram_json.h"
 
 namespace percore::client {
@@ -71,42 +72,8 @@ bool read_run_json(const std::string& text, RunResult* out, std::string* error) 
     } else {
       return fail(error, "unknown mode '" + mode + "'");
     }
-    r.url = j.value("url", "");
-    r.method = j.value("method", "GET");
-    r.backend = j.value("backend", "");
-    r.threads = j.value("threads", 0);
-    r.pipeline = j.value("pipeline", 1);
-    r.keepalive = j.value("keepalive", true);
-    r.warmup_s = j.value("warmup_s", 0.0);
-    r.interrupted = j.value("interrupted", false);
-    r.duration_s = j["duration_s"].get<double>();
-    r.target_rate = j.value("target_rate", 0.0);
-    r.cpu_s = j.value("client_cpu_s", 0.0);
-    r.warnings = j.value("warnings", std::vector<std::string>{});
-    if (j.contains("echo")) {
-      r.pattern = j["echo"].value("pattern", "");
-      r.payload = j["echo"].value("payload", 0u);
-      r.window = j["echo"].value("window", 0u);
-    }
+    run_fields(r, JsonReader(j));
     WorkerStats& s = r.stats;
-    s.completed = j["requests"].get<uint64_t>();
-    s.sent = j["sent"].get<uint64_t>();
-    s.lost = j.value("lost", uint64_t{0});
-    s.in_flight_at_end = j.value("in_flight_at_end", uint64_t{0});
-    s.not_sent = j.value("not_sent", uint64_t{0});
-    s.not_sent_connecting = j.value("not_sent_connecting", uint64_t{0});
-    s.pace_delay_ns = static_cast<int64_t>(j.value("pace_delay_ms", 0.0) * 1e6);
-    if (j.contains("connections")) {
-      const auto& c = j["connections"];
-      r.connections = c.value("configured", 0);
-      s.connects_requested = c.value("requested", uint64_t{0});
-      s.connects_established = c.value("established", uint64_t{0});
-      s.closed_by_server = c.value("closed_by_server", uint64_t{0});
-    }
-    if (j.contains("bytes")) {
-      s.bytes_in = j["bytes"].value("in", uint64_t{0});
-      s.bytes_out = j["bytes"].value("out", uint64_t{0});
-    }
     if (j.contains("status")) {
       for (const auto& [code, n] : j["status"].items()) {
         int c = std::stoi(code);

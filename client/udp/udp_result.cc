@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/flags/duration.h"
+#include "client/result/json_fields.h"
 #include "client/run/run_stats.h"
 #include "core/stats/histogram_json.h"
 
@@ -51,6 +52,40 @@ bool read_errno_counts(const nlohmann::json& j, std::array<uint64_t, kMaxErrno +
 
 // Below this share of the planned datagrams, the run did not measure the asked-for load.
 constexpr double kKeptRate = 0.99;
+
+// The stored fields of a udp result: written by udp_json, read back by read_udp_json
+// (client/result/json_fields.h). R is UdpResult or const UdpResult.
+template <class R, class Field>
+void udp_fields(R& r, Field&& f) {
+  auto& o = r.options;
+  auto& s = r.stats;
+  f("/target", o.target_text);
+  f("/io", r.backend);
+  f("/threads", o.threads);
+  f("/sockets_per_thread", o.sockets);  // -k as given
+  f("/sockets", o.total_sockets);
+  f("/first_stream", o.first_stream);
+  f("/timeout_s", InUnit{o.timeout_ns, 1e9});
+  f("/length", o.length);
+  f("/rate", o.rate);
+  f("/duration_s", r.elapsed_s, Need::kRequired);
+  f("/sent", s.sent, Need::kRequired);
+  f("/received", s.received, Need::kRequired);
+  f("/unique", s.unique, Need::kRequired);
+  f("/lost", s.lost, Need::kRequired);
+  f("/duplicated", s.duplicated);
+  f("/reordered", s.reordered);
+  f("/late", s.late);
+  f("/too_old", s.too_old);
+  f("/malformed", s.malformed);
+  f("/corrupt", s.corrupt);
+  f("/planned", s.planned);
+  f("/not_sent", s.not_sent);
+  f("/kernel_drops", s.kernel_drops);
+  f("/sent_bytes", s.sent_bytes);
+  f("/received_bytes", s.received_bytes);
+  f("/warnings", r.warnings);
+}
 
 }  // namespace
 
@@ -157,34 +192,11 @@ nlohmann::json udp_json(const UdpResult& r) {
   const UdpOptions& o = r.options;
   const UdpStats& s = r.stats;
   nlohmann::json j;
+  udp_fields(r, JsonWriter(&j));
+  // Figures derived from the fields above: written for readers, not read back.
   j["mode"] = o.sink ? "udp-sink" : "udp";
-  j["target"] = o.target_text;
-  j["io"] = r.backend;
-  j["threads"] = o.threads;
-  j["sockets_per_thread"] = o.sockets;  // -k as given
-  j["sockets"] = o.total_sockets;
-  j["first_stream"] = o.first_stream;
-  j["timeout_s"] = static_cast<double>(o.timeout_ns) / 1e9;
-  j["length"] = o.length;
-  j["rate"] = o.rate;
-  j["duration_s"] = r.elapsed_s;
-  j["sent"] = s.sent;
-  j["received"] = s.received;
-  j["unique"] = s.unique;
-  j["lost"] = s.lost;
   j["lost_pct"] = r.lost_pct();
-  j["duplicated"] = s.duplicated;
-  j["reordered"] = s.reordered;
-  j["late"] = s.late;
-  j["malformed"] = s.malformed;
-  j["corrupt"] = s.corrupt;
-  j["too_old"] = s.too_old;
-  j["sent_bytes"] = s.sent_bytes;
-  j["received_bytes"] = s.received_bytes;
-  j["planned"] = s.planned;
-  j["not_sent"] = s.not_sent;
   j["send_failed"] = s.send_failed();
-  j["kernel_drops"] = s.kernel_drops;
   j["pps_sent"] = r.per_s(s.sent);
   j["pps_received"] = r.per_s(s.received);
   j["mbps_sent"] = r.mbps(s.sent_bytes);
@@ -199,7 +211,6 @@ nlohmann::json udp_json(const UdpResult& r) {
   lat["mean"] = s.rtt.mean() / 1e3;
   lat["count"] = s.rtt.count();
   j[o.sink ? "transit_us" : "rtt_us"] = lat;
-  j["warnings"] = r.warnings;
   // The whole histogram, so that `client merge` computes percentiles of several hosts exactly.
   j["histograms"] = {{"rtt", stats::histogram_to_json(s.rtt)}};
   j["run"] = run_identity_json(r);
@@ -228,33 +239,10 @@ bool read_udp_json(const std::string& text, UdpResult* out, std::string* error) 
     UdpResult r;
     UdpOptions& o = r.options;
     o.sink = j["mode"] == "udp-sink";
-    o.target_text = j.value("target", "");
-    o.threads = j.value("threads", 1);
-    o.sockets = j.value("sockets_per_thread", 1);
-    o.total_sockets = j.value("sockets", o.threads * o.sockets);
-    o.first_stream = j.value("first_stream", 0u);
-    o.length = j.value("length", 0u);
-    o.rate = j.value("rate", 0.0);
-    o.timeout_ns = static_cast<int64_t>(j.value("timeout_s", 1.0) * 1e9);
-    r.backend = j.value("io", "");
-    r.elapsed_s = j["duration_s"].get<double>();
-    r.warnings = j.value("warnings", std::vector<std::string>{});
+    o.length = 0;  // what a result without "length" carried: not the flag's default
+    udp_fields(r, JsonReader(j));
+    if (!j.contains("sockets")) o.total_sockets = o.threads * o.sockets;
     UdpStats& s = r.stats;
-    s.sent = j["sent"].get<uint64_t>();
-    s.received = j["received"].get<uint64_t>();
-    s.unique = j["unique"].get<uint64_t>();
-    s.lost = j["lost"].get<uint64_t>();
-    s.duplicated = j.value("duplicated", uint64_t{0});
-    s.reordered = j.value("reordered", uint64_t{0});
-    s.late = j.value("late", uint64_t{0});
-    s.too_old = j.value("too_old", uint64_t{0});
-    s.malformed = j.value("malformed", uint64_t{0});
-    s.corrupt = j.value("corrupt", uint64_t{0});
-    s.planned = j.value("planned", uint64_t{0});
-    s.not_sent = j.value("not_sent", uint64_t{0});
-    s.kernel_drops = j.value("kernel_drops", uint64_t{0});
-    s.sent_bytes = j.value("sent_bytes", uint64_t{0});
-    s.received_bytes = j.value("received_bytes", uint64_t{0});
     if ((j.contains("send_errors") && !read_errno_counts(j["send_errors"], &s.send_errors)) ||
         (j.contains("recv_errors") && !read_errno_counts(j["recv_errors"], &s.recv_errors))) {
       *error = "unknown errno name in send_errors/recv_errors";

@@ -1,6 +1,6 @@
-// The --start-at wall-clock time "YYYY-MM-DDTHH:MM:SS" as Unix seconds, read as UTC. utc_time.cc
-// is Linux (strptime, timegm), utc_time_win.cc Windows (MinGW has neither: parsed by hand, the
-// day counted with <chrono>'s calendar).
+// The --start-at wall-clock time "YYYY-MM-DDTHH:MM:SS" as Unix seconds, read as UTC. Parsed by
+// hand with <chrono>'s calendar on every platform (MinGW has neither strptime nor timegm), so
+// every host of a run reads the same text the same way.
 #pragma once
 
 #include <cstdint>

@@ -1,7 +1,7 @@
 #include <charconv>
 #include <chrono>
 
-#include "client/os/utc_time.h"
+#include "client/multi_host/utc_time.h"
 
 namespace percore::client {
 namespace {

@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include "client/os/command_os.h"
 #include "client/flags/flags.h"
+#include "client/os/command_os.h"
 #include "client/result/run_identity.h"
 
 namespace percore::client {

@@ -8,15 +8,15 @@
 #include <fmt/format.h>
 
 #include "client/command.h"
-#include "client/result/fail_if.h"
 #include "client/flags/flags.h"
-#include "client/udp/flags_udp.h"
 #include "client/multi_host/merge_command.h"
-#include "client/run/preflight.h"
+#include "client/result/fail_if.h"
 #include "client/result/report_json.h"
 #include "client/result/report_text.h"
+#include "client/run/preflight.h"
 #include "client/run/runner.h"
 #include "client/sweep/sweep_command.h"
+#include "client/udp/flags_udp.h"
 #include "client/udp/udp_fail_if.h"
 #include "client/udp/udp_preflight.h"
 #include "client/udp/udp_result.h"

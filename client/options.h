@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "client/http/url.h"
+#include "client/multi_host/segment.h"
 #include "client/protocol.h"
 #include "client/result/run_identity.h"
-#include "client/multi_host/segment.h"
-#include "client/http/url.h"
 #include "core/io/factory.h"
 
 namespace percore::client {

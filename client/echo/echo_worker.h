@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "client/echo/echo_conn.h"
-#include "client/run/load_worker.h"
-#include "client/options.h"
 #include "client/echo/pattern_table.h"
+#include "client/options.h"
+#include "client/run/load_worker.h"
 
 namespace percore::client {
 

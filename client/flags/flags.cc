@@ -11,9 +11,9 @@
 
 #include <cxxopts.hpp>
 
+#include "client/echo/flags_echo.h"
 #include "client/flags/duration.h"
 #include "client/flags/flag_value_error.h"
-#include "client/echo/flags_echo.h"
 #include "client/multi_host/flags_multi_host.h"
 #include "client/run/source_addresses.h"
 #include "core/proc/affinity.h"

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "client/http/http_conn.h"
-#include "client/run/load_worker.h"
 #include "client/options.h"
+#include "client/run/load_worker.h"
 
 namespace percore::client {
 

@@ -15,7 +15,6 @@ double host_achieved(const RunResult& r) {
   return r.duration_s > 0 ? static_cast<double>(r.stats.sent) / r.duration_s : 0;
 }
 
-
 RunResult start(const RunResult& first) {
   RunResult t;
   t.mode = first.mode;

@@ -7,13 +7,12 @@
 #include <cxxopts.hpp>
 
 #include "client/command.h"
-#include "client/result/fail_if.h"
 #include "client/multi_host/merge.h"
+#include "client/result/fail_if.h"
 #include "client/result/report_json.h"
 #include "client/result/report_text.h"
 #include "client/result/run_json_read.h"
 #include "client/udp/udp_fail_if.h"
-#include "client/udp/udp_merge.h"
 
 namespace percore::client {
 namespace {
@@ -75,19 +74,18 @@ struct MergeKind {
   std::vector<std::string> (*crossed)(const Result& total, const std::vector<Threshold>& fail_if);
 };
 
-constexpr MergeKind<UdpResult> kUdpKind{
-    parse_udp_threshold, read_udp_json,  merge_udp_runs, render_udp_text, render_udp_hosts_text,
-    udp_json,            udp_hosts_json, crossed_udp_thresholds};
+constexpr MergeKind<UdpResult> kUdpKind{parse_udp_threshold, read_udp_json,         merge_udp_runs,
+                                        render_udp_text,     render_udp_hosts_text, udp_json,
+                                        udp_hosts_json,      crossed_udp_thresholds};
 
-constexpr MergeKind<RunResult> kConnectionKind{
-    parse_threshold,
-    read_run_json,
-    merge_runs,
-    render_text,
-    render_hosts_text,
-    [](const RunResult& total) { return nlohmann::json::parse(render_json(total)); },
-    hosts_json,
-    crossed_thresholds};
+constexpr MergeKind<RunResult> kConnectionKind{parse_threshold,
+                                               read_run_json,
+                                               merge_runs,
+                                               render_text,
+                                               render_hosts_text,
+                                               [](const RunResult& total) { return nlohmann::json::parse(render_json(total)); },
+                                               hosts_json,
+                                               crossed_thresholds};
 
 template <class Result>
 int merge_kind(const MergeKind<Result>& kind, const std::vector<Input>& inputs,
@@ -111,8 +109,8 @@ int merge_kind(const MergeKind<Result>& kind, const std::vector<Input>& inputs,
     j["hosts"] = kind.hosts_json(merged);
     json = j.dump(2) + "\n";
   }
-  return report(merged.total.warnings, kind.text(merged.total) + kind.hosts_text(merged),
-                json_path, json, kind.crossed(merged.total, thresholds));
+  return report(merged.total.warnings, kind.text(merged.total) + kind.hosts_text(merged), json_path,
+                json, kind.crossed(merged.total, thresholds));
 }
 
 }  // namespace

@@ -67,8 +67,8 @@ bool parse_threshold_of(const ThresholdMetrics& metrics, std::string_view text, 
                         std::string* error) {
   size_t op_pos = text.find_first_of("<>");
   if (op_pos == std::string_view::npos || trim(text.substr(0, op_pos)).empty()) {
-    *error = fmt::format("bad --fail-if '{}': expected METRIC>VALUE or METRIC<VALUE, e.g. {}",
-                         text, metrics.example);
+    *error = fmt::format("bad --fail-if '{}': expected METRIC>VALUE or METRIC<VALUE, e.g. {}", text,
+                         metrics.example);
     return false;
   }
   out->text = std::string(text);
@@ -99,8 +99,9 @@ bool parse_threshold_of(const ThresholdMetrics& metrics, std::string_view text, 
     return true;
   }
   if (std::find(metrics.plain.begin(), metrics.plain.end(), out->metric) == metrics.plain.end()) {
-    *error = fmt::format("bad --fail-if '{}': unknown metric '{}' (p50 p90 p99 p999 p9999 max mean {})",
-                         text, out->metric, fmt::join(metrics.plain, " "));
+    *error =
+        fmt::format("bad --fail-if '{}': unknown metric '{}' (p50 p90 p99 p999 p9999 max mean {})",
+                    text, out->metric, fmt::join(metrics.plain, " "));
     return false;
   }
   char* end = nullptr;

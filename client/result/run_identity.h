@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/result/fail_if.h"
 #include "client/multi_host/segment.h"
+#include "client/result/fail_if.h"
 
 namespace percore::client {
 

@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "client/run/load_slot.h"
 #include "client/options.h"
+#include "client/run/load_slot.h"
 #include "client/run/rate_scheduler.h"
 #include "client/run/run_stats.h"
 #include "core/io/backend.h"

@@ -58,19 +58,23 @@ uint64_t WorkerStats::non2xx() const {
 }
 
 void WorkerStats::merge(const WorkerStats& o) {
-  sent += o.sent;
-  completed += o.completed;
-  lost += o.lost;
-  in_flight_at_end += o.in_flight_at_end;
-  not_sent += o.not_sent;
-  not_sent_connecting += o.not_sent_connecting;
+  // The counts that add up across workers and hosts.
+  static constexpr uint64_t WorkerStats::*kSummed[] = {
+      &WorkerStats::sent,
+      &WorkerStats::completed,
+      &WorkerStats::lost,
+      &WorkerStats::in_flight_at_end,
+      &WorkerStats::not_sent,
+      &WorkerStats::not_sent_connecting,
+      &WorkerStats::warmup_requests,
+      &WorkerStats::connects_requested,
+      &WorkerStats::connects_established,
+      &WorkerStats::closed_by_server,
+      &WorkerStats::bytes_in,
+      &WorkerStats::bytes_out,
+  };
+  for (uint64_t WorkerStats::*count : kSummed) this->*count += o.*count;
   pace_delay_ns = std::max(pace_delay_ns, o.pace_delay_ns);
-  warmup_requests += o.warmup_requests;
-  connects_requested += o.connects_requested;
-  connects_established += o.connects_established;
-  closed_by_server += o.closed_by_server;
-  bytes_in += o.bytes_in;
-  bytes_out += o.bytes_out;
   for (size_t p = 0; p < errors.size(); ++p) {
     for (size_t e = 0; e < errors[p].size(); ++e) errors[p][e] += o.errors[p][e];
   }

@@ -14,12 +14,12 @@
 
 #include <fmt/format.h>
 
-#include "client/run/interval_log.h"
-#include "client/run/load_worker.h"
+#include "client/multi_host/segment.h"
 #include "client/os/process_cpu.h"
 #include "client/protocols.h"
 #include "client/result/report_text.h"
-#include "client/multi_host/segment.h"
+#include "client/run/interval_log.h"
+#include "client/run/load_worker.h"
 #include "core/proc/affinity.h"
 #include "core/util/clock.h"
 
@@ -36,7 +36,8 @@ std::vector<WorkerPlan> plan_workers(const Options& o, io::BackendKind kind, int
     p.index = i;
     bool wrapped = false;
     p.cpu = o.pin ? proc::core_for_worker(allowed, o.start_core, i, &wrapped) : -1;
-    p.connections = static_cast<int>(segment_share(static_cast<uint64_t>(o.connections), Segment{i, o.threads}));
+    p.connections = static_cast<int>(
+        segment_share(static_cast<uint64_t>(o.connections), Segment{i, o.threads}));
     p.quota = o.requests > 0 ? segment_share(o.requests, Segment{i, o.threads}) : 0;
     // -n smaller than the thread count leaves some workers nothing to do: give them one request
     // of work at most by letting the quota be 0 only when -n is unset.

@@ -7,9 +7,9 @@
 
 #include <cxxopts.hpp>
 
+#include "client/echo/flags_echo.h"
 #include "client/flags/duration.h"
 #include "client/flags/flag_value_error.h"
-#include "client/echo/flags_echo.h"
 #include "client/multi_host/flags_multi_host.h"
 #include "client/udp/udp_fail_if.h"
 #include "client/udp/udp_packet.h"

@@ -7,10 +7,10 @@
 namespace percore::client {
 namespace {
 
-const ThresholdMetrics kUdpMetrics{{"lost", "lost_pct", "duplicated", "reordered", "late",
-                                    "malformed", "corrupt", "errors", "kernel_drops", "sent",
-                                    "received", "pps"},
-                                   "lost>0"};
+const ThresholdMetrics kUdpMetrics{
+    {"lost", "lost_pct", "duplicated", "reordered", "late", "malformed", "corrupt", "errors",
+     "kernel_drops", "sent", "received", "pps"},
+    "lost>0"};
 
 }  // namespace
 

@@ -1,4 +1,4 @@
-#include "client/udp/udp_merge.h"
+#include "client/multi_host/merge.h"
 
 #include <algorithm>
 

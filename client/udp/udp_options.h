@@ -22,8 +22,8 @@ struct UdpOptions : RunOptions {
   // (client/run/rate_scheduler.h); 0, the default as in http and echo: unpaced, as fast as the
   // backend takes them.
   double rate = 0;
-  int sockets = 1;      // -k as given: per thread, each its own ephemeral port
-  int threads = 1;      // never more than total_sockets
+  int sockets = 1;  // -k as given: per thread, each its own ephemeral port
+  int threads = 1;  // never more than total_sockets
   // The sockets this client opens: -t x -k, or this segment's share of it, spread over the
   // threads (remainders to the first ones). Their stream numbers (in every datagram) are
   // first_stream + 0, 1, ...: unique over all the segments of a run, so a sink can take them all.

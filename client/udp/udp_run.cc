@@ -10,9 +10,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "client/multi_host/segment.h"
 #include "client/run/interval_log.h"
 #include "client/run/rate_scheduler.h"
-#include "client/multi_host/segment.h"
 #include "client/udp/udp_worker.h"
 #include "core/proc/affinity.h"
 #include "core/util/clock.h"

@@ -9,21 +9,15 @@ uint64_t UdpStats::refused() const {
 }
 
 void UdpStats::merge(const UdpStats& o) {
-  sent += o.sent;
-  sent_bytes += o.sent_bytes;
-  received += o.received;
-  received_bytes += o.received_bytes;
-  unique += o.unique;
-  duplicated += o.duplicated;
-  reordered += o.reordered;
-  late += o.late;
-  too_old += o.too_old;
-  malformed += o.malformed;
-  corrupt += o.corrupt;
-  lost += o.lost;
-  not_sent += o.not_sent;
-  planned += o.planned;
-  kernel_drops += o.kernel_drops;
+  // Every count adds up across threads and hosts.
+  static constexpr uint64_t UdpStats::*kSummed[] = {
+      &UdpStats::sent,           &UdpStats::sent_bytes, &UdpStats::received,
+      &UdpStats::received_bytes, &UdpStats::unique,     &UdpStats::duplicated,
+      &UdpStats::reordered,      &UdpStats::late,       &UdpStats::too_old,
+      &UdpStats::malformed,      &UdpStats::corrupt,    &UdpStats::lost,
+      &UdpStats::not_sent,       &UdpStats::planned,    &UdpStats::kernel_drops,
+  };
+  for (uint64_t UdpStats::*count : kSummed) this->*count += o.*count;
   for (size_t i = 0; i < send_errors.size(); ++i) {
     send_errors[i] += o.send_errors[i];
     recv_errors[i] += o.recv_errors[i];

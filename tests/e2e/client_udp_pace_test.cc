@@ -58,9 +58,9 @@ TEST(ClientUdpPace, TwoThreadsInterleaveOnOneGridInsteadOfSendingInPairs) {
   std::atomic<bool> stop{false};
   std::vector<Sent> sent;
   std::thread sink([&] { sent = collect_while(fd, stop); });
-  ClientRun r = run_client_mode(
-      "udp", "--no-pin -t 2 -k 1 -R 2000 -d 1s -l 64 --timeout 100ms 127.0.0.1:" +
-                 std::to_string(port));
+  ClientRun r =
+      run_client_mode("udp", "--no-pin -t 2 -k 1 -R 2000 -d 1s -l 64 --timeout 100ms 127.0.0.1:" +
+                                 std::to_string(port));
   stop = true;
   sink.join();
   close(fd);

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "client/flags/flags.h"
 #include "client/echo/flags_echo.h"
+#include "client/flags/flags.h"
 #include "client/sweep/sweep.h"
 #include "tests/unit/client_flags_util.h"
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "client/flags/duration.h"
-#include "client/result/fail_if.h"
 #include "client/flags/flag_value_error.h"
 #include "client/flags/flags.h"
 #include "client/http/url.h"
+#include "client/result/fail_if.h"
 #include "tests/unit/client_flags_util.h"
 
 namespace percore::client {

@@ -5,10 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/http/request_builder.h"
 #include "client/result/fail_if.h"
 #include "client/result/report_json.h"
 #include "client/result/report_text.h"
-#include "client/http/request_builder.h"
 
 namespace percore::client {
 namespace {

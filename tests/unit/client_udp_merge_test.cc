@@ -8,9 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/udp/flags_udp.h"
+#include "client/multi_host/merge.h"
 #include "client/multi_host/segment.h"
-#include "client/udp/udp_merge.h"
+#include "client/udp/flags_udp.h"
 #include "client/udp/udp_result.h"
 
 namespace percore::client {

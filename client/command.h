@@ -11,9 +11,9 @@
 
 #include <fmt/format.h>
 
-#include "client/command_os.h"
-#include "client/flags.h"
-#include "client/run_identity.h"
+#include "client/flags/flags.h"
+#include "client/os/command_os.h"
+#include "client/result/run_identity.h"
 
 namespace percore::client {
 

@@ -1,6 +1,6 @@
 // `client`: the percore load generator (client.exe on Windows too). The dispatcher: one row per
-// command word; what differs per system is behind start_networking() (client/command_os.h) and
-// sweep_main() (client/sweep_command.h: a usage error on Windows). Exit codes
+// command word; what differs per system is behind start_networking() (client/os/command_os.h) and
+// sweep_main() (client/sweep/sweep_command.h: a usage error on Windows). Exit codes
 // (client/command.h): 0 done, 1 runtime failure, 2 usage error or unreachable target, 3 a
 // --fail-if threshold was crossed.
 #include <string_view>
@@ -8,19 +8,19 @@
 #include <fmt/format.h>
 
 #include "client/command.h"
-#include "client/fail_if.h"
-#include "client/flags.h"
-#include "client/flags_udp.h"
-#include "client/merge_command.h"
-#include "client/preflight.h"
-#include "client/report_json.h"
-#include "client/report_text.h"
-#include "client/runner.h"
-#include "client/sweep_command.h"
-#include "client/udp_fail_if.h"
-#include "client/udp_preflight.h"
-#include "client/udp_result.h"
-#include "client/udp_run.h"
+#include "client/flags/flags.h"
+#include "client/multi_host/merge_command.h"
+#include "client/result/fail_if.h"
+#include "client/result/report_json.h"
+#include "client/result/report_text.h"
+#include "client/run/preflight.h"
+#include "client/run/runner.h"
+#include "client/sweep/sweep_command.h"
+#include "client/udp/flags_udp.h"
+#include "client/udp/udp_fail_if.h"
+#include "client/udp/udp_preflight.h"
+#include "client/udp/udp_result.h"
+#include "client/udp/udp_run.h"
 
 namespace {
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "client/http/url.h"
+#include "client/multi_host/segment.h"
 #include "client/protocol.h"
-#include "client/run_identity.h"
-#include "client/segment.h"
-#include "client/url.h"
+#include "client/result/run_identity.h"
 #include "core/io/factory.h"
 
 namespace percore::client {

@@ -2,8 +2,8 @@
 
 #include <array>
 
-#include "client/echo_worker.h"
-#include "client/http_worker.h"
+#include "client/echo/echo_worker.h"
+#include "client/http/http_worker.h"
 
 namespace percore::client {
 namespace {

@@ -3,10 +3,10 @@
 // A new protocol is one row here (plus its worker and its flags).
 #pragma once
 
-#include "client/load_worker.h"
 #include "client/options.h"
 #include "client/protocol.h"
-#include "client/run_result.h"
+#include "client/result/run_result.h"
+#include "client/run/load_worker.h"
 
 namespace percore::client {
 

@@ -83,12 +83,13 @@ target_link_libraries(server PRIVATE percore_server)
 # client.exe: the client's sources with the Linux-only files swapped for their *_win.cc
 # counterparts, each the few calls that differ behind a small header (signals, the wall clock,
 # the host name and Winsock's start; the pre-run connect; source binding; process CPU time; the
-# UDP worker's socket; errno names; the --start-at time). `sweep` starts gnuplot with
+# UDP worker's socket; errno names). `sweep` starts gnuplot with
 # posix_spawn and is left out: on Windows it is a one-line usage error
-# (client/sweep_command_win.cc).
-set(PERCORE_CLIENT_LINUX_ONLY command_os.cc connect_probe.cc source_bind.cc process_cpu.cc
-    udp_socket.cc errno_name.cc utc_time.cc sweep_command.cc sweep.cc)
-file(GLOB client_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/client/*.cc)
+# (client/sweep/sweep_command_win.cc).
+set(PERCORE_CLIENT_LINUX_ONLY os/command_os.cc os/connect_probe.cc run/source_bind.cc
+    os/process_cpu.cc udp/udp_socket.cc os/errno_name.cc sweep/sweep_command.cc
+    sweep/sweep.cc)
+file(GLOB_RECURSE client_src CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/client/*.cc)
 list(FILTER client_src EXCLUDE REGEX ".*/main\\.cc$")
 foreach(f ${PERCORE_CLIENT_LINUX_ONLY})
   list(REMOVE_ITEM client_src ${PROJECT_SOURCE_DIR}/client/${f})
@@ -117,7 +118,7 @@ if(PERCORE_TESTS)
     set(PERCORE_GTEST_MAIN GTest::gtest_main)
   endif()
   # The Windows backend's own contract tests, and the unit tests with nothing Linux in them (the
-  # client's --segment/--start-at and merge tests run against client/utc_time_win.cc etc.).
+  # client's --segment/--start-at and merge tests run against client/os/*_win.cc).
   file(GLOB win_tests CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/unit_win/*.cc)
   set(portable_tests address_test deadline_list_test hdr_encoding_test head_scanner_test
       histogram_test programmable_test response_cache_test send_queue_test slab_test

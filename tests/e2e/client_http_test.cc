@@ -25,22 +25,37 @@ ClientRun run_client(const std::string& args, int timeout_s = 30) {
 #define REQUIRE_NGINX(n) \
   if (!(n).ok()) GTEST_SKIP() << "nginx is not installed or did not start"
 
+// A run against nginx and what nginx counted of it: the status fetch itself is one request and
+// one connection, and the client's reachability check before the run is one more connection
+// (without a request), so those are taken off.
+struct NginxRun {
+  ClientRun run;
+  long requests = 0;  // served by nginx during the run
+  long accepts = 0;   // connections nginx accepted during the run
+};
+
+NginxRun run_against(Nginx& nginx, const std::string& args) {
+  NginxStatus before = nginx.status();
+  NginxRun r{run_client(args + " " + nginx.url())};
+  NginxStatus after = nginx.status();
+  r.requests = after.requests - before.requests - 1;
+  r.accepts = after.accepts - before.accepts - 2;
+  return r;
+}
+
 TEST(ClientHttpE2E, KeepAliveCountsAgreeWithNginx) {
   Nginx nginx;
   REQUIRE_NGINX(nginx);
-  NginxStatus before = nginx.status();
-  ClientRun run = run_client("-c 8 -t 2 -n 5000 " + nginx.url());
+  NginxRun counted = run_against(nginx, "-c 8 -t 2 -n 5000");
+  const ClientRun& run = counted.run;
   ASSERT_EQ(run.status, 0) << run.output;
-  NginxStatus after = nginx.status();
   EXPECT_EQ(run.json["requests"], 5000) << run.output;
   EXPECT_EQ(run.json["status"]["200"], 5000);
   EXPECT_EQ(run.json["errors"]["total"], 0);
   EXPECT_EQ(run.json["in_flight_at_end"], 0);
   EXPECT_EQ(run.json["connections"]["established"], 8);
-  // The status fetch itself is one request and one connection; the client's reachability check
-  // before the run is one more connection (without a request).
-  EXPECT_EQ(after.requests - before.requests - 1, 5000);
-  EXPECT_EQ(after.accepts - before.accepts - 2, 8);
+  EXPECT_EQ(counted.requests, 5000);
+  EXPECT_EQ(counted.accepts, 8);
   EXPECT_GT(run.json["latency_us"]["p50"].get<double>(), 0);
   EXPECT_LE(run.json["latency_us"]["p50"].get<double>(),
             run.json["latency_us"]["p99"].get<double>());
@@ -51,10 +66,9 @@ TEST(ClientHttpE2E, KeepAliveCountsAgreeWithNginx) {
 TEST(ClientHttpE2E, NoKeepaliveOpensOneConnectionPerRequest) {
   Nginx nginx;
   REQUIRE_NGINX(nginx);
-  NginxStatus before = nginx.status();
-  ClientRun run = run_client("-c 4 -t 1 -n 2000 --no-keepalive " + nginx.url());
+  NginxRun counted = run_against(nginx, "-c 4 -t 1 -n 2000 --no-keepalive");
+  const ClientRun& run = counted.run;
   ASSERT_EQ(run.status, 0) << run.output;
-  NginxStatus after = nginx.status();
   EXPECT_EQ(run.json["requests"], 2000) << run.output;
   EXPECT_EQ(run.json["errors"]["total"], 0);
   // Connections that were already opening when the last request went out stay unused: at most
@@ -62,8 +76,8 @@ TEST(ClientHttpE2E, NoKeepaliveOpensOneConnectionPerRequest) {
   long established = run.json["connections"]["established"].get<long>();
   EXPECT_GE(established, 2000);
   EXPECT_LE(established, 2000 + 3);
-  EXPECT_EQ(after.accepts - before.accepts - 2, established);
-  EXPECT_EQ(after.requests - before.requests - 1, 2000);
+  EXPECT_EQ(counted.accepts, established);
+  EXPECT_EQ(counted.requests, 2000);
 }
 
 TEST(ClientHttpE2E, ReconnectEveryAndServerSideCloses) {
@@ -87,14 +101,13 @@ TEST(ClientHttpE2E, ReconnectEveryAndServerSideCloses) {
 TEST(ClientHttpE2E, Pipeline16) {
   Nginx nginx;
   REQUIRE_NGINX(nginx);
-  NginxStatus before = nginx.status();
-  ClientRun run = run_client("-c 2 -t 1 -n 20000 --pipeline 16 " + nginx.url());
+  NginxRun counted = run_against(nginx, "-c 2 -t 1 -n 20000 --pipeline 16");
+  const ClientRun& run = counted.run;
   ASSERT_EQ(run.status, 0) << run.output;
-  NginxStatus after = nginx.status();
   EXPECT_EQ(run.json["requests"], 20000) << run.output;
   EXPECT_EQ(run.json["errors"]["total"], 0);
   EXPECT_EQ(run.json["connections"]["established"], 2);
-  EXPECT_EQ(after.requests - before.requests - 1, 20000);
+  EXPECT_EQ(counted.requests, 20000);
 }
 
 TEST(ClientHttpE2E, StatusCodesAndHeadAreCounted) {

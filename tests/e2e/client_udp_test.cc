@@ -303,13 +303,7 @@ TEST_P(ClientUdp, IntervalLogAddsUpToItsResult) {
   unlink(hlog.c_str());
   EXPECT_TRUE(start_time);
   EXPECT_GE(intervals, 2);
-  size_t occupied = 0;
-  for (size_t i = 0; i < whole->bucket_slots(); ++i) {
-    if (whole->count_at_index(i) == 0) continue;
-    ++occupied;
-    ASSERT_EQ(summed[i], whole->count_at_index(i)) << "slot " << i;
-  }
-  EXPECT_EQ(summed.size(), occupied);
+  expect_intervals_add_up(summed, *whole);
 }
 
 TEST(ClientUdpFlags, OutOfRangeFlagsAreOneLineUsageErrors) {

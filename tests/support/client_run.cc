@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <gtest/gtest.h>
+
 #include "tests/support/process.h"
 
 namespace percore::test {
@@ -26,6 +28,18 @@ ClientRun run_client_mode(const std::string& mode, const std::string& args, int 
   if (!ss.str().empty()) run.json = nlohmann::json::parse(ss.str(), nullptr, false);
   unlink(path.c_str());
   return run;
+}
+
+void expect_intervals_add_up(const std::map<size_t, uint64_t>& summed,
+                             const stats::Histogram& whole) {
+  size_t occupied = 0;
+  for (size_t i = 0; i < whole.bucket_slots(); ++i) {
+    if (whole.count_at_index(i) == 0) continue;
+    ++occupied;
+    auto it = summed.find(i);
+    ASSERT_EQ(it == summed.end() ? 0 : it->second, whole.count_at_index(i)) << "slot " << i;
+  }
+  EXPECT_EQ(summed.size(), occupied);
 }
 
 }  // namespace percore::test

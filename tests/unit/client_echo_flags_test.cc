@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "client/flags.h"
-#include "client/flags_echo.h"
-#include "client/sweep.h"
+#include "client/echo/flags_echo.h"
+#include "client/flags/flags.h"
+#include "client/sweep/sweep.h"
 #include "tests/unit/client_flags_util.h"
 
 namespace percore::client {

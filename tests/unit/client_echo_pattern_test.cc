@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "client/pattern_table.h"
+#include "client/echo/pattern_table.h"
 
 namespace percore::client {
 namespace {

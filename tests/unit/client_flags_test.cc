@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "client/duration.h"
-#include "client/fail_if.h"
-#include "client/flag_value_error.h"
-#include "client/flags.h"
-#include "client/url.h"
+#include "client/flags/duration.h"
+#include "client/flags/flag_value_error.h"
+#include "client/flags/flags.h"
+#include "client/http/url.h"
+#include "client/result/fail_if.h"
 #include "tests/unit/client_flags_util.h"
 
 namespace percore::client {
@@ -54,18 +54,16 @@ TEST(ClientUrl, RejectsWhatItCannotServe) {
 TEST(ClientDuration, UnitsAndPlainSeconds) {
   int64_t ns = 0;
   std::string err;
-  ASSERT_TRUE(parse_duration("10s", &ns, &err));
-  EXPECT_EQ(ns, 10'000'000'000);
-  ASSERT_TRUE(parse_duration("500ms", &ns, &err));
-  EXPECT_EQ(ns, 500'000'000);
-  ASSERT_TRUE(parse_duration("2m", &ns, &err));
-  EXPECT_EQ(ns, 120'000'000'000);
-  ASSERT_TRUE(parse_duration("3", &ns, &err));
-  EXPECT_EQ(ns, 3'000'000'000);
-  ASSERT_TRUE(parse_duration("250us", &ns, &err));
-  EXPECT_EQ(ns, 250'000);
-  ASSERT_TRUE(parse_duration("1.5s", &ns, &err));
-  EXPECT_EQ(ns, 1'500'000'000);
+  struct Case {
+    const char* text;
+    int64_t ns;
+  };
+  for (const Case& c :
+       {Case{"10s", 10'000'000'000}, Case{"500ms", 500'000'000}, Case{"2m", 120'000'000'000},
+        Case{"3", 3'000'000'000}, Case{"250us", 250'000}, Case{"1.5s", 1'500'000'000}}) {
+    ASSERT_TRUE(parse_duration(c.text, &ns, &err)) << c.text;
+    EXPECT_EQ(ns, c.ns) << c.text;
+  }
   EXPECT_FALSE(parse_duration("", &ns, &err));
   EXPECT_FALSE(parse_duration("10x", &ns, &err));
   EXPECT_FALSE(parse_duration("-1s", &ns, &err));

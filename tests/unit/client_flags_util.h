@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "client/flags.h"
+#include "client/flags/flags.h"
 
 namespace percore::client {
 

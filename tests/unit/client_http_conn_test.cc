@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "client/http_conn.h"
-#include "client/run_stats.h"
+#include "client/http/http_conn.h"
+#include "client/run/run_stats.h"
 
 namespace percore::client {
 namespace {

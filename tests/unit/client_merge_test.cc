@@ -5,10 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/merge.h"
-#include "client/report_json.h"
-#include "client/report_text.h"
-#include "client/run_json_read.h"
+#include "client/multi_host/merge.h"
+#include "client/result/report_json.h"
+#include "client/result/report_text.h"
+#include "client/result/run_json_read.h"
+#include "tests/unit/client_result_util.h"
 
 namespace percore::client {
 namespace {
@@ -17,13 +18,7 @@ namespace {
 // the target rate when rate > 0.
 RunResult host_result(const std::string& host, int segment, int segments, uint64_t n, int64_t base,
                       int64_t step, double rate, double achieved) {
-  RunResult r;
-  r.url = "http://198.18.0.1:8080/";
-  r.backend = "epoll";
-  r.threads = 2;
-  r.connections = 10;
-  r.target_rate = rate;
-  r.duration_s = 2.0;
+  RunResult r = asked_run("http://198.18.0.1:8080/", rate);
   r.host = host;
   r.segment_index = segment;
   r.segment_count = segments;
@@ -49,18 +44,13 @@ RunResult host_result(const std::string& host, int segment, int segments, uint64
 }
 
 RunResult through_json(const RunResult& r) {
-  RunResult back;
-  std::string error;
-  EXPECT_TRUE(read_run_json(render_json(r), &back, &error)) << error;
-  return back;
+  return through_json(r, render_json, read_run_json);
 }
 
 TEST(ClientMerge, ResultReadsBackWhole) {
   RunResult r = host_result("load-a", 1, 3, 5000, 80'000, 13, 2500, 1.0);
   RunResult back = through_json(r);
-  EXPECT_EQ(back.host, "load-a");
-  EXPECT_EQ(back.segment_index, 1);
-  EXPECT_EQ(back.segment_count, 3);
+  expect_identity(back, "load-a", 1, 3);
   EXPECT_EQ(back.start_at_unix_ms, r.start_at_unix_ms);
   EXPECT_EQ(back.stats.completed, 5000u);
   EXPECT_EQ(back.stats.sent, r.stats.sent);

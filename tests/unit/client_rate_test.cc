@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "client/rate_scheduler.h"
+#include "client/run/rate_scheduler.h"
 
 namespace percore::client {
 namespace {

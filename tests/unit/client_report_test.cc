@@ -5,22 +5,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/fail_if.h"
-#include "client/report_json.h"
-#include "client/report_text.h"
-#include "client/request_builder.h"
+#include "client/http/request_builder.h"
+#include "client/result/fail_if.h"
+#include "client/result/report_json.h"
+#include "client/result/report_text.h"
+#include "tests/unit/client_result_util.h"
 
 namespace percore::client {
 namespace {
 
 RunResult sample(double rate) {
-  RunResult r;
-  r.url = "http://127.0.0.1:8080/";
-  r.backend = "epoll";
-  r.threads = 2;
-  r.connections = 10;
-  r.target_rate = rate;
-  r.duration_s = 2.0;
+  RunResult r = asked_run("http://127.0.0.1:8080/", rate);
   WorkerStats& s = r.stats;
   s.sent = 2010;
   s.completed = 2000;

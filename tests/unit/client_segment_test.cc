@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "client/segment.h"
+#include "client/multi_host/segment.h"
 #include "tests/unit/client_flags_util.h"
 
 namespace percore::client {

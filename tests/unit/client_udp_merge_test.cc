@@ -8,10 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/flags_udp.h"
-#include "client/segment.h"
-#include "client/udp_merge.h"
-#include "client/udp_result.h"
+#include "client/multi_host/merge.h"
+#include "client/multi_host/segment.h"
+#include "client/udp/flags_udp.h"
+#include "client/udp/udp_result.h"
+#include "tests/unit/client_result_util.h"
 
 namespace percore::client {
 namespace {
@@ -127,18 +128,13 @@ UdpResult udp_host(const std::string& host, int segment, int segments, uint64_t 
 }
 
 UdpResult through_json(const UdpResult& r) {
-  UdpResult back;
-  std::string error;
-  EXPECT_TRUE(read_udp_json(render_udp_json(r), &back, &error)) << error;
-  return back;
+  return through_json(r, render_udp_json, read_udp_json);
 }
 
 TEST(ClientUdpMerge, ResultReadsBackWhole) {
   UdpResult r = udp_host("load-a", 1, 3, 1900, 40'000, 11, 1000, 1.0);
   UdpResult back = through_json(r);
-  EXPECT_EQ(back.host, "load-a");
-  EXPECT_EQ(back.segment_index, 1);
-  EXPECT_EQ(back.segment_count, 3);
+  expect_identity(back, "load-a", 1, 3);
   EXPECT_EQ(back.stats.sent, r.stats.sent);
   EXPECT_EQ(back.stats.received, r.stats.received);
   EXPECT_EQ(back.stats.unique, 1900u);

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "client/udp_packet.h"
-#include "client/udp_tracker.h"
+#include "client/udp/udp_packet.h"
+#include "client/udp/udp_tracker.h"
 
 namespace percore::client {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "client/udp_result.h"
+#include "client/udp/udp_result.h"
 
 namespace percore::client {
 namespace {

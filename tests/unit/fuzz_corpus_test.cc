@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "client/flags.h"
-#include "client/http_conn.h"
-#include "client/url.h"
+#include "client/flags/flags.h"
+#include "client/http/http_conn.h"
+#include "client/http/url.h"
 #include "tests/fuzz/harness/mode_driver.h"
 #include "tests/fuzz/harness/targets.h"
 

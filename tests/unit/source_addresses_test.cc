@@ -2,7 +2,7 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
-#include "client/source_addresses.h"
+#include "client/run/source_addresses.h"
 
 namespace percore::client {
 namespace {

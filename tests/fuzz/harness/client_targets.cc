@@ -4,9 +4,9 @@
 #include <string_view>
 #include <vector>
 
-#include "client/flags.h"
-#include "client/http_conn.h"
-#include "client/url.h"
+#include "client/flags/flags.h"
+#include "client/http/http_conn.h"
+#include "client/http/url.h"
 #include "server/options.h"
 #include "tests/fuzz/harness/targets.h"
 

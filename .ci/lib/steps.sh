@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Step timing for .ci/run: every step's wall time goes to one file, printed as a Markdown table
 # on exit, also when a step fails. Background steps run at nice 19 so the tests in the
 # foreground keep the CPU whenever they want it; their output is printed when they are awaited.

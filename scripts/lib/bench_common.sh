@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/usage.sh"
 # repository root as the working directory: the scripts run build/server and write docs/.
 bench_start() {
   check_plain_args "$@"
-  cd "$(dirname "$2")/.."
+  cd "$(dirname "$2")/.." || exit 1
 }
 
 # bench_counts NAME ARG...: every positional argument must be a positive whole number.
@@ -25,6 +25,7 @@ bench_counts() {
 # each overridable from the environment: RUNS (BENCH_RUNS) interleaved runs per cell of SECS
 # (BENCH_SECONDS) seconds, CONNS (BENCH_CONNS) connections, the server pinned to SERVER_CPU and
 # the load to LOAD_CPU.
+# shellcheck disable=SC2034  # the variables are read by the script that sources this file
 bench_grid() {
   RUNS=${BENCH_RUNS:-$1}
   SECS=${BENCH_SECONDS:-$2}
@@ -35,6 +36,7 @@ bench_grid() {
 
 # bench_echo_grid: bench_grid for the echo grids (pattern x payload x connections), with
 # BENCH_PATTERNS and BENCH_PAYLOADS.
+# shellcheck disable=SC2034  # the variables are read by the script that sources this file
 bench_echo_grid() {
   bench_grid 3 2 "1 8 64 512"
   PATTERNS=${BENCH_PATTERNS:-"rr stream"}

@@ -8,15 +8,11 @@
 # the kernel's: client/floor near 1 means only fewer kernel crossings can lower it further.
 # Usage: scripts/bench-client.sh [runs=5] [seconds=3] [connections=50]
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-client "$0" 3 "$@"
-for arg in "$@"; do
-  [[ $arg =~ ^[1-9][0-9]*$ ]] || { echo "bench-client: $arg is not a positive number (see --help)" >&2; exit 2; }
-done
-RUNS=${1:-5}
-SECS=${2:-3}
-CONNS=${3:-50}
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-client "$0" 3 "$@"
+bench_counts bench-client "$@"
+RUNS=${1:-5} SECS=${2:-3} CONNS=${3:-50}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CLIENT=${CLIENT:-$ROOT/build/client}
 FLOOR=${FLOOR:-$ROOT/build/ref_http_load}
@@ -30,7 +26,7 @@ for b in "$CLIENT" "$FLOOR"; do
 done
 
 DIR=$(mktemp -d /tmp/percore-bench-XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cat >"$DIR/nginx.conf" <<CONF
 worker_processes 1;
 pid $DIR/nginx.pid;

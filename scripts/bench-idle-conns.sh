@@ -7,32 +7,16 @@
 # while every connection is held. Needs a descriptor hard limit above CONNS (raised when root).
 #   CONNS=100000 scripts/bench-idle-conns.sh
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-idle-conns "$0" 0 "$@"
-cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/bench_common.sh
-source scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-idle-conns "$0" 0 "$@"
 conns=${CONNS:-100000}
 rate=${RATE:-200}
 hold=${HOLD:-20}
 server_bin=${SERVER:-build/server}
 client_bin=${CLIENT:-build/client}
-need=$((conns + 1000))
-if [ "$(ulimit -Hn)" -lt "$need" ]; then
-  ulimit -Hn "$need" 2>/dev/null || { echo "fd hard limit $(ulimit -Hn) < $need: run as root or lower CONNS" >&2; exit 1; }
-fi
-ulimit -Sn "$need"
-
-work=$(mktemp -d /tmp/percore-idle.XXXXXX)
-server_pid=
-client_pid=
-cleanup() {
-  if [ -n "$client_pid" ]; then kill -9 "$client_pid" 2>/dev/null || true; fi
-  if [ -n "$server_pid" ]; then stop_server_tree "$server_pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_fd_limit $((conns + 1000))
+bench_server_workdir idle  # the client is $load_pid
 
 port=$(free_port)
 mport=$(free_port)
@@ -52,7 +36,7 @@ start=$(date +%s.%N)
 taskset -c 1 "$client_bin" http -c "$conns" -t 1 --no-pin -R "$rate" -d "$((hold + 60))s" -q \
   --timeout 30s --source 127.0.0.2-127.0.0.40 --json "$work/client.json" \
   "http://127.0.0.1:$port/" >"$work/client.out" 2>&1 &
-client_pid=$!
+load_pid=$!
 open=0
 while [ "$(active)" -lt "$conns" ]; do
   sleep 0.2
@@ -65,10 +49,10 @@ done
 held=$(active)
 sleep "$hold"
 rss_held=$(rss "$worker")
-client_rss=$(rss "$client_pid")
-kill -INT "$client_pid"
-wait "$client_pid" || true
-client_pid=
+client_rss=$(rss "$load_pid")
+kill -INT "$load_pid"
+wait "$load_pid" || true
+load_pid=
 
 read -r answered p50 p99 errs < <(python3 -c '
 import json, sys

@@ -10,16 +10,12 @@
 #   scripts/bench-preload.sh       # BENCH_RUNS=3 BENCH_SECONDS=3 BENCH_WORKERS=$(nproc)
 #   SERVER_CPUS=0-15 LOAD_CPUS=16-31 BENCH_WORKERS=16 scripts/bench-preload.sh   # larger host
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-preload "$0" 0 "$@"
-cd "$(dirname "$0")/.."
-source scripts/lib/bench_common.sh
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-preload "$0" 0 "$@"
 
-RUNS=${BENCH_RUNS:-3}
-SECS=${BENCH_SECONDS:-3}
+bench_grid 3 3 16
 WORKERS=${BENCH_WORKERS:-$(nproc)}
-CONNS=${BENCH_CONNS:-16}
 SERVER_CPUS=${SERVER_CPUS:-0-$(($(nproc) - 1))}
 LOAD_CPUS=${LOAD_CPUS:-0-$(($(nproc) - 1))}
 LIB=build/libpercore_preload.so
@@ -52,13 +48,7 @@ CONF
 
 # A port below the ephemeral range that no socket uses in any state: wrk's closed connections
 # leave TIME_WAIT sockets on ephemeral ports, where nginx's bind() would then fail.
-bench_port() {
-  local port
-  while :; do
-    port=$(shuf -i 20000-32000 -n 1)
-    ss -Htan "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
-  done
-}
+bench_port() { pick_port -Htan 20000-32000; }
 
 configs=(nginx-default nginx-reuseport nginx-preload nginx-preload-cpu
   percore-reuseport percore-cpu percore-shared percore-shared-exclusive)

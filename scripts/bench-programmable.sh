@@ -8,17 +8,11 @@
 #
 #   scripts/bench-programmable.sh      # BENCH_RUNS=5 BENCH_SECONDS=3 by default
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-programmable "$0" 0 "$@"
-cd "$(dirname "$0")/.."
-source scripts/lib/bench_common.sh
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-programmable "$0" 0 "$@"
 
-RUNS=${BENCH_RUNS:-5}
-SECS=${BENCH_SECONDS:-3}
-CONNS=${BENCH_CONNS:-100}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
+bench_grid 5 3 100
 bench_workdir programmable
 
 names=() urls=() workers=()

@@ -49,21 +49,16 @@
 #   scripts/bench-proxy.sh   # BENCH_RUNS=5 BENCH_SECONDS=5 BENCH_CONNS=50 BACKEND=percore-uring LOAD=wrk
 #                            # PROXY_CPU=0 LOAD_CPU=1 BACKEND_CPU=$LOAD_CPU
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-proxy "$0" 0 "$@"
-cd "$(dirname "$0")/.."
-source scripts/lib/bench_common.sh
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-proxy "$0" 0 "$@"
 
-RUNS=${BENCH_RUNS:-5}
-SECS=${BENCH_SECONDS:-5}
-CONNS=${BENCH_CONNS:-50}
+bench_grid 5 5 50
 BACKEND=${BACKEND:-percore-uring}
 LOAD=${LOAD:-wrk}
 RATE=${BENCH_RATE:-0}
 CLIENT_IO=${CLIENT_IO:-uring}
 PROXY_CPU=${PROXY_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
 BACKEND_CPU=${BACKEND_CPU:-$LOAD_CPU}  # its own core where there are more than 2
 
 case "$BACKEND" in ref | percore | percore-uring | nginx) ;; *)

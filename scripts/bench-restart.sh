@@ -5,10 +5,9 @@
 # their listeners), then the old server gets SIGTERM. Prints wrk's socket errors and non-2xx per
 # run. Needs root (ip netns).  RUNS=5 WRK_ARGS="-H 'Connection: close'" scripts/bench-restart.sh
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-restart "$0" 0 "$@"
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-restart "$0" 0 "$@"
 server=${SERVER:-build/server}
 runs=${RUNS:-5}
 ns=pc-restart-bench-$$

@@ -18,12 +18,9 @@
 # it is load the server has to bear, which is the point.
 #   RUNS=3 SECONDS_PER_RUN=15 scripts/bench-slowloris.sh
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-slowloris "$0" 0 "$@"
-cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib/bench_common.sh
-source scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-slowloris "$0" 0 "$@"
 conns=${CONNS:-2000}
 rate=${RATE:-500}
 runs=${RUNS:-3}
@@ -35,19 +32,8 @@ server_bin=${SERVER:-build/server}
 client_bin=${CLIENT:-build/client}
 attacker_bin=${ATTACKER:-build/slowloris}
 [ -x "$attacker_bin" ] || { echo "bench-slowloris: no $attacker_bin (cmake --build build --target slowloris)" >&2; exit 1; }
-need=$((conns * 2 + 1000))
-[ "$(ulimit -Hn)" -ge "$need" ] || { echo "fd hard limit $(ulimit -Hn) < $need: lower CONNS" >&2; exit 1; }
-ulimit -Sn "$need"
-
-work=$(mktemp -d /tmp/percore-slowloris.XXXXXX)
-server_pid=
-attack_pid=
-cleanup() {
-  if [ -n "$attack_pid" ]; then kill -9 "$attack_pid" 2>/dev/null || true; fi
-  if [ -n "$server_pid" ]; then stop_server_tree "$server_pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+bench_fd_limit $((conns * 2 + 1000))
+bench_server_workdir slowloris  # the attacker is $load_pid
 
 port=$(free_port)
 server_args=(-a "127.0.0.1:$port" -w 1 --backlog 4096 -o "$work/server.log")
@@ -73,13 +59,13 @@ for i in $(seq 1 "$runs"); do
   # The attack runs for the whole measured run; the client starts once every connection is open.
   taskset -c "$attack_cpu" nice -n "$attack_nice" "$attacker_bin" 127.0.0.1 "$port" --connections "$conns" \
     --duration "$((secs + 60))" >"$work/attack-$i.out" 2>&1 &
-  attack_pid=$!
+  load_pid=$!
   for _ in $(seq 1 600); do grep -q '^ready' "$work/attack-$i.out" && break; sleep 0.1; done
   grep -q '^ready' "$work/attack-$i.out" || { echo "the attacker never held $conns connections" >&2; cat "$work/attack-$i.out" >&2; exit 1; }
   read -r p99 errors reqs < <(measure "with-$i")
-  kill -TERM "$attack_pid"
-  wait "$attack_pid" || true
-  attack_pid=
+  kill -TERM "$load_pid"
+  wait "$load_pid" || true
+  load_pid=
   with+=("$p99")
   printf '%-8s %-4s %12s %8s %9s  %s\n' with "$i" "$p99" "$errors" "$reqs" "$(tail -n 1 "$work/attack-$i.out")"
 done

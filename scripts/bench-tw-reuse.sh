@@ -8,18 +8,12 @@
 #
 #   scripts/bench-tw-reuse.sh     # BENCH_RUNS=3 BENCH_SECONDS=3 BENCH_PORTS=1000 by default
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-tw-reuse "$0" 0 "$@"
-cd "$(dirname "$0")/.."
-source scripts/lib/bench_common.sh
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-tw-reuse "$0" 0 "$@"
 
-RUNS=${BENCH_RUNS:-3}
-SECS=${BENCH_SECONDS:-3}
+bench_grid 3 3 10
 PORTS=${BENCH_PORTS:-1000}
-CONNS=${BENCH_CONNS:-10}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
 [ "$(id -u)" -eq 0 ] || { echo "bench-tw-reuse: needs root (network namespaces)" >&2; exit 2; }
 bench_workdir tw-reuse
 

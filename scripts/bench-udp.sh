@@ -12,21 +12,16 @@
 #
 #   scripts/bench-udp.sh    # BENCH_RUNS=3 BENCH_MS=300 BENCH_SECONDS=2; BENCH_SECTIONS="egress echo"
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-udp "$0" 0 "$@"
-cd "$(dirname "$0")/.."
-source scripts/lib/bench_common.sh
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-udp "$0" 0 "$@"
 
-RUNS=${BENCH_RUNS:-3}
+bench_grid 3 2
 MS=${BENCH_MS:-300}
-SECS=${BENCH_SECONDS:-2}
 SECTIONS=${BENCH_SECTIONS:-"egress echo"}
 BATCHES=${BENCH_BATCHES:-"1 16 32 64 128"}
 PAYLOADS=${BENCH_PAYLOADS:-"64 1000 1400"}
 ECHO_PAYLOADS=${BENCH_ECHO_PAYLOADS:-"64 1000"}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
 IOS="sendto sendmmsg uring gso-epoll gso-uring"
 bench_workdir udp
 
@@ -72,13 +67,7 @@ egress() {
   echo
 }
 
-free_udp_port() {
-  local port
-  while :; do
-    port=$(shuf -i 20000-45000 -n 1)
-    ss -Huln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
-  done
-}
+free_udp_port() { pick_port -Huln; }
 
 echo_section() {
   echo "### Echo: packets/s per server core (server on CPU $SERVER_CPU, client udp -R 0 -t 1 -k 4 on CPU $LOAD_CPU, ${SECS}s)"

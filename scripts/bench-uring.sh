@@ -14,20 +14,12 @@
 #   scripts/bench-uring.sh   # BENCH_RUNS=3 BENCH_SECONDS=2; BENCH_PAYLOADS, BENCH_CONNS,
 #                            # BENCH_PATTERNS; BENCH_PARTS="echo close syscalls"
 set -euo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-uring "$0" 0 "$@"
-cd "$(dirname "$0")/.."
-source scripts/lib/bench_common.sh
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-uring "$0" 0 "$@"
 
-RUNS=${BENCH_RUNS:-3}
-SECS=${BENCH_SECONDS:-2}
-PATTERNS=${BENCH_PATTERNS:-"rr stream"}
-PAYLOADS=${BENCH_PAYLOADS:-"64 1024 16384"}
-CONNS=${BENCH_CONNS:-"1 8 64 512"}
+bench_echo_grid
 PARTS=${BENCH_PARTS:-"echo close syscalls"}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
 OFF="lend,bundle,link-close,recv-limit"
 SMALL=${BENCH_SMALL_BUFFERS:-256x16k}  # the uring-16k column's PERCORE_URING_BUFFERS (HTTP's ring)
 BODY="Hello from percore"

@@ -5,13 +5,10 @@
 # Winsock call into Linux system calls through wineserver, so these are figures for Wine on this
 # machine, not for Windows. Usage: scripts/bench-windows.sh [ROUNDS] [REQUESTS]
 set -uo pipefail
-# shellcheck source=scripts/lib/usage.sh
-source "$(dirname "$0")/lib/usage.sh"
-check_plain_args bench-windows "$0" 2 "$@"
-for arg in "$@"; do
-  [[ $arg =~ ^[1-9][0-9]*$ ]] || { echo "bench-windows: $arg is not a positive number (see --help)" >&2; exit 2; }
-done
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/bench_common.sh
+source "$(dirname "$0")/lib/bench_common.sh"
+bench_start bench-windows "$0" 2 "$@"
+bench_counts bench-windows "$@"
 rounds=${1:-3}
 requests=${2:-5000}
 win=$(realpath build-win)
@@ -25,9 +22,6 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 run_one() {
   local name=$1 port
   port=$(free_port)

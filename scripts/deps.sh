@@ -17,6 +17,8 @@ packages=(
   build-essential cmake pkg-config git ccache clang-format
   libspdlog-dev libfmt-dev libcxxopts-dev libhttp-parser-dev liburing-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # TLS (OpenSSL 3), and HTTP/2 with its reference client and Python peer for the tests.
+  libssl-dev libnghttp2-dev nghttp2-client python3-h2
   curl apache2-utils wrk nginx-light haproxy lighttpd gnuplot-nox iproute2 procps time python3 ethtool
   # Multi-host runs: the launcher and the transport it drives (the e2e test runs its own sshd).
   pdsh openssh-client openssh-server python3-yaml

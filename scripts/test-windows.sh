@@ -70,10 +70,17 @@ start_win_server() {
   shift
   timeout 300 "$WINE" "$win/server.exe" -o "$tmp/server.log" "$@" >"$out" 2>&1 &
   srv_pid=$!
-  pids+=("$srv_pid")
-  for _ in $(seq 1 300); do
+  await_ready "$srv_pid" "$out" 300
+}
+
+# await_ready PID OUT TRIES: ends PID with the suite; waits up to TRIES x 0.1 s for the server's
+# ready line in OUT, and prints OUT when it does not come (or the server exits first).
+await_ready() {
+  local pid=$1 out=$2 tries=$3
+  pids+=("$pid")
+  for _ in $(seq 1 "$tries"); do
     grep -q 'percore: ready' "$out" && return 0
-    kill -0 "$srv_pid" 2>/dev/null || break
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   cat "$out" >&2
@@ -205,14 +212,7 @@ start_linux_server() {
   metrics_port=$(free_port)
   "$linux/server" -o "$tmp/linux-server.log" --metrics "127.0.0.1:$metrics_port" "$@" >"$out" 2>&1 &
   lsrv_pid=$!
-  pids+=("$lsrv_pid")
-  for _ in $(seq 1 100); do
-    grep -q 'percore: ready' "$out" && return 0
-    kill -0 "$lsrv_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$out" >&2
-  return 1
+  await_ready "$lsrv_pid" "$out" 100
 }
 # The sum of one counter over the Linux server's workers, once it stops moving (the server's
 # send completions can trail the client's last read).

@@ -1,5 +1,72 @@
-# Shared helpers for the benchmark scripts: process CPU accounting, medians, private nginx.
+# shellcheck shell=bash
+# Shared helpers for the benchmark scripts: the prologue (usage, the grid's environment
+# variables), process CPU accounting, medians, private nginx, work dirs and cleanup.
 # Sourced, not run.
+# shellcheck source=scripts/lib/usage.sh
+source "$(dirname "${BASH_SOURCE[0]}")/usage.sh"
+
+# bench_start NAME FILE MAX ARG...: check_plain_args (--help prints FILE's header), then the
+# repository root as the working directory: the scripts run build/server and write docs/.
+bench_start() {
+  check_plain_args "$@"
+  cd "$(dirname "$2")/.." || exit 1
+}
+
+# bench_counts NAME ARG...: every positional argument must be a positive whole number.
+bench_counts() {
+  local name=$1 arg
+  shift
+  for arg in "$@"; do
+    [[ $arg =~ ^[1-9][0-9]*$ ]] || { echo "$name: $arg is not a positive number (see --help)" >&2; exit 2; }
+  done
+}
+
+# bench_grid RUNS SECONDS [CONNS]: the defaults of the variables every grid benchmark reads,
+# each overridable from the environment: RUNS (BENCH_RUNS) interleaved runs per cell of SECS
+# (BENCH_SECONDS) seconds, CONNS (BENCH_CONNS) connections, the server pinned to SERVER_CPU and
+# the load to LOAD_CPU.
+# shellcheck disable=SC2034  # the variables are read by the script that sources this file
+bench_grid() {
+  RUNS=${BENCH_RUNS:-$1}
+  SECS=${BENCH_SECONDS:-$2}
+  CONNS=${BENCH_CONNS:-${3:-}}
+  SERVER_CPU=${SERVER_CPU:-0}
+  LOAD_CPU=${LOAD_CPU:-1}
+}
+
+# bench_echo_grid: bench_grid for the echo grids (pattern x payload x connections), with
+# BENCH_PATTERNS and BENCH_PAYLOADS.
+# shellcheck disable=SC2034  # the variables are read by the script that sources this file
+bench_echo_grid() {
+  bench_grid 3 2 "1 8 64 512"
+  PATTERNS=${BENCH_PATTERNS:-"rr stream"}
+  PAYLOADS=${BENCH_PAYLOADS:-"64 1024 16384"}
+}
+
+# bench_fd_limit NEED: at least NEED open files for this script and its children (raises the
+# hard limit too where allowed, as root).
+bench_fd_limit() {
+  local need=$1
+  if [ "$(ulimit -Hn)" -lt "$need" ]; then
+    ulimit -Hn "$need" 2>/dev/null || { echo "fd hard limit $(ulimit -Hn) < $need: run as root or lower CONNS" >&2; exit 1; }
+  fi
+  ulimit -Sn "$need"
+}
+
+# bench_server_workdir NAME: a temp dir in $work, and an EXIT trap that kills the load generator
+# ($load_pid, at once), stops the server ($server_pid, master and workers) and removes the dir.
+bench_server_workdir() {
+  work=$(mktemp -d "/tmp/percore-$1.XXXXXX")
+  server_pid=
+  load_pid=
+  trap bench_server_cleanup EXIT
+}
+
+bench_server_cleanup() {
+  if [ -n "$load_pid" ]; then kill -9 "$load_pid" 2>/dev/null || true; fi
+  if [ -n "$server_pid" ]; then stop_server_tree "$server_pid"; fi
+  rm -rf "$work"
+}
 
 # Sum of utime+stime (clock ticks) of the given pids.
 cpu_ticks() {
@@ -27,14 +94,18 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print 0} else if (NR%2) {p
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-# A free TCP port on 127.0.0.1.
-free_port() {
+# pick_port SS_FLAGS [RANGE]: a random port in RANGE (default 20000-45000) on which
+# `ss SS_FLAGS` lists no socket.
+pick_port() {
   local port
   while :; do
-    port=$(shuf -i 20000-45000 -n 1)  # not $RANDOM: it repeats across $(...) subshells
-    ss -Htln "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
+    port=$(shuf -i "${2:-20000-45000}" -n 1)  # not $RANDOM: it repeats across $(...) subshells
+    ss "$1" "sport = :$port" 2>/dev/null | grep -q . || { echo "$port"; return; }
   done
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() { pick_port -Htln; }
 
 wait_port() {
   local port=$1 i

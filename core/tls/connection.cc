@@ -84,6 +84,7 @@ struct ConnectionBio {
 int Connection::bio_read(char* buf, int len) {
   size_t left = in_.size() - in_off_;
   size_t n = std::min(left, static_cast<size_t>(len));
+  if (n == 0) return 0;
   std::memcpy(buf, in_.data() + in_off_, n);
   in_off_ += n;
   if (in_off_ == in_.size()) {
@@ -321,6 +322,12 @@ HandshakeInfo Connection::info() const {
 }
 
 void Connection::reset() {
+  if (ssl_ != nullptr && (state_ == State::kOpen || state_ == State::kClosed)) {
+    // OpenSSL forgets the session of a connection freed without close_notify both ways; like
+    // nginx, percore keeps it: a client that simply closes (or a load generator ending a
+    // connection) should still resume. A failed handshake's session is dropped as usual.
+    SSL_set_shutdown(ssl_.get(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
   ssl_.reset();
   state_ = State::kIdle;
   failure_ = Failure::kNone;

@@ -63,7 +63,7 @@ class Connection {
   Connection() = default;
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
-  ~Connection() = default;
+  ~Connection() { reset(); }
 
   // Starts the server side of an accepted connection. False (failed, cause kOther) only when
   // OpenSSL cannot allocate.

@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "core/io/factory.h"
+#include "core/tls/ktls_probe.h"
 #include "server/doctor/proc_values.h"
 
 #ifndef UDP_SEGMENT
@@ -239,6 +240,7 @@ Facts gather_facts(const std::string& for_address) {
   f.tcp_migrate_req = sysctl_integer("/proc/sys/net/ipv4/tcp_migrate_req");
   f.udp_gso = probe_udp_option(UDP_SEGMENT, 1400, "UDP_SEGMENT");
   f.udp_gro = probe_udp_option(UDP_GRO, 1, "UDP_GRO");
+  f.ktls = tls::ktls_unavailable_reason();
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
     f.nofile_soft = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);

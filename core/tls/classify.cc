@@ -78,7 +78,9 @@ Failure from_alert(int alert) {
 }
 
 // An HTTP method starts with an upper-case letter; a TLS record with a content type of 20-24.
-bool looks_like_text(int first_byte) { return first_byte >= 'A' && first_byte <= 'Z'; }
+bool looks_like_text(int first_byte) {
+  return first_byte >= 'A' && first_byte <= 'Z';
+}
 
 }  // namespace
 

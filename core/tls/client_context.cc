@@ -61,7 +61,8 @@ std::unique_ptr<ClientContext> ClientContext::create(const TlsClientConfig& conf
 
 // Returns 0: the store took its own reference, OpenSSL keeps (and later frees) its one.
 int ClientContext::on_new_session(SSL* ssl, SSL_SESSION* session) {
-  auto* self = static_cast<ClientContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
+  auto* self =
+      static_cast<ClientContext*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), context_index()));
   if (self != nullptr) self->sessions_.store(session);
   return 0;
 }

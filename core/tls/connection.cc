@@ -25,7 +25,8 @@ thread_local char gather[Connection::kRecordBytes];
 
 bool is_ip_literal(const std::string& name) {
   unsigned char addr[sizeof(in6_addr)];
-  return inet_pton(AF_INET, name.c_str(), addr) == 1 || inet_pton(AF_INET6, name.c_str(), addr) == 1;
+  return inet_pton(AF_INET, name.c_str(), addr) == 1 ||
+         inet_pton(AF_INET6, name.c_str(), addr) == 1;
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ enum class Step : uint8_t {
 
 struct HandshakeInfo {
   bool resumed = false;
-  std::string_view alpn;  // "" when none was negotiated
+  std::string_view alpn;     // "" when none was negotiated
   const char* version = "";  // "TLSv1.3"
   const char* cipher = "";   // "TLS_AES_128_GCM_SHA256"
 };
@@ -124,7 +124,9 @@ class Connection {
 
   // BIO side.
   int bio_read(char* buf, int len);
-  void bio_write(const char* buf, int len) { out_[fill_].insert(out_[fill_].end(), buf, buf + len); }
+  void bio_write(const char* buf, int len) {
+    out_[fill_].insert(out_[fill_].end(), buf, buf + len);
+  }
 
   SslPtr ssl_;
   State state_ = State::kIdle;

@@ -31,7 +31,8 @@ std::unique_ptr<ServerContext> ServerContext::create(const TlsServerConfig& conf
   if (!apply_cipher_settings(ctx, config.ciphers, error)) return nullptr;
   if (!out->load_certificate(config, error)) return nullptr;
   if (!alpn_wire(config.alpn, &out->alpn_wire_, error)) return nullptr;
-  if (!out->alpn_wire_.empty()) SSL_CTX_set_alpn_select_cb(ctx, &ServerContext::select_alpn, out.get());
+  if (!out->alpn_wire_.empty())
+    SSL_CTX_set_alpn_select_cb(ctx, &ServerContext::select_alpn, out.get());
 
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_sess_set_cache_size(ctx, config.session_cache_size);

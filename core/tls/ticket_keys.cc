@@ -29,7 +29,8 @@ bool TicketKeys::generate(std::string* error) {
 }
 
 bool TicketKeys::install(SSL_CTX* ctx, std::string* error) const {
-  if (keys_index() < 0 || SSL_CTX_set_ex_data(ctx, keys_index(), const_cast<TicketKeys*>(this)) != 1 ||
+  if (keys_index() < 0 ||
+      SSL_CTX_set_ex_data(ctx, keys_index(), const_cast<TicketKeys*>(this)) != 1 ||
       SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, &TicketKeys::ticket_callback) != 1) {
     *error = "ticket keys: " + drain_openssl_errors();
     return false;

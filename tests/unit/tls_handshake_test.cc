@@ -20,10 +20,9 @@ void expect_full_handshake(const char* version, const char* expected_name) {
   Connection server, client;
   ASSERT_TRUE(server.accept(*server_ctx));
   ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client)) << failure_name(server.failure()) << " "
-                                         << server.failure_detail() << " / "
-                                         << failure_name(client.failure()) << " "
-                                         << client.failure_detail();
+  ASSERT_TRUE(handshake(server, client))
+      << failure_name(server.failure()) << " " << server.failure_detail() << " / "
+      << failure_name(client.failure()) << " " << client.failure_detail();
   HandshakeInfo s = server.info();
   HandshakeInfo c = client.info();
   EXPECT_STREQ(s.version, expected_name);
@@ -37,9 +36,13 @@ void expect_full_handshake(const char* version, const char* expected_name) {
   EXPECT_EQ(send_text(server, client, "HTTP/1.1 200 OK\r\n\r\n"), "HTTP/1.1 200 OK\r\n\r\n");
 }
 
-TEST(TlsHandshake, Tls13InMemory) { expect_full_handshake("1.3", "TLSv1.3"); }
+TEST(TlsHandshake, Tls13InMemory) {
+  expect_full_handshake("1.3", "TLSv1.3");
+}
 
-TEST(TlsHandshake, Tls12InMemory) { expect_full_handshake("1.2", "TLSv1.2"); }
+TEST(TlsHandshake, Tls12InMemory) {
+  expect_full_handshake("1.2", "TLSv1.2");
+}
 
 TEST(TlsHandshake, AlpnFollowsTheServersPreference) {
   TlsServerConfig sc;

@@ -87,8 +87,10 @@ TEST(TlsSClient, RequestAnswerAndResumption) {
   auto ctx = server_context();
   TempDir dir;
   std::string port = std::to_string(ntohs(addr.sin_port));
-  std::string base = "printf 'GET / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n' | timeout 20 openssl s_client "
-                     "-connect 127.0.0.1:" + port + " -alpn http/1.1 -ign_eof ";
+  std::string base =
+      "printf 'GET / HTTP/1.1\\r\\nHost: a\\r\\n\\r\\n' | timeout 20 openssl s_client "
+      "-connect 127.0.0.1:" +
+      port + " -alpn http/1.1 -ign_eof ";
   FILE* first = popen((base + "-sess_out " + dir.path("sess") + " 2>&1").c_str(), "r");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(serve_one(listener, *ctx), "full");

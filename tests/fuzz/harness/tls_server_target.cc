@@ -41,8 +41,8 @@ void check_records(std::string_view out) {
     check(out.size() >= 5);
     auto type = static_cast<unsigned char>(out[0]);
     check(type >= 20 && type <= 23);
-    size_t len = (size_t{static_cast<unsigned char>(out[3])} << 8) |
-                 static_cast<unsigned char>(out[4]);
+    size_t len =
+        (size_t{static_cast<unsigned char>(out[3])} << 8) | static_cast<unsigned char>(out[4]);
     check(out.size() >= 5 + len);
     out.remove_prefix(5 + len);
   }
@@ -94,9 +94,11 @@ int tls_server(const uint8_t* data, size_t size) {
     tls::Step step = server.feed(piece.data(), piece.size());
     if (step == tls::Step::kReadable || step == tls::Step::kHandshakeDone) {
       long n = 0;
-      while ((n = server.read(plain, sizeof(plain))) > 0) check(static_cast<size_t>(n) <= sizeof(plain));
-      step = n < 0 ? (server.state() == tls::State::kFailed ? tls::Step::kFailed : tls::Step::kClosed)
-                   : step;
+      while ((n = server.read(plain, sizeof(plain))) > 0)
+        check(static_cast<size_t>(n) <= sizeof(plain));
+      step = n < 0
+                 ? (server.state() == tls::State::kFailed ? tls::Step::kFailed : tls::Step::kClosed)
+                 : step;
     }
     check_state(server, step);
     drain_output(server, nullptr);

@@ -134,9 +134,7 @@ TEST(TlsSelfSigned, EphemeralCertificateAndItsFingerprint) {
   // What a client sees is the certificate the fingerprint names, an ECDSA P-256 key.
   auto client_ctx = client_context();
   Connection server, client;
-  ASSERT_TRUE(server.accept(*a));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*a, *client_ctx, server, client));
   X509* peer = SSL_get0_peer_certificate(client.native());
   ASSERT_NE(peer, nullptr);
   EXPECT_EQ(sha256_fingerprint(peer), a->fingerprint());

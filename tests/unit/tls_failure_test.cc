@@ -23,9 +23,7 @@ class TlsFailure : public ::testing::Test {
   // After a failure, the same context still completes a handshake.
   void expect_context_still_serves() {
     Connection server, client;
-    ASSERT_TRUE(server.accept(*server_ctx_));
-    ASSERT_TRUE(client.connect(*client_ctx_, "localhost"));
-    EXPECT_TRUE(handshake(server, client));
+    EXPECT_TRUE(connect_pair(*server_ctx_, *client_ctx_, server, client));
   }
 
   std::unique_ptr<ServerContext> server_ctx_ = server_context();
@@ -73,9 +71,7 @@ TEST_F(TlsFailure, GarbageInsteadOfAClientHello) {
 
 TEST_F(TlsFailure, GarbageRecordMidStream) {
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx_));
-  ASSERT_TRUE(client.connect(*client_ctx_, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*server_ctx_, *client_ctx_, server, client));
   std::string record = std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, '\x5a');
   EXPECT_EQ(server.feed(record.data(), record.size()), Step::kReadable);
   char buf[256];
@@ -105,37 +101,30 @@ TEST_F(TlsFailure, PeerGoneMidHandshake) {
   EXPECT_EQ(silent.failure(), Failure::kPeerClosed);
 }
 
+// Both ends fail the handshake with kNoCommonCipher: the server finds nothing to agree on and
+// its alert (handshake_failure, protocol_version) tells the client why.
+void expect_no_common_ground(const TlsServerConfig& sc, const TlsClientConfig& cc) {
+  auto server_ctx = server_context(sc);
+  auto client_ctx = client_context(cc);
+  Connection server, client;
+  EXPECT_FALSE(connect_pair(*server_ctx, *client_ctx, server, client));
+  EXPECT_EQ(server.failure(), Failure::kNoCommonCipher) << server.failure_detail();
+  EXPECT_EQ(client.failure(), Failure::kNoCommonCipher) << client.failure_detail();
+}
+
 TEST_F(TlsFailure, NoCommonCipher) {
   TlsServerConfig sc;
   sc.ciphers.max_version = "1.2";
   sc.ciphers.ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
-  TlsClientConfig cc;
-  cc.ciphers.max_version = "1.2";
+  TlsClientConfig cc = client_with_version("1.2");
   cc.ciphers.ciphers = "ECDHE-RSA-AES256-GCM-SHA384";
-  auto server_ctx = server_context(sc);
-  auto client_ctx = client_context(cc);
-  Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  EXPECT_FALSE(handshake(server, client));
-  EXPECT_EQ(server.failure(), Failure::kNoCommonCipher) << server.failure_detail();
-  // The server's handshake_failure alert told the client why.
-  EXPECT_EQ(client.failure(), Failure::kNoCommonCipher) << client.failure_detail();
+  expect_no_common_ground(sc, cc);
 }
 
 TEST_F(TlsFailure, NoCommonVersion) {
   TlsServerConfig sc;
   sc.ciphers.min_version = "1.3";
-  TlsClientConfig cc;
-  cc.ciphers.max_version = "1.2";
-  auto server_ctx = server_context(sc);
-  auto client_ctx = client_context(cc);
-  Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  EXPECT_FALSE(handshake(server, client));
-  EXPECT_EQ(server.failure(), Failure::kNoCommonCipher) << server.failure_detail();
-  EXPECT_EQ(client.failure(), Failure::kNoCommonCipher) << client.failure_detail();
+  expect_no_common_ground(sc, client_with_version("1.2"));
 }
 
 TEST_F(TlsFailure, RenegotiationRequest) {
@@ -143,9 +132,7 @@ TEST_F(TlsFailure, RenegotiationRequest) {
   cc.ciphers.max_version = "1.2";  // TLS 1.3 has no renegotiation
   auto client_ctx = client_context(cc);
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx_));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*server_ctx_, *client_ctx, server, client));
   // A client that asks anyway (percore's own refuses to, so the test lifts its option).
   SSL_clear_options(client.native(), SSL_OP_NO_RENEGOTIATION);
   ASSERT_EQ(SSL_renegotiate(client.native()), 1);

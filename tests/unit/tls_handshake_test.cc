@@ -7,20 +7,11 @@
 namespace percore::tls::test {
 namespace {
 
-TlsClientConfig client_with_version(const char* version) {
-  TlsClientConfig c;
-  c.ciphers.min_version = version;
-  c.ciphers.max_version = version;
-  return c;
-}
-
 void expect_full_handshake(const char* version, const char* expected_name) {
   auto server_ctx = server_context();
   auto client_ctx = client_context(client_with_version(version));
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client))
+  ASSERT_TRUE(connect_pair(*server_ctx, *client_ctx, server, client))
       << failure_name(server.failure()) << " " << server.failure_detail() << " / "
       << failure_name(client.failure()) << " " << client.failure_detail();
   HandshakeInfo s = server.info();
@@ -52,9 +43,7 @@ TEST(TlsHandshake, AlpnFollowsTheServersPreference) {
   auto server_ctx = server_context(sc);
   auto client_ctx = client_context(cc);
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*server_ctx, *client_ctx, server, client));
   EXPECT_EQ(server.info().alpn, "h2");
   EXPECT_EQ(client.info().alpn, "h2");
 }
@@ -65,9 +54,7 @@ TEST(TlsHandshake, NoCommonAlpnStillConnectsWithoutOne) {
   auto server_ctx = server_context();
   auto client_ctx = client_context(cc);
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*server_ctx, *client_ctx, server, client));
   EXPECT_EQ(server.info().alpn, "");
   EXPECT_EQ(client.info().alpn, "");
 }
@@ -76,9 +63,7 @@ TEST(TlsHandshake, ShutdownSendsCloseNotifyAndThePeerAnswers) {
   auto server_ctx = server_context();
   auto client_ctx = client_context();
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*server_ctx, *client_ctx, server, client));
   server.shutdown();
   EXPECT_EQ(server.state(), State::kClosed);
   ASSERT_TRUE(server.has_output());
@@ -97,9 +82,7 @@ TEST(TlsHandshake, OutputStaysPutWhileInFlight) {
   auto server_ctx = server_context();
   auto client_ctx = client_context();
   Connection server, client;
-  ASSERT_TRUE(server.accept(*server_ctx));
-  ASSERT_TRUE(client.connect(*client_ctx, "localhost"));
-  ASSERT_TRUE(handshake(server, client));
+  ASSERT_TRUE(connect_pair(*server_ctx, *client_ctx, server, client));
   std::string first = "first";
   iovec iov{first.data(), first.size()};
   ASSERT_TRUE(server.write(&iov, 1));

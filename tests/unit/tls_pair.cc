@@ -22,6 +22,19 @@ std::unique_ptr<ClientContext> client_context(const TlsClientConfig& config) {
   return ctx;
 }
 
+TlsClientConfig client_with_version(const char* version) {
+  TlsClientConfig c;
+  c.ciphers.min_version = version;
+  c.ciphers.max_version = version;
+  return c;
+}
+
+bool connect_pair(const ServerContext& server_ctx, ClientContext& client_ctx, Connection& server,
+                  Connection& client) {
+  return server.accept(server_ctx) && client.connect(client_ctx, "localhost") &&
+         handshake(server, client);
+}
+
 size_t pump(Connection& from, Connection& to) {
   std::string_view out = from.take_output();
   size_t moved = out.size();

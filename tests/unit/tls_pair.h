@@ -14,6 +14,14 @@ namespace percore::tls::test {
 std::unique_ptr<ServerContext> server_context(const TlsServerConfig& config = {});
 std::unique_ptr<ClientContext> client_context(const TlsClientConfig& config = {});
 
+// A client config pinned to one TLS version ("1.2" or "1.3").
+TlsClientConfig client_with_version(const char* version);
+
+// Starts both ends (the client names "localhost") and drives the handshake; true when both are
+// open.
+bool connect_pair(const ServerContext& server_ctx, ClientContext& client_ctx, Connection& server,
+                  Connection& client);
+
 // Moves pending ciphertext from one engine to the other; returns the bytes moved.
 size_t pump(Connection& from, Connection& to);
 

@@ -26,13 +26,8 @@ std::vector<size_t> record_lengths(std::string_view bytes) {
 class TlsRecords : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    TlsClientConfig cc;
-    cc.ciphers.min_version = GetParam();
-    cc.ciphers.max_version = GetParam();
-    client_ctx_ = client_context(cc);
-    ASSERT_TRUE(server_.accept(*server_ctx_));
-    ASSERT_TRUE(client_.connect(*client_ctx_, "localhost"));
-    ASSERT_TRUE(handshake(server_, client_));
+    client_ctx_ = client_context(client_with_version(GetParam()));
+    ASSERT_TRUE(connect_pair(*server_ctx_, *client_ctx_, server_, client_));
   }
 
   std::unique_ptr<ServerContext> server_ctx_ = server_context();

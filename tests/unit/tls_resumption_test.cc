@@ -11,19 +11,11 @@
 namespace percore::tls::test {
 namespace {
 
-TlsClientConfig client_with_version(const char* version) {
-  TlsClientConfig c;
-  c.ciphers.min_version = version;
-  c.ciphers.max_version = version;
-  return c;
-}
-
 // One connection from client_ctx to server_ctx; returns whether it resumed (false, and a test
 // failure, when the handshake fails).
 bool connect_once(const ServerContext& server_ctx, ClientContext& client_ctx) {
   Connection server, client;
-  if (!server.accept(server_ctx) || !client.connect(client_ctx, "localhost")) return false;
-  bool open = handshake(server, client);
+  bool open = connect_pair(server_ctx, client_ctx, server, client);
   EXPECT_TRUE(open) << failure_name(server.failure()) << " " << server.failure_detail();
   EXPECT_EQ(server.info().resumed, client.info().resumed);
   return open && server.info().resumed;

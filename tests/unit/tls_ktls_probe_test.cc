@@ -15,7 +15,9 @@ TEST(TlsKtlsProbe, AgreesWithTheKernelsTlsStatistics) {
   // CONFIG_TLS has neither.
   bool kernel_has_tls = std::filesystem::exists("/proc/net/tls_stat");
   EXPECT_EQ(reason.empty(), kernel_has_tls) << reason;
-  if (!reason.empty()) EXPECT_EQ(reason.rfind("TCP_ULP", 0), 0u) << reason;
+  if (!reason.empty()) {
+    EXPECT_EQ(reason.rfind("TCP_ULP", 0), 0u) << reason;
+  }
 }
 
 const server::doctor::Check* find(const std::vector<server::doctor::Check>& checks,

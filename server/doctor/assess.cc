@@ -200,10 +200,12 @@ Check nic(const Facts& f) {
 
 const std::vector<const char*>& check_names() {
   static const std::vector<const char*> names = {
-      "kernel",       "io_uring",   "multishot_accept", "multishot_recv", "buffer_rings",
-      "recv_bundles", "recv_limit", "so_reuseport",     "reuseport_cbpf", "tcp_migrate_req",
-      "udp_gso",      "udp_gro",    "RLIMIT_NOFILE",    "somaxconn",      "ip_local_port_range",
-      "tcp_tw_reuse", "busy_poll",  "irqbalance",       "cpu_governor",   "nic_queues"};
+      "kernel",         "io_uring",        "multishot_accept", "multishot_recv",
+      "buffer_rings",   "recv_bundles",    "recv_limit",       "so_reuseport",
+      "reuseport_cbpf", "tcp_migrate_req", "udp_gso",          "udp_gro",
+      "ktls",           "RLIMIT_NOFILE",   "somaxconn",        "ip_local_port_range",
+      "tcp_tw_reuse",   "busy_poll",       "irqbalance",       "cpu_governor",
+      "nic_queues"};
   return names;
 }
 
@@ -236,6 +238,10 @@ std::vector<Check> assess(const Facts& f) {
                         "UDP senders pay a syscall per datagram"));
   out.push_back(feature("udp_gro", f.udp_gro, "UDP_GRO: one receive may carry many datagrams",
                         "UDP receivers pay a syscall per datagram"));
+  out.push_back(feature("ktls", f.ktls,
+                        "the kernel could encrypt TLS records (percore's TLS is in user space)",
+                        "TLS records are encrypted in user space by OpenSSL, as percore does "
+                        "anyway (docs/tls.md: what kTLS would change)"));
   out.push_back(nofile(f));
   out.push_back(somaxconn(f));
   out.push_back(port_range(f));

@@ -33,6 +33,7 @@ struct Facts {
   std::optional<long long> tcp_migrate_req;
   std::string udp_gso;         // UDP_SEGMENT
   std::string udp_gro;         // UDP_GRO
+  std::string ktls;            // TCP_ULP "tls" (kernel TLS)
   long long nofile_soft = -1;  // -1: unlimited
   long long nofile_hard = -1;
   std::optional<long long> somaxconn;

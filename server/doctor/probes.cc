@@ -22,6 +22,7 @@
 
 #include "core/io/factory.h"
 #include "core/net/udp_offload_opts.h"
+#include "core/tls/ktls_probe.h"
 #include "server/doctor/proc_values.h"
 
 namespace percore::server::doctor {
@@ -233,6 +234,7 @@ Facts gather_facts(const std::string& for_address) {
   f.tcp_migrate_req = sysctl_integer("/proc/sys/net/ipv4/tcp_migrate_req");
   f.udp_gso = probe_udp_option(UDP_SEGMENT, 1400, "UDP_SEGMENT");
   f.udp_gro = probe_udp_option(UDP_GRO, 1, "UDP_GRO");
+  f.ktls = tls::ktls_unavailable_reason();
   rlimit rl{};
   if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
     f.nofile_soft = rl.rlim_cur == RLIM_INFINITY ? -1 : static_cast<long long>(rl.rlim_cur);

@@ -10,10 +10,12 @@ namespace percore::test {
 namespace {
 
 const std::vector<std::string> kItems = {
-    "kernel",       "io_uring",   "multishot_accept", "multishot_recv", "buffer_rings",
-    "recv_bundles", "recv_limit", "so_reuseport",     "reuseport_cbpf", "tcp_migrate_req",
-    "udp_gso",      "udp_gro",    "RLIMIT_NOFILE",    "somaxconn",      "ip_local_port_range",
-    "tcp_tw_reuse", "busy_poll",  "irqbalance",       "cpu_governor",   "nic_queues"};
+    "kernel",         "io_uring",        "multishot_accept", "multishot_recv",
+    "buffer_rings",   "recv_bundles",    "recv_limit",       "so_reuseport",
+    "reuseport_cbpf", "tcp_migrate_req", "udp_gso",          "udp_gro",
+    "ktls",           "RLIMIT_NOFILE",   "somaxconn",        "ip_local_port_range",
+    "tcp_tw_reuse",   "busy_poll",       "irqbalance",       "cpu_governor",
+    "nic_queues"};
 
 std::string doctor(const std::string& args, int* status) {
   // stderr goes away so that the JSON on stdout parses on its own.

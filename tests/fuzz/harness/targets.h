@@ -20,5 +20,7 @@ int client_response(const uint8_t* data, size_t size);
 int url(const uint8_t* data, size_t size);
 // Command lines of client and server: NUL-separated arguments; the first byte picks which.
 int flags(const uint8_t* data, size_t size);
+// The TLS server engine (core/tls/): records from one client, see tls_server_target.cc.
+int tls_server(const uint8_t* data, size_t size);
 
 }  // namespace percore::fuzz

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 build=${FUZZ_BUILD:-build-fuzz}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(server_request proxy_request proxy_response client_response url flags)
+[ ${#targets[@]} -eq 0 ] && targets=(server_request proxy_request proxy_response client_response url flags tls_server)
 
 scripts/deps.sh fuzz
 if [ ! -f "$build/CMakeCache.txt" ]; then

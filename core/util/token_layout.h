@@ -20,7 +20,7 @@ namespace percore::util {
 //   completion for a slot that was released, and perhaps reused, since is recognised as stale.
 // - Bit 31 (kSubKindTokenBit) is free for a mode with two slabs to tell them apart (the proxy
 //   marks its upstream connections with it); slab indexes stay far below 2^31.
-// - The client has no listeners and one kind of connection: its slot_token (client/load_slot.h)
+// - The client has no listeners and one kind of connection: its slot_token (client/run/load_slot.h)
 //   puts the index in bits 0-31 and a 24-bit generation in bits 32-55.
 //
 // A token must be unique among the sockets registered with one backend. Backends filter stale

@@ -436,13 +436,31 @@ class PreloadControls : public PreloadServers {
     Process* p = spawn(argv);
     if (!expect_up) c.status = p->wait_exit(10000);  // it is expected to fail on its own
     if (expect_up) wait_http(port);
-    c.listeners = listeners(port);
+    c.listeners = settled_listeners(port);
     c.answer = http_code(port);
     if (expect_up) {
       p->signal(SIGTERM);
       c.status = p->wait_exit(10000);
     }
     return c;
+  }
+  // The first answer can come while a later worker has yet to open its listener: count once the
+  // number has held for half a second (at most 5 s), so a count that never grows still shows.
+  int settled_listeners(int port) {
+    int last = listeners(port);
+    auto held_since = std::chrono::steady_clock::now();
+    auto give_up = held_since + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      int now = listeners(port);
+      if (now != last) {
+        last = now;
+        held_since = std::chrono::steady_clock::now();
+      } else if (std::chrono::steady_clock::now() - held_since >= std::chrono::milliseconds(500)) {
+        break;
+      }
+    }
+    return last;
   }
   void expect_same(const ControlRun& with, const ControlRun& without) {
     EXPECT_EQ(with.listeners, without.listeners);

@@ -43,6 +43,13 @@ void ClientLifecycle::on_recv_end(ClientSocket* c, int result) {
   c->peer_closed = true;
 }
 
+bool ClientLifecycle::take_input(ClientSocket* c, size_t len) {
+  stats_.add(stats::kBytesIn, len);
+  if (!c->close_after) return true;
+  c->unread_input = true;
+  return false;
+}
+
 bool ClientLifecycle::on_sent(ClientSocket* c, int result) {
   c->out.finish_send(&backend_);
   if (result < 0) {

@@ -68,6 +68,9 @@ class ClientLifecycle {
   }
   // A kRecv with result <= 0: the peer is gone; a reset is normal, anything else an I/O error.
   void on_recv_end(ClientSocket* c, int result);
+  // A kRecv with `len` > 0 bytes: counts them and says whether the mode is to read them. After
+  // the final request (or while lingering) they are only noted, for a gentle close, and dropped.
+  bool take_input(ClientSocket* c, size_t len);
   // A kSend completion: false (and counted, unless the peer just went away) when it failed, and
   // the mode closes the connection.
   bool on_sent(ClientSocket* c, int result);

@@ -120,11 +120,7 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
     return;
   }
   size_t len = static_cast<size_t>(comp.result);
-  stats_.add(stats::kBytesIn, len);
-  if (c->close_after) {
-    c->unread_input = true;  // after the final request (or lingering): discard
-    return;
-  }
+  if (!life_.take_input(c, len)) return;
   if (c->dropped) return;  // drop=1: read and never answer
   if (c->delayed) {
     stash_input(c, comp.data, len);

@@ -121,11 +121,7 @@ void HttpProxy::on_client_recv(ClientConn* c, const io::Completion& comp, int64_
     return;
   }
   size_t len = static_cast<size_t>(comp.result);
-  stats_.add(stats::kBytesIn, len);
-  if (c->close_after) {
-    c->unread_input = true;  // after the final request (or lingering): discard
-    return;
-  }
+  if (!life_.take_input(c, len)) return;
   now_ns_ = now_ns;
   if (c->pending_off < c->pending.size() || !can_parse(c)) {
     c->pending.append(comp.data, len);

@@ -22,12 +22,13 @@ ClientLifecycle::ClientLifecycle(io::Backend& backend, stats::WorkerSlot& stats,
       linger_timers_(kLingerNs),
       drain_grace_timers_(kDrainGraceNs) {}
 
-void ClientLifecycle::accept(ClientSocket* c, int fd) {
+void ClientLifecycle::accept(ClientSocket* c, int fd, int64_t now_ns) {
   c->fd = fd;
   c->out.clear(&backend_);
   c->close_after = c->unread_input = c->peer_closed = c->recv_paused = c->closing = false;
   stats_.add(stats::kAccepted);
   stats_.add_active(1);
+  set_phase(c, ClientPhase::kWaiting, now_ns);
 }
 
 bool ClientLifecycle::open(ClientSocket* c, uint64_t token) {
@@ -40,6 +41,13 @@ bool ClientLifecycle::open(ClientSocket* c, uint64_t token) {
 void ClientLifecycle::on_recv_end(ClientSocket* c, int result) {
   if (result < 0 && result != -ECONNRESET) stats_.add(stats::kIoErrors);
   c->peer_closed = true;
+}
+
+bool ClientLifecycle::take_input(ClientSocket* c, size_t len) {
+  stats_.add(stats::kBytesIn, len);
+  if (!c->close_after) return true;
+  c->unread_input = true;
+  return false;
 }
 
 bool ClientLifecycle::on_sent(ClientSocket* c, int result) {
@@ -61,11 +69,43 @@ int ClientLifecycle::flush(ClientSocket* c) {
   return rc;
 }
 
-bool ClientLifecycle::start_linger(ClientSocket* c) {
+void ClientLifecycle::set_phase(ClientSocket* c, ClientPhase phase, int64_t now_ns) {
+  c->phase = phase;
+  switch (phase) {
+    case ClientPhase::kWaiting:
+    case ClientPhase::kIdle:
+      idle_timers_.arm(c, now_ns);
+      break;
+    case ClientPhase::kHeaders:
+    case ClientPhase::kBody:
+      header_timers_.arm(c, now_ns);
+      break;
+    case ClientPhase::kLinger:
+      linger_timers_.arm(c, now_ns);
+      break;
+    case ClientPhase::kModeTimer:
+      util::DeadlineList::cancel(c);
+      break;
+  }
+}
+
+bool ClientLifecycle::start_linger(ClientSocket* c, int64_t now_ns) {
   if (!c->unread_input || c->peer_closed) return false;
   shutdown(c->fd, SHUT_WR);
   set_recv_paused(c, false);
+  set_phase(c, ClientPhase::kLinger, now_ns);
   return true;
+}
+
+bool ClientLifecycle::expired_in_request(ClientSocket* c) {
+  if (c->phase != ClientPhase::kLinger) stats_.add(stats::kTimeouts);
+  bool in_request = c->phase == ClientPhase::kHeaders || c->phase == ClientPhase::kBody;
+  return in_request && !c->out.in_flight() && !c->out.has_pending();
+}
+
+void ClientLifecycle::drain_if_quiet(ClientSocket* c, int64_t now_ns) {
+  if (c->closing || c->out.in_flight() || c->out.has_pending()) return;
+  drain_grace_timers_.arm(c, now_ns);  // not closed at once: see drain_grace_timers()
 }
 
 // Only for answers that hold no lent receive buffer (the HTTP server's): forget() gives lent

@@ -46,7 +46,7 @@ HttpServer::~HttpServer() {
 void HttpServer::on_accept(int fd, int64_t now_ns) {
   Conn* c = conns_.acquire();
   c->owner = this;
-  life_.accept(c, fd);
+  life_.accept(c, fd, now_ns);
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   c->scanner.reset();
@@ -58,7 +58,6 @@ void HttpServer::on_accept(int fd, int64_t now_ns) {
     if (!c->prog) c->prog = std::make_unique<ProgrammableState>();
     c->prog->stash.clear();
   }
-  set_phase(c, Phase::kWaiting, now_ns);
   if (!life_.open(c, util::Slab<Conn>::token(c))) close_conn(c);
 }
 
@@ -81,7 +80,7 @@ int HttpServer::on_message_begin(http_parser* p) {
   Conn* c = static_cast<Conn*>(p->data);
   // The header deadline is fixed when a request starts, so a client trickling bytes (slowloris)
   // cannot push it back.
-  c->owner->set_phase(c, Phase::kHeaders, c->owner->now_ns_);
+  c->owner->life_.set_phase(c, ClientPhase::kHeaders, c->owner->now_ns_);
   c->headers.reset();
   c->reject = http::Reply::kCount;
   c->crlf_due = 0;
@@ -100,7 +99,7 @@ int HttpServer::on_message_complete(http_parser* p) {
   if (self->target_) return self->programmable_request(c, keep);
   if (keep) {
     self->queue_reply(c, c->head_request ? http::Reply::kHeadOk : http::Reply::kOk);
-    self->set_phase(c, Phase::kIdle, self->now_ns_);
+    self->life_.set_phase(c, ClientPhase::kIdle, self->now_ns_);
     http_parser_pause(p, 1);  // parse() checks the next pipelined head before the parser sees it
     return 0;
   }
@@ -113,7 +112,7 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
     life_.on_recv_end(c, comp.result);
     // A client that half-closed after its last request still gets the answers in flight.
     if (comp.result == 0 && (c->delayed || c->out.in_flight() || c->out.has_pending()) &&
-        c->phase != Phase::kLinger) {
+        c->phase != ClientPhase::kLinger) {
       flush(c);
       return;
     }
@@ -121,11 +120,7 @@ void HttpServer::on_recv(Conn* c, const io::Completion& comp, int64_t now_ns) {
     return;
   }
   size_t len = static_cast<size_t>(comp.result);
-  stats_.add(stats::kBytesIn, len);
-  if (c->close_after) {
-    c->unread_input = true;  // after the final request (or lingering): discard
-    return;
-  }
+  if (!life_.take_input(c, len)) return;
   if (c->dropped) return;  // drop=1: read and never answer
   if (c->delayed) {
     stash_input(c, comp.data, len);
@@ -139,13 +134,13 @@ void HttpServer::consume(Conn* c, const char* data, size_t len, int64_t now_ns) 
   now_ns_ = now_ns;
   // A body has --header-timeout between reads, not in all: a large upload that keeps coming is
   // not cut, a stalled one is (408).
-  if (c->phase == Phase::kBody) set_phase(c, Phase::kBody, now_ns);
+  if (c->phase == ClientPhase::kBody) life_.set_phase(c, ClientPhase::kBody, now_ns);
   parse(c, data, len);
   if (c->reset_now) {
     reset_conn(c);
     return;
   }
-  if (c->expect_continue && c->phase == Phase::kBody && !c->close_after) {
+  if (c->expect_continue && c->phase == ClientPhase::kBody && !c->close_after) {
     // The client waits for this before it sends the body (curl for 1 s): as nginx does, it is
     // sent once the server is about to read a body that has not started to arrive.
     c->expect_continue = false;
@@ -268,18 +263,13 @@ void HttpServer::on_sent(Conn* c, int result, int64_t now_ns) {
     return;
   }
   // The answer just sent said keep-alive, so the next request may already be on its way.
-  bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
-  if (draining_ && idle) life_.drain_grace_timers().arm(c, now_ns);
+  if (draining_ && ClientLifecycle::between_requests(c)) life_.drain_grace_timers().arm(c, now_ns);
   life_.set_recv_paused(c, false);
 }
 
 // All answers are out and the connection is to close, gently when the client may still send.
 void HttpServer::finish(Conn* c, int64_t now_ns) {
-  if (life_.start_linger(c)) {
-    set_phase(c, Phase::kLinger, now_ns);
-  } else {
-    close_conn(c);
-  }
+  if (!life_.start_linger(c, now_ns)) close_conn(c);
 }
 
 // The final answer is all in flight and the client sent nothing after its last request: the
@@ -297,37 +287,14 @@ void HttpServer::close_conn(Conn* c) {
   conns_.release(c);
 }
 
-util::DeadlineList& HttpServer::timers_for(Phase phase) {
-  switch (phase) {
-    case Phase::kWaiting:  // nothing of a request yet: idle, whether new or kept alive
-    case Phase::kIdle:
-      return life_.idle_timers();
-    case Phase::kLinger:
-      return life_.linger_timers();
-    default:
-      return life_.header_timers();
-  }
-}
-
-void HttpServer::set_phase(Conn* c, Phase phase, int64_t now_ns) {
-  c->phase = phase;
-  if (phase == Phase::kDelayed) {
-    util::DeadlineList::cancel(c);
-    return;
-  }
-  timers_for(phase).arm(c, now_ns);
-}
-
 void HttpServer::expire(Conn* c) {
-  bool in_request = c->phase == Phase::kHeaders || c->phase == Phase::kBody;
-  if (c->phase != Phase::kLinger) stats_.add(stats::kTimeouts);
-  if (in_request && !c->out.in_flight() && !c->out.has_pending()) {
+  if (life_.expired_in_request(c)) {
     // A request that started but never finished its head or body: say so before closing.
     reject_request(c, http::Reply::kRequestTimeout,
-                   c->phase == Phase::kHeaders ? "head not complete within --header-timeout"
-                                               : "body stalled for --header-timeout");
+                   c->phase == ClientPhase::kHeaders ? "head not complete within --header-timeout"
+                                                     : "body stalled for --header-timeout");
     flush(c);
-    set_phase(c, Phase::kLinger, now_ns_);
+    life_.set_phase(c, ClientPhase::kLinger, now_ns_);
     return;
   }
   close_conn(c);
@@ -349,11 +316,7 @@ void HttpServer::begin_drain(int64_t now_ns) {
   draining_ = true;
   now_ns_ = now_ns;
   conns_.for_each_live([this, now_ns](Conn* c) {
-    if (c->closing) return;
-    bool idle = c->phase == Phase::kIdle || c->phase == Phase::kWaiting;
-    if (idle && !c->out.in_flight() && !c->out.has_pending()) {
-      life_.drain_grace_timers().arm(c, now_ns);  // not closed at once: see drain_grace_timers()
-    }
+    if (ClientLifecycle::between_requests(c)) life_.drain_if_quiet(c, now_ns);
   });
 }
 

@@ -33,9 +33,6 @@ class HttpServer final : public Mode {
   void close_all() override;
 
  private:
-  // kDelayed: a programmable answer waits for its timer; no header or idle timeout runs.
-  enum class Phase : uint8_t { kWaiting, kHeaders, kBody, kIdle, kLinger, kDelayed };
-
   // Per-connection state of the programmable target, allocated once per slab slot.
   struct ProgrammableState {
     programmable::RequestTarget target;
@@ -50,7 +47,6 @@ class HttpServer final : public Mode {
     http_parser parser;
     http::HeadScanner scanner{http::HeadScanner::StartLine::kRequest};
     http::HeaderWatch headers;
-    Phase phase = Phase::kWaiting;
     // Set by a parser callback that refuses the request; kCount: none.
     http::Reply reject = http::Reply::kCount;
     const char* reject_why = nullptr;
@@ -85,8 +81,6 @@ class HttpServer final : public Mode {
   void finish(Conn* c, int64_t now_ns);
   void close_conn(Conn* c);
   bool close_once_sent(Conn* c);
-  void set_phase(Conn* c, Phase phase, int64_t now_ns);
-  util::DeadlineList& timers_for(Phase phase);
   void expire(Conn* c);
 
   // The programmable target (http_server_programmable.cc).

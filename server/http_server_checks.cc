@@ -21,13 +21,13 @@ int HttpServer::refuse(Conn* c, http::Reply reply, const char* why) {
 
 int HttpServer::on_header_field(http_parser* p, const char* at, size_t len) {
   Conn* c = static_cast<Conn*>(p->data);
-  if (c->phase == Phase::kHeaders) c->headers.on_field(at, len);  // not trailers
+  if (c->phase == ClientPhase::kHeaders) c->headers.on_field(at, len);  // not trailers
   return 0;
 }
 
 int HttpServer::on_header_value(http_parser* p, const char* at, size_t len) {
   Conn* c = static_cast<Conn*>(p->data);
-  if (c->phase == Phase::kHeaders) c->headers.on_value(at, len);
+  if (c->phase == ClientPhase::kHeaders) c->headers.on_value(at, len);
   return 0;
 }
 
@@ -54,7 +54,7 @@ int HttpServer::on_headers_complete(http_parser* p) {
   c->expect_continue =
       v11 && has_body && c->headers.expect() == http::HeaderWatch::Expect::kContinue;
   c->head_request = p->method == HTTP_HEAD;
-  c->owner->set_phase(c, Phase::kBody, c->owner->now_ns_);
+  c->owner->life_.set_phase(c, ClientPhase::kBody, c->owner->now_ns_);
   return 0;
 }
 

@@ -36,7 +36,8 @@ int HttpServer::programmable_request(Conn* c, bool keep) {
       return -1;
     case programmable::Action::kDrop:
       c->dropped = true;
-      set_phase(c, Phase::kIdle, now_ns_);  // the idle timeout ends it, as for any silent peer
+      life_.set_phase(c, ClientPhase::kIdle,
+                      now_ns_);  // the idle timeout ends it, as for any silent peer
       return -1;
     case programmable::Action::kDelay: {
       ProgrammableState& s = *c->prog;
@@ -44,7 +45,7 @@ int HttpServer::programmable_request(Conn* c, bool keep) {
       s.pending_keep = keep && !d.spec.close;
       s.pending_head = c->head_request;
       c->delayed = true;
-      set_phase(c, Phase::kDelayed, now_ns_);
+      life_.set_phase(c, ClientPhase::kModeTimer, now_ns_);
       target_->schedule(util::Slab<Conn>::token(c), now_ns_ + d.spec.delay_ns);
       http_parser_pause(&c->parser, 1);
       return 0;
@@ -55,7 +56,7 @@ int HttpServer::programmable_request(Conn* c, bool keep) {
   bool keep_open = keep && !d.spec.close;
   answer_programmable(c, d.spec, keep_open, c->head_request);
   if (!keep_open) return -1;
-  set_phase(c, Phase::kIdle, now_ns_);
+  life_.set_phase(c, ClientPhase::kIdle, now_ns_);
   http_parser_pause(&c->parser, 1);  // parse() checks the next pipelined head first
   return 0;
 }
@@ -93,7 +94,7 @@ void HttpServer::release_delayed(Conn* c, int64_t now_ns) {
     close_once_sent(c);
     return;
   }
-  set_phase(c, Phase::kIdle, now_ns);
+  life_.set_phase(c, ClientPhase::kIdle, now_ns);
   http_parser_pause(&c->parser, 0);
   c->scanner.reset();  // the stash starts with the next request's head
   if (s.stash.empty()) {

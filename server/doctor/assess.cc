@@ -198,17 +198,6 @@ Check nic(const Facts& f) {
 
 }  // namespace
 
-const std::vector<const char*>& check_names() {
-  static const std::vector<const char*> names = {
-      "kernel",         "io_uring",        "multishot_accept", "multishot_recv",
-      "buffer_rings",   "recv_bundles",    "recv_limit",       "so_reuseport",
-      "reuseport_cbpf", "tcp_migrate_req", "udp_gso",          "udp_gro",
-      "ktls",           "RLIMIT_NOFILE",   "somaxconn",        "ip_local_port_range",
-      "tcp_tw_reuse",   "busy_poll",       "irqbalance",       "cpu_governor",
-      "nic_queues"};
-  return names;
-}
-
 std::vector<Check> assess(const Facts& f) {
   const std::string epoll = "percore uses epoll instead (--io epoll)";
   std::vector<Check> out;

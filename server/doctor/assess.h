@@ -8,10 +8,8 @@
 
 namespace percore::server::doctor {
 
-// One check per fact, always in the same order and with the same names (scripts rely on them).
+// One check per fact, always in the same order and with the same names (scripts rely on them;
+// tests/support/doctor_check_names.h lists them).
 std::vector<Check> assess(const Facts& facts);
-
-// The names assess() produces, in order.
-const std::vector<const char*>& check_names();
 
 }  // namespace percore::server::doctor

@@ -52,7 +52,7 @@ void HttpProxy::on_accept(int fd, int64_t now_ns) {
   net::set_nodelay(fd);
   ClientConn* c = clients_.acquire();
   c->owner = this;
-  life_.accept(c, fd);
+  life_.accept(c, fd, now_ns);
   http_parser_init(&c->parser, HTTP_REQUEST);
   c->parser.data = c;
   c->scanner.reset();
@@ -74,7 +74,6 @@ void HttpProxy::on_accept(int fd, int64_t now_ns) {
                         : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
     inet_ntop(ss.ss_family, a, c->ip, sizeof(c->ip));
   }
-  set_phase(c, ClientPhase::kWaiting);
   if (!life_.open(c, util::Slab<ClientConn>::token(c))) close_client(c);
 }
 
@@ -122,11 +121,7 @@ void HttpProxy::on_client_recv(ClientConn* c, const io::Completion& comp, int64_
     return;
   }
   size_t len = static_cast<size_t>(comp.result);
-  stats_.add(stats::kBytesIn, len);
-  if (c->close_after) {
-    c->unread_input = true;  // after the final request (or lingering): discard
-    return;
-  }
+  if (!life_.take_input(c, len)) return;
   now_ns_ = now_ns;
   if (c->pending_off < c->pending.size() || !can_parse(c)) {
     c->pending.append(comp.data, len);
@@ -175,7 +170,7 @@ void HttpProxy::end_exchange(ClientConn* c) {
     c->close_after = true;
     c->unread_input = true;
   }
-  if (!c->close_after) set_phase(c, ClientPhase::kIdle);
+  if (!c->close_after) life_.set_phase(c, ClientPhase::kIdle, now_ns_);
 }
 
 void HttpProxy::update_client_recv(ClientConn* c) {
@@ -213,11 +208,7 @@ void HttpProxy::on_client_sent(ClientConn* c, int result, int64_t now_ns) {
 
 // Every answer is out and the connection is to close, gently when the client may still send.
 void HttpProxy::finish_client(ClientConn* c) {
-  if (life_.start_linger(c)) {
-    set_phase(c, ClientPhase::kLinger);
-  } else {
-    close_client(c);
-  }
+  if (!life_.start_linger(c, now_ns_)) close_client(c);
 }
 
 void HttpProxy::close_client(ClientConn* c) {
@@ -234,34 +225,13 @@ void HttpProxy::close_client(ClientConn* c) {
   clients_.release(c);
 }
 
-void HttpProxy::set_phase(ClientConn* c, ClientPhase phase) {
-  c->phase = phase;
-  switch (phase) {
-    case ClientPhase::kIdle:
-    case ClientPhase::kWaiting:
-      life_.idle_timers().arm(c, now_ns_);
-      break;
-    case ClientPhase::kHeaders:
-      life_.header_timers().arm(c, now_ns_);
-      break;
-    case ClientPhase::kLinger:
-      life_.linger_timers().arm(c, now_ns_);
-      break;
-    case ClientPhase::kExchange:
-      util::DeadlineList::cancel(c);  // the upstream timeout covers the exchange
-      break;
-  }
-}
-
 void HttpProxy::expire_client(ClientConn* c) {
-  if (c->phase != ClientPhase::kLinger) stats_.add(stats::kTimeouts);
-  if (c->phase == ClientPhase::kHeaders && c->exchange == Exchange::kNone && !c->out.in_flight() &&
-      !c->out.has_pending()) {
+  if (life_.expired_in_request(c) && c->exchange == Exchange::kNone) {
     // A request that started but never finished its head: say so before closing, as server
     // mode does.
     c->unread_input = true;
     reply_error(c, 408, true);
-    if (c->fd >= 0) set_phase(c, ClientPhase::kLinger);
+    if (c->fd >= 0) life_.set_phase(c, ClientPhase::kLinger, now_ns_);
     return;
   }
   close_client(c);
@@ -292,10 +262,9 @@ void HttpProxy::begin_drain(int64_t now_ns) {
   now_ns_ = now_ns;
   pool_.for_each_idle([this](UpstreamConn* up) { close_upstream(up); });
   clients_.for_each_live([this, now_ns](ClientConn* c) {
+    // Unlike server mode, a lingering connection counts as idle: the drain grace cuts it short.
     bool idle = c->exchange == Exchange::kNone && c->phase != ClientPhase::kHeaders;
-    if (idle && !c->out.in_flight() && !c->out.has_pending()) {
-      life_.drain_grace_timers().arm(c, now_ns);  // not closed at once: see drain_grace_timers()
-    }
+    if (idle) life_.drain_if_quiet(c, now_ns);
   });
 }
 

@@ -75,7 +75,6 @@ class HttpProxy final : public Mode {
   void flush_client(ClientConn* c);
   void finish_client(ClientConn* c);
   void close_client(ClientConn* c);
-  void set_phase(ClientConn* c, ClientPhase phase);
   void expire_client(ClientConn* c);
 
   // Upstream side (upstream_side.cc).

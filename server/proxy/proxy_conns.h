@@ -54,8 +54,6 @@ enum class Exchange : uint8_t {
   kFailed,  // answered locally (502/504); the rest of the request body is discarded
 };
 
-enum class ClientPhase : uint8_t { kWaiting, kHeaders, kExchange, kIdle, kLinger };
-
 struct ClientConn : ClientSocket {
   HttpProxy* owner = nullptr;  // for http-parser callbacks
   http_parser parser;
@@ -67,7 +65,6 @@ struct ClientConn : ClientSocket {
   size_t pending_off = 0;
   UpstreamConn* up = nullptr;
   Exchange exchange = Exchange::kNone;
-  ClientPhase phase = ClientPhase::kWaiting;
   http_method method = HTTP_GET;
   uint8_t minor = 1;
   bool wants_keep_alive = false;

@@ -63,7 +63,7 @@ int HttpProxy::on_req_headers(http_parser* p) {
   c->tried = 0;
   c->attempts = 0;
   c->sent_ns = self->now_ns_;
-  self->set_phase(c, ClientPhase::kExchange);
+  self->life_.set_phase(c, ClientPhase::kModeTimer, self->now_ns_);  // the upstream timeout
   self->start_exchange(c, false);
   return 0;
 }
@@ -115,8 +115,9 @@ int HttpProxy::on_req_done(http_parser* p) {
 // Parses up to the end of one request; returns the bytes consumed. Afterwards the connection is
 // either waiting for more input, paired with an upstream, answered locally, or closing.
 size_t HttpProxy::parse_request(ClientConn* c, const char* data, size_t len) {
-  if (c->phase == ClientPhase::kWaiting || c->phase == ClientPhase::kIdle) {
-    set_phase(c, ClientPhase::kHeaders);  // the header timeout runs from the first byte
+  if (ClientLifecycle::between_requests(c)) {
+    life_.set_phase(c, ClientPhase::kHeaders,
+                    now_ns_);  // the header timeout runs from the first byte
   }
   if (!c->scanner.done()) {
     c->head_error = c->scanner.feed(data, len);

@@ -4,18 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/doctor_check_names.h"
 #include "tests/support/process.h"
 
 namespace percore::test {
 namespace {
 
-const std::vector<std::string> kItems = {
-    "kernel",         "io_uring",        "multishot_accept", "multishot_recv",
-    "buffer_rings",   "recv_bundles",    "recv_limit",       "so_reuseport",
-    "reuseport_cbpf", "tcp_migrate_req", "udp_gso",          "udp_gro",
-    "ktls",           "RLIMIT_NOFILE",   "somaxconn",        "ip_local_port_range",
-    "tcp_tw_reuse",   "busy_poll",       "irqbalance",       "cpu_governor",
-    "nic_queues"};
+const std::vector<std::string>& kItems = doctor_check_names();
 
 std::string doctor(const std::string& args, int* status) {
   // stderr goes away so that the JSON on stdout parses on its own.

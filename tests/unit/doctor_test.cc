@@ -7,6 +7,7 @@
 #include "server/doctor/assess.h"
 #include "server/doctor/check.h"
 #include "server/doctor/proc_values.h"
+#include "tests/support/doctor_check_names.h"
 
 namespace percore::server::doctor {
 namespace {
@@ -91,9 +92,10 @@ const Check& find(const std::vector<Check>& checks, const std::string& name) {
 
 TEST(DoctorAssess, EveryNameOnceInOrderAndAlwaysAnAdvice) {
   std::vector<Check> checks = assess(good_machine());
-  ASSERT_EQ(checks.size(), check_names().size());
+  const std::vector<std::string>& names = percore::test::doctor_check_names();
+  ASSERT_EQ(checks.size(), names.size());
   for (size_t i = 0; i < checks.size(); ++i) {
-    EXPECT_EQ(checks[i].name, check_names()[i]);
+    EXPECT_EQ(checks[i].name, names[i]);
     EXPECT_FALSE(checks[i].value.empty()) << checks[i].name;
     EXPECT_FALSE(checks[i].advice.empty()) << checks[i].name;
     EXPECT_EQ(checks[i].verdict, Verdict::kOk) << checks[i].name << ": " << checks[i].advice;

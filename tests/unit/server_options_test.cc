@@ -14,6 +14,21 @@ ParseOutcome parse(std::vector<std::string> args, ServerOptions* o, std::string*
   return parse_server_options(static_cast<int>(argv.size()), argv.data(), o, msg);
 }
 
+struct UsageError {
+  std::vector<std::string> args;
+  std::string message;
+};
+
+// Each case's arguments are refused with exactly its message.
+void expect_usage_errors(const std::vector<UsageError>& cases) {
+  for (const UsageError& k : cases) {
+    ServerOptions o;
+    std::string msg;
+    EXPECT_EQ(parse(k.args, &o, &msg), ParseOutcome::kUsageError) << k.args[0];
+    EXPECT_EQ(msg, k.message);
+  }
+}
+
 TEST(ServerOptions, DefaultsFollowFastsocket) {
   ServerOptions o;
   std::string msg;
@@ -66,38 +81,28 @@ TEST(ServerOptions, BadValuesAreUsageErrors) {
 // Every value error names the flag it is about (cxxopts' own says only "Argument 'abc' failed
 // to parse").
 TEST(ServerOptions, ValueErrorsNameTheFlag) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string message;
-  };
-  for (const Case& k : std::vector<Case>{
-           {{"-w", "abc"}, "-w/--workers: 'abc' is not a whole number"},
-           {{"-w", "1.5"}, "-w/--workers: '1.5' is not a whole number"},
-           {{"--workers", "2x"}, "-w/--workers: '2x' is not a whole number"},
-           {{"-c", "one"}, "-c/--start-core: 'one' is not a whole number"},
-           {{"--body-size", "abc"}, "--body-size: 'abc' is not a whole number"},
-           {{"--mode", "udp-echo", "--sndbuf", "2g"}, "--sndbuf: '2g' is not a whole number"},
-           {{"--max-header-size", "8k"}, "--max-header-size: '8k' is not a whole number"},
-           {{"--backlog", ""}, "--backlog: '' is not a whole number"},
-           {{"--idle-timeout", "soon"}, "--idle-timeout: 'soon' is not a number"},
-           {{"--header-timeout", "inf"}, "--header-timeout: 'inf' is not a number"},
-           {{"--idle-timeout", "0"},
-            "--idle-timeout must be greater than 0 and at most 86400 seconds"},
-           {{"--header-timeout", "0"},
-            "--header-timeout must be greater than 0 and at most 86400 seconds"},
-           {{"--drain-timeout", "0"},
-            "--drain-timeout must be greater than 0 and at most 86400 seconds"},
-           {{"-x", "127.0.0.1:1", "--backend-timeout", "0"},
-            "--backend-timeout must be greater than 0 and at most 86400 seconds"},
-           {{"-w", "0"}, "-w/--workers must be between 1 and 1024"},
-           {{"-a", "127.0.0.1:1", "-a", "127.0.0.1:1"}, "-a/--listen: 127.0.0.1:1 given twice"},
-           {{"-o", "/nonexistent-percore-dir/x/y.log"},
-            "-o/--log: directory '/nonexistent-percore-dir/x' does not exist"}}) {
-    ServerOptions o;
-    std::string msg;
-    EXPECT_EQ(parse(k.args, &o, &msg), ParseOutcome::kUsageError) << k.args[0];
-    EXPECT_EQ(msg, k.message);
-  }
+  expect_usage_errors(
+      {{{"-w", "abc"}, "-w/--workers: 'abc' is not a whole number"},
+       {{"-w", "1.5"}, "-w/--workers: '1.5' is not a whole number"},
+       {{"--workers", "2x"}, "-w/--workers: '2x' is not a whole number"},
+       {{"-c", "one"}, "-c/--start-core: 'one' is not a whole number"},
+       {{"--body-size", "abc"}, "--body-size: 'abc' is not a whole number"},
+       {{"--mode", "udp-echo", "--sndbuf", "2g"}, "--sndbuf: '2g' is not a whole number"},
+       {{"--max-header-size", "8k"}, "--max-header-size: '8k' is not a whole number"},
+       {{"--backlog", ""}, "--backlog: '' is not a whole number"},
+       {{"--idle-timeout", "soon"}, "--idle-timeout: 'soon' is not a number"},
+       {{"--header-timeout", "inf"}, "--header-timeout: 'inf' is not a number"},
+       {{"--idle-timeout", "0"}, "--idle-timeout must be greater than 0 and at most 86400 seconds"},
+       {{"--header-timeout", "0"},
+        "--header-timeout must be greater than 0 and at most 86400 seconds"},
+       {{"--drain-timeout", "0"},
+        "--drain-timeout must be greater than 0 and at most 86400 seconds"},
+       {{"-x", "127.0.0.1:1", "--backend-timeout", "0"},
+        "--backend-timeout must be greater than 0 and at most 86400 seconds"},
+       {{"-w", "0"}, "-w/--workers must be between 1 and 1024"},
+       {{"-a", "127.0.0.1:1", "-a", "127.0.0.1:1"}, "-a/--listen: 127.0.0.1:1 given twice"},
+       {{"-o", "/nonexistent-percore-dir/x/y.log"},
+        "-o/--log: directory '/nonexistent-percore-dir/x' does not exist"}});
   ServerOptions o;
   std::string msg;
   ASSERT_EQ(parse({"--header-timeout", "0.5", "-o", "relative.log", "-a", "127.0.0.1:0", "-a",
@@ -143,32 +148,23 @@ TEST(ServerOptions, ModeThatContradictsXIsAUsageError) {
 
 // The modes' names in messages and --help come from server/mode_table.h.
 TEST(ServerOptions, ModeMessagesAndHelpComeFromTheModeTable) {
-  struct Case {
-    std::vector<std::string> args;
-    std::string message;
-  };
-  for (const Case& k : std::vector<Case>{
-           {{"--mode", "gopher"},
-            "--mode must be http, proxy, echo, udp-echo or udp-relay (got 'gopher')"},
-           {{"--mode", "http", "-x", "127.0.0.1:1"},
-            "--mode http does not take -x/--backend (that is --mode proxy)"},
-           {{"--mode", "udp-echo", "-x", "127.0.0.1:1"},
-            "--mode udp-echo does not take -x/--backend (that is --mode udp-relay)"},
-           {{"--mode", "udp-relay"}, "--mode udp-relay needs at least one -x/--backend ip:port"},
-           {{"--rcvbuf", "4096"}, "--rcvbuf applies to the udp-echo and udp-relay modes only"},
-           {{"--mode", "udp-echo", "--fanout"},
-            "--fanout and --bind-source apply to --mode udp-relay only"},
-           {{"--mode", "udp-relay", "-x", "127.0.0.1:1", "--balance", "least-conn"},
-            "--balance: udp-relay balances rr only (or use --fanout)"},
-           {{"--mode", "echo", "--programmable"}, "--programmable is for --mode http only"},
-           {{"--mode", "udp-echo", "--io", "sockmap"},
-            "--io sockmap is only for --mode echo (the kernel moves the bytes; it cannot answer "
-            "HTTP or forward)"}}) {
-    ServerOptions o;
-    std::string msg;
-    EXPECT_EQ(parse(k.args, &o, &msg), ParseOutcome::kUsageError) << k.args[0];
-    EXPECT_EQ(msg, k.message);
-  }
+  expect_usage_errors(
+      {{{"--mode", "gopher"},
+        "--mode must be http, proxy, echo, udp-echo or udp-relay (got 'gopher')"},
+       {{"--mode", "http", "-x", "127.0.0.1:1"},
+        "--mode http does not take -x/--backend (that is --mode proxy)"},
+       {{"--mode", "udp-echo", "-x", "127.0.0.1:1"},
+        "--mode udp-echo does not take -x/--backend (that is --mode udp-relay)"},
+       {{"--mode", "udp-relay"}, "--mode udp-relay needs at least one -x/--backend ip:port"},
+       {{"--rcvbuf", "4096"}, "--rcvbuf applies to the udp-echo and udp-relay modes only"},
+       {{"--mode", "udp-echo", "--fanout"},
+        "--fanout and --bind-source apply to --mode udp-relay only"},
+       {{"--mode", "udp-relay", "-x", "127.0.0.1:1", "--balance", "least-conn"},
+        "--balance: udp-relay balances rr only (or use --fanout)"},
+       {{"--mode", "echo", "--programmable"}, "--programmable is for --mode http only"},
+       {{"--mode", "udp-echo", "--io", "sockmap"},
+        "--io sockmap is only for --mode echo (the kernel moves the bytes; it cannot answer "
+        "HTTP or forward)"}});
   ServerOptions o;
   std::string msg;
   ASSERT_EQ(parse({"--help"}, &o, &msg), ParseOutcome::kHelp);

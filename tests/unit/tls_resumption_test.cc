@@ -28,6 +28,13 @@ TicketKeys make_keys() {
   return keys;
 }
 
+// One worker's context: it issues and accepts tickets under `keys`.
+std::unique_ptr<ServerContext> worker_with_keys(const TicketKeys& keys) {
+  TlsServerConfig sc;
+  sc.ticket_keys = &keys;
+  return server_context(sc);
+}
+
 TEST(TlsResumption, TicketResumesTheSecondConnection) {
   for (const char* version : {"1.3", "1.2"}) {
     SCOPED_TRACE(version);
@@ -53,10 +60,8 @@ TEST(TlsResumption, TicketsOffResumesTls12BySessionId) {
 
 TEST(TlsResumption, ContextsSharingTicketKeysAcceptEachOthersTickets) {
   TicketKeys keys = make_keys();
-  TlsServerConfig sc;
-  sc.ticket_keys = &keys;
-  auto worker_a = server_context(sc);
-  auto worker_b = server_context(sc);
+  auto worker_a = worker_with_keys(keys);
+  auto worker_b = worker_with_keys(keys);
   for (const char* version : {"1.3", "1.2"}) {
     SCOPED_TRACE(version);
     auto client_ctx = client_context(client_with_version(version));
@@ -68,11 +73,8 @@ TEST(TlsResumption, ContextsSharingTicketKeysAcceptEachOthersTickets) {
 TEST(TlsResumption, DifferentTicketKeysDoNotResume) {
   TicketKeys keys_a = make_keys();
   TicketKeys keys_b = make_keys();
-  TlsServerConfig sa, sb;
-  sa.ticket_keys = &keys_a;
-  sb.ticket_keys = &keys_b;
-  auto worker_a = server_context(sa);
-  auto worker_b = server_context(sb);
+  auto worker_a = worker_with_keys(keys_a);
+  auto worker_b = worker_with_keys(keys_b);
   auto client_ctx = client_context();
   EXPECT_FALSE(connect_once(*worker_a, *client_ctx));
   EXPECT_FALSE(connect_once(*worker_b, *client_ctx));
@@ -89,9 +91,7 @@ TEST(TlsResumption, DifferentTicketKeysDoNotResume) {
 // built there with keys of its own.
 TEST(TlsResumption, ForkedWorkerAcceptsATicketFromAnother) {
   TicketKeys keys = make_keys();
-  TlsServerConfig sc;
-  sc.ticket_keys = &keys;
-  auto worker_a = server_context(sc);
+  auto worker_a = worker_with_keys(keys);
   auto client_ctx = client_context();
   ASSERT_FALSE(connect_once(*worker_a, *client_ctx));
   ASSERT_TRUE(client_ctx->sessions().has_session());
